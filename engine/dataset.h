@@ -1,0 +1,29 @@
+// Images as uint8 (60k MNIST images = 47 MB) with their labels; converted to
+// float one batch at a time by the backend's gather op.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "status.h"
+
+namespace nnlab {
+
+struct Dataset {
+  int count = 0, rows = 0, cols = 0;
+  int classes = 10;
+  std::vector<uint8_t> images;  // (count, rows*cols)
+  std::vector<uint8_t> labels;  // (count), each < classes
+  int pixels() const { return rows * cols; }
+  const uint8_t* image(int i) const { return images.data() + size_t(i) * pixels(); }
+};
+
+// The four standard files of a data directory, .gz or raw.
+struct DataFiles {
+  Dataset train, test;
+};
+
+// Moves the last n images of `from` into the returned set (Nielsen's validation split).
+Dataset split_tail(Dataset& from, int n);
+
+}  // namespace nnlab

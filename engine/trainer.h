@@ -1,0 +1,98 @@
+// Mini-batch SGD with network.py's semantics, advanced in bounded steps so a UI
+// frame loop can interleave training and drawing. Parameters and data live in
+// the backend for the whole run; per batch only a loss scalar comes back.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "backend.h"
+#include "config.h"
+#include "dataset.h"
+#include "model.h"
+#include "rng.h"
+#include "status.h"
+
+namespace nnlab {
+
+enum class State { Training, Paused, Done, Diverged };
+const char* name(State);
+
+struct EpochReport {
+  int epoch = 0;               // 0-based, as network.py prints it
+  int test_correct = 0, test_total = 0;
+  int validation_correct = 0, validation_total = 0;
+  double train_seconds = 0;    // training only, evaluation excluded
+  double samples_per_sec = 0;
+  double mean_loss = 0;        // mean per-sample training cost over the epoch
+};
+
+struct Metrics {
+  std::vector<float> batch_loss;           // mean per-sample cost of each batch
+  std::vector<float> test_accuracy;        // per epoch, fraction
+  std::vector<float> validation_accuracy;  // per epoch, fraction (empty if no validation)
+  std::vector<float> samples_per_sec;      // per epoch
+  std::vector<int> confusion;              // (K,K) of the latest test evaluation
+  std::vector<EpochReport> epochs;
+  int epoch = 0;              // current epoch, 0-based
+  int batch = 0;              // batches done in the current epoch
+  int batches_per_epoch = 0;
+  double recent_samples_per_sec = 0;  // over the latest step()
+};
+
+class Trainer {
+ public:
+  // `train` already has the validation images split off (see split_tail).
+  // `validation` may be empty. Fails (see status()) on a config that does not
+  // fit the data; check status() before stepping.
+  Trainer(const TrainConfig& cfg, Dataset train, Dataset test, Dataset validation,
+          std::unique_ptr<Backend> backend);
+  ~Trainer();
+
+  const Status& status() const { return status_; }
+  State state() const { return state_; }
+  const TrainConfig& config() const { return cfg_; }
+  const Metrics& metrics() const { return metrics_; }
+  std::string device() const { return backend_->name(); }
+
+  // Runs training batches (and, at epoch ends, evaluation chunks) until
+  // max_units are done or max_seconds have passed. Returns units done; the
+  // caller sees finished epochs in metrics().epochs.
+  int step(int max_units, double max_seconds = 1e30);
+
+  void pause();
+  void resume();
+  Status set_eta(float eta);
+
+  // Host copy of the parameters (downloads from the backend).
+  Model model() const;
+  // Replaces the parameters; the sizes must match. On failure nothing changes.
+  Status set_model(const Model& m);
+
+  // Forward pass on the current parameters: probs (n, K) for n images of
+  // pixels in [0,1], (n, C) row-major.
+  std::vector<float> predict(const float* x, int n);
+  // Predicted class of each image of a dataset slice.
+  std::vector<int> predict_labels(const Dataset& d, int first, int n);
+
+  // Full evaluation on a dataset: returns correct count, fills confusion (K,K).
+  int evaluate(const Dataset& d, std::vector<int>& confusion);
+
+ private:
+  struct Impl;
+  void start_epoch();
+  bool train_batch();
+  bool eval_chunk();
+
+  TrainConfig cfg_;
+  Dataset train_, test_, validation_;
+  std::unique_ptr<Backend> backend_;
+  std::unique_ptr<Impl> impl_;
+  Rng rng_;
+  Status status_;
+  State state_ = State::Training;
+  Metrics metrics_;
+};
+
+}  // namespace nnlab
