@@ -84,6 +84,7 @@ class Trainer {
   void start_epoch();
   bool train_batch();
   bool eval_chunk();
+  bool flush_losses();  // false if a batch loss is not finite
 
   TrainConfig cfg_;
   Dataset train_, test_, validation_;

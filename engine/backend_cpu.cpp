@@ -1,0 +1,202 @@
+// The CPU backend: the specification every other backend is tested against.
+// Buffers are 64-byte aligned host arrays; GEMMs go through kernels.h.
+#include <Eigen/Core>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "backend.h"
+#include "kernels.h"
+
+namespace nnlab {
+namespace {
+
+using ArrayMap = Eigen::Map<Eigen::ArrayXf>;
+using CArrayMap = Eigen::Map<const Eigen::ArrayXf>;
+
+size_t elem_size(DType t) { return t == DType::U8 ? 1 : 4; }
+
+struct Storage {
+  DType type = DType::F32;
+  size_t bytes = 0;
+  void* data = nullptr;
+};
+
+class CpuBackend final : public Backend {
+ public:
+  ~CpuBackend() override {
+    for (Storage& s : bufs_) std::free(s.data);
+  }
+  std::string name() const override { return "cpu (Eigen, 1 thread)"; }
+
+  Buf alloc(DType type, size_t count) override {
+    size_t bytes = count * elem_size(type);
+    size_t rounded = (bytes + 63) / 64 * 64 + 64;
+    void* p = std::aligned_alloc(64, rounded);
+    std::memset(p, 0, rounded);
+    bufs_.push_back({type, bytes, p});
+    return Buf(bufs_.size() - 1);
+  }
+  void release(Buf b) override {
+    std::free(bufs_[b].data);
+    bufs_[b] = Storage{};
+  }
+  void write(Buf b, const void* src, size_t bytes, size_t offset) override {
+    std::memcpy(static_cast<uint8_t*>(bufs_[b].data) + offset, src, bytes);
+  }
+  void read(Buf b, void* dst, size_t bytes, size_t offset) override {
+    std::memcpy(dst, static_cast<const uint8_t*>(bufs_[b].data) + offset, bytes);
+  }
+
+  void gather(Buf x, Buf y, Buf images, Buf labels, Buf idx, int offset, int B, int C) override {
+    float* xs = f(x);              // (B,C)
+    int32_t* ys = i32(y);          // (B)
+    const uint8_t* im = u8(images);  // (N,C)
+    const uint8_t* lb = u8(labels);  // (N)
+    const int32_t* order = idx == kNone ? nullptr : i32(idx);
+    for (int b = 0; b < B; ++b) {
+      size_t row = size_t(order ? order[offset + b] : offset + b);
+      const uint8_t* src = im + row * size_t(C);
+      float* dst = xs + size_t(b) * C;
+      for (int c = 0; c < C; ++c) dst[c] = float(src[c]) / 255.0f;
+      ys[b] = lb[row];
+    }
+  }
+
+  void matmul_forward(Buf out, Buf inp, Buf weight, Buf bias, int B, int C, int OC) override {
+    gemm_nt(f(out), f(inp), f(weight), bias == kNone ? nullptr : f(bias), B, OC, C);
+  }
+
+  void matmul_backward(Buf dinp, Buf dweight, Buf dbias, Buf dout, Buf inp, Buf weight, int B,
+                       int C, int OC) override {
+    const float* d = f(dout);  // (B,OC)
+    if (dinp != kNone) gemm_nn(f(dinp), d, f(weight), B, C, OC);
+    gemm_tn(f(dweight), d, f(inp), OC, C, B);
+    float* db = f(dbias);  // (OC)
+    for (int o = 0; o < OC; ++o) db[o] = 0;
+    for (int b = 0; b < B; ++b)
+      for (int o = 0; o < OC; ++o) db[o] += d[size_t(b) * OC + o];
+  }
+
+  void activation_forward(Buf a, Buf z, int B, int OC, Act act) override {
+    size_t n = size_t(B) * OC;
+    ArrayMap out(f(a), Eigen::Index(n));
+    CArrayMap in(f(z), Eigen::Index(n));
+    switch (act) {
+      case Act::Sigmoid: out = 1.0f / (1.0f + (-in).exp()); break;
+      case Act::Tanh: out = in.tanh(); break;
+      case Act::Relu: out = in.max(0.0f); break;
+      case Act::Softmax:
+        for (int b = 0; b < B; ++b) {
+          auto zr = in.segment(Eigen::Index(b) * OC, OC);
+          auto ar = out.segment(Eigen::Index(b) * OC, OC);
+          ar = (zr - zr.maxCoeff()).exp();
+          ar /= ar.sum();
+        }
+        break;
+    }
+  }
+
+  void activation_backward(Buf dz, Buf da, Buf a, int B, int OC, Act act) override {
+    Eigen::Index n = Eigen::Index(B) * OC;
+    ArrayMap out(f(dz), n);
+    CArrayMap g(f(da), n), y(f(a), n);
+    switch (act) {
+      case Act::Sigmoid: out = g * y * (1.0f - y); break;
+      case Act::Tanh: out = g * (1.0f - y * y); break;
+      case Act::Relu: out = (y > 0.0f).select(g, 0.0f); break;
+      case Act::Softmax: std::abort();  // the output layer goes through output_backward
+    }
+  }
+
+  void output_backward(Buf dz, Buf loss, int loss_slot, Buf z, Buf a, Buf y, int B, int OC,
+                       Act output, Cost cost) override {
+    float* d = f(dz);
+    const float* zs = f(z);
+    const float* as = f(a);
+    const int32_t* ys = i32(y);
+    double total = 0;
+    for (int b = 0; b < B; ++b) {
+      const float* zr = zs + size_t(b) * OC;
+      const float* ar = as + size_t(b) * OC;
+      float* dr = d + size_t(b) * OC;
+      int t = ys[b];
+      double sample = 0;
+      if (cost == Cost::Quadratic) {
+        // C = 1/2 |a - y|^2
+        double dot = 0;  // softmax: (a - y) . a, for the Jacobian product
+        for (int k = 0; k < OC; ++k) {
+          float e = ar[k] - (k == t ? 1.0f : 0.0f);
+          sample += 0.5 * double(e) * e;
+          dot += double(e) * ar[k];
+        }
+        for (int k = 0; k < OC; ++k) {
+          float e = ar[k] - (k == t ? 1.0f : 0.0f);
+          dr[k] = output == Act::Softmax ? ar[k] * (e - float(dot)) : e * ar[k] * (1.0f - ar[k]);
+        }
+      } else {
+        // dC/dz = a - y for both pairings (the point of ch.3's cross-entropy).
+        for (int k = 0; k < OC; ++k) dr[k] = ar[k] - (k == t ? 1.0f : 0.0f);
+        if (output == Act::Softmax) {
+          // -ln a_t = logsumexp(z) - z_t
+          float m = zr[0];
+          for (int k = 1; k < OC; ++k) m = std::max(m, zr[k]);
+          double s = 0;
+          for (int k = 0; k < OC; ++k) s += std::exp(double(zr[k] - m));
+          sample = double(m) + std::log(s) - zr[t];
+        } else {
+          // -[y ln a + (1-y) ln(1-a)] = softplus(z) - y z
+          for (int k = 0; k < OC; ++k) {
+            double zk = zr[k];
+            sample += std::max(zk, 0.0) + std::log1p(std::exp(-std::fabs(zk))) - (k == t ? zk : 0.0);
+          }
+        }
+      }
+      total += sample;
+    }
+    f(loss)[loss_slot] = float(total);
+  }
+
+  void sgd_update(Buf param, Buf dparam, Buf velocity, size_t n, float scale, float l2,
+                  float momentum) override {
+    ArrayMap p(f(param), Eigen::Index(n));
+    CArrayMap g(f(dparam), Eigen::Index(n));
+    if (velocity == kNone) {
+      if (l2 == 0.0f)
+        p -= scale * g;
+      else
+        p -= scale * g + l2 * p;
+    } else {
+      ArrayMap v(f(velocity), Eigen::Index(n));
+      v = momentum * v - (scale * g + l2 * p);
+      p += v;
+    }
+  }
+
+  void eval_accumulate(Buf confusion, Buf a, Buf y, int B, int K) override {
+    int32_t* conf = i32(confusion);
+    const float* as = f(a);
+    const int32_t* ys = i32(y);
+    for (int b = 0; b < B; ++b) {
+      const float* r = as + size_t(b) * K;
+      int best = 0;
+      for (int k = 1; k < K; ++k)
+        if (r[k] > r[best]) best = k;
+      conf[ys[b] * K + best] += 1;
+    }
+  }
+
+ private:
+  float* f(Buf b) { return static_cast<float*>(bufs_[b].data); }
+  int32_t* i32(Buf b) { return static_cast<int32_t*>(bufs_[b].data); }
+  uint8_t* u8(Buf b) { return static_cast<uint8_t*>(bufs_[b].data); }
+
+  std::vector<Storage> bufs_;
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> make_cpu_backend() { return std::make_unique<CpuBackend>(); }
+
+}  // namespace nnlab
