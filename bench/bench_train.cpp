@@ -1,0 +1,273 @@
+// Training throughput of the engine's Trainer (one thread on the CPU, or the GL
+// backend): network.py's algorithm on Fashion-MNIST, sigmoid + quadratic cost,
+// eta 3.0, for a few (sizes, batch) configs. Prints JSON lines and a table, and
+// with --peers runs bench/peers.py (numpy, PyTorch) in the same run for speed-ups.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "config.h"
+#include "gl_backend.h"
+#include "io.h"
+#include "trainer.h"
+
+namespace {
+
+using nnlab::Status;
+
+constexpr const char* kDefaultModels = "784,30,10:10 784,30,10:100 784,100,10:10 784,100,10:100";
+
+struct Spec {
+  std::vector<int> sizes;
+  int batch = 10;
+};
+
+struct Result {
+  Spec spec;
+  double samples = 0, seconds = 0;
+  double samples_per_sec() const { return seconds > 0 ? samples / seconds : 0; }
+};
+
+double now_seconds() {
+  using Clock = std::chrono::steady_clock;
+  return std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
+}
+
+// FLOPs per sample as the issue defines them: forward, dinp and dweight GEMMs.
+double flops_per_sample(const std::vector<int>& s) {
+  double f = 0;
+  for (size_t l = 0; l + 1 < s.size(); ++l) f += 6.0 * s[l] * s[l + 1];
+  return f;
+}
+
+std::string sizes_str(const std::vector<int>& s) { return nnlab::format_sizes(s); }
+
+void usage() {
+  std::fprintf(stderr,
+               "usage: bench_train [--data DIR] [--device cpu|gpu] [--models \"SIZES:BATCH ...\"]\n"
+               "                   [--samples N] [--repeats R] [--peers] [--peers-script FILE]\n"
+               "                   [--json-only]\n"
+               "  --models   default \"%s\"\n"
+               "             (the GPU issue's model: \"784,1024,1024,10:256\")\n"
+               "  --samples  samples per timed run (default: one epoch, all training images)\n"
+               "  --repeats  timed runs per config, the best is reported (default 3)\n"
+               "  --peers    also run bench/peers.py (numpy, PyTorch; 1 thread) and print speed-ups\n",
+               kDefaultModels);
+}
+
+bool parse_models(const std::string& text, std::vector<Spec>& out) {
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find(' ', pos);
+    if (end == std::string::npos) end = text.size();
+    std::string item = text.substr(pos, end - pos);
+    pos = end + 1;
+    if (item.empty()) continue;
+    size_t colon = item.find(':');
+    Spec s;
+    if (colon == std::string::npos || !nnlab::parse_sizes(item.substr(0, colon), s.sizes).ok()) {
+      std::fprintf(stderr, "bench_train: --models: '%s' is not SIZES:BATCH (e.g. 784,30,10:10)\n",
+                   item.c_str());
+      return false;
+    }
+    s.batch = std::atoi(item.c_str() + colon + 1);
+    if (s.batch <= 0) {
+      std::fprintf(stderr, "bench_train: --models: batch in '%s' must be positive\n", item.c_str());
+      return false;
+    }
+    out.push_back(s);
+  }
+  return !out.empty();
+}
+
+// One timed run: a fresh Trainer, a short untimed warm-up, then `batches` batches.
+bool run_once(const Spec& spec, const nnlab::DataFiles& data, const std::string& device,
+              int samples, Result& r, std::string& device_name) {
+  nnlab::TrainConfig cfg;
+  cfg.net.sizes = spec.sizes;
+  cfg.net.activation = nnlab::Act::Sigmoid;
+  cfg.net.output = nnlab::Act::Sigmoid;
+  cfg.net.cost = nnlab::Cost::Quadratic;
+  cfg.batch = spec.batch;
+  cfg.eta = 3.0f;
+  cfg.epochs = 1;
+  cfg.seed = 1;
+  std::unique_ptr<nnlab::Backend> backend;
+  if (device == "gpu") {
+    Status why;
+    backend = nnlab::make_gl_backend(why);
+    if (!backend) {
+      std::fprintf(stderr, "bench_train: no GPU backend: %s\n", why.message.c_str());
+      return false;
+    }
+  } else {
+    backend = nnlab::make_cpu_backend();
+  }
+  nnlab::Trainer trainer(cfg, data.train, data.test, nnlab::Dataset{}, std::move(backend));
+  if (!trainer.status().ok()) {
+    std::fprintf(stderr, "bench_train: %s\n", trainer.status().message.c_str());
+    return false;
+  }
+  device_name = trainer.device();
+  const int total = std::min(samples, data.train.count) / spec.batch;  // batches in the run
+  const int warm = std::min(20, total / 10);
+  trainer.step(warm);
+  double t0 = now_seconds();
+  int done = trainer.step(total - warm);
+  double dt = now_seconds() - t0;
+  if (trainer.state() == nnlab::State::Diverged) {
+    std::fprintf(stderr, "bench_train: %s b%d diverged\n", sizes_str(spec.sizes).c_str(), spec.batch);
+  }
+  r.spec = spec;
+  r.samples = double(done) * spec.batch;
+  r.seconds = dt;
+  return true;
+}
+
+// Best peer samples/s per "sizes:batch" key, read from peers.py's JSON lines.
+std::map<std::string, std::pair<std::string, double>> run_peers(const std::string& script,
+                                                                const std::string& models,
+                                                                const std::string& data_dir,
+                                                                int samples) {
+  std::map<std::string, std::pair<std::string, double>> best;
+  std::string cmd = "/usr/bin/python3 '" + script + "' --json-only --models '" + models +
+                    "' --samples " + std::to_string(samples) + " --data '" + data_dir + "'";
+  std::FILE* p = popen(cmd.c_str(), "r");
+  if (!p) {
+    std::fprintf(stderr, "bench_train: could not run %s\n", cmd.c_str());
+    return best;
+  }
+  char line[4096];
+  while (std::fgets(line, sizeof line, p)) {
+    std::fputs(line, stdout);  // peers' JSON lines go into the same stream
+    std::string s(line);
+    if (s.find("\"kind\": \"peer\"") == std::string::npos) continue;
+    auto field = [&](const char* key) {
+      size_t k = s.find(std::string("\"") + key + "\": ");
+      return k == std::string::npos ? std::string() : s.substr(k + std::strlen(key) + 4);
+    };
+    std::string peer = field("peer");
+    peer = peer.substr(1, peer.find('"', 1) - 1);
+    std::string sizes = field("sizes");
+    sizes = sizes.substr(1, sizes.find(']') - 1);
+    sizes.erase(std::remove(sizes.begin(), sizes.end(), ' '), sizes.end());
+    int batch = std::atoi(field("batch").c_str());
+    double sps = std::atof(field("samples_per_sec").c_str());
+    std::string key = sizes + ":" + std::to_string(batch);
+    if (sps > best[key].second) best[key] = {peer, sps};
+  }
+  int rc = pclose(p);
+  if (rc != 0) std::fprintf(stderr, "bench_train: peers.py exited with status %d\n", rc);
+  return best;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string data_dir, device = "cpu", models = kDefaultModels, peers_script;
+  int samples = 1 << 30, repeats = 3;
+  bool peers = false, json_only = false;
+  {
+    std::string self = __FILE__;  // an absolute path under CMake: find peers.py beside it
+    peers_script = self.substr(0, self.find_last_of('/') + 1) + "peers.py";
+  }
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "bench_train: %s needs a value\n", a.c_str());
+        usage();
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (a == "--data") data_dir = value();
+    else if (a == "--device") device = value();
+    else if (a == "--models") models = value();
+    else if (a == "--samples") samples = std::atoi(value().c_str());
+    else if (a == "--repeats") repeats = std::atoi(value().c_str());
+    else if (a == "--peers") peers = true;
+    else if (a == "--peers-script") peers_script = value();
+    else if (a == "--json-only") json_only = true;
+    else if (a == "--help" || a == "-h") { usage(); return 0; }
+    else {
+      std::fprintf(stderr, "bench_train: unknown argument '%s'\n", a.c_str());
+      usage();
+      return 2;
+    }
+  }
+  std::vector<Spec> specs;
+  if ((device != "cpu" && device != "gpu") || samples <= 0 || repeats <= 0 ||
+      !parse_models(models, specs)) {
+    if (device != "cpu" && device != "gpu")
+      std::fprintf(stderr, "bench_train: --device must be cpu or gpu, not '%s'\n", device.c_str());
+    usage();
+    return 2;
+  }
+
+  nnlab::DataFiles data;
+  std::vector<std::string> dirs;
+  if (!data_dir.empty()) dirs = {data_dir};
+  else dirs = {"data/fashion", "/usr/share/datasets/fashion-mnist"};
+  Status st = Status::fail("no data directory given");
+  for (const std::string& d : dirs) {
+    st = nnlab::load_data_dir(d, data);
+    if (st.ok()) {
+      data_dir = d;
+      break;
+    }
+  }
+  if (!st.ok()) {
+    std::fprintf(stderr, "bench_train: %s\n", st.message.c_str());
+    return 1;
+  }
+  samples = std::min(samples, data.train.count);
+
+  std::vector<Result> results;
+  std::string device_name;
+  for (const Spec& spec : specs) {
+    Result best;
+    for (int r = 0; r < repeats; ++r) {
+      Result one;
+      if (!run_once(spec, data, device, samples, one, device_name)) return 1;
+      if (one.samples_per_sec() > best.samples_per_sec()) best = one;
+    }
+    results.push_back(best);
+    std::printf(
+        "{\"kind\": \"nnlab\", \"device\": \"%s\", \"sizes\": [%s], \"batch\": %d, \"samples\": %.0f, "
+        "\"seconds\": %.4f, \"samples_per_sec\": %.1f, \"gflops\": %.3f, \"threads\": 1}\n",
+        device_name.c_str(), sizes_str(spec.sizes).c_str(), spec.batch, best.samples, best.seconds,
+        best.samples_per_sec(), best.samples_per_sec() * flops_per_sample(spec.sizes) / 1e9);
+    std::fflush(stdout);
+  }
+
+  std::map<std::string, std::pair<std::string, double>> peer_best;
+  if (peers) peer_best = run_peers(peers_script, models, data_dir, samples);
+
+  if (json_only) return 0;
+  std::printf("\ndevice: %s, data: %s, %d samples per run, best of %d\n", device_name.c_str(),
+              data_dir.c_str(), samples, repeats);
+  std::printf("%-18s %6s %12s %9s", "sizes", "batch", "samples/s", "GFLOP/s");
+  if (peers) std::printf(" %16s %12s %9s", "best peer", "samples/s", "speed-up");
+  std::printf("\n");
+  for (const Result& r : results) {
+    std::string key = sizes_str(r.spec.sizes) + ":" + std::to_string(r.spec.batch);
+    std::printf("%-18s %6d %12.0f %9.2f", sizes_str(r.spec.sizes).c_str(), r.spec.batch,
+                r.samples_per_sec(), r.samples_per_sec() * flops_per_sample(r.spec.sizes) / 1e9);
+    if (peers) {
+      auto it = peer_best.find(key);
+      if (it != peer_best.end() && it->second.second > 0)
+        std::printf(" %16s %12.0f %8.2fx", it->second.first.c_str(), it->second.second,
+                    r.samples_per_sec() / it->second.second);
+      else
+        std::printf(" %16s", "(no peer)");
+    }
+    std::printf("\n");
+  }
+  return 0;
+}
