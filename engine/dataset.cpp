@@ -1,0 +1,27 @@
+// Dataset helpers: Nielsen's validation split (the last n training images).
+#include "dataset.h"
+
+#include <algorithm>
+
+namespace nnlab {
+
+Dataset split_tail(Dataset& from, int n) {
+  // Callers validate --validation; here n is clamped so a bad value cannot
+  // index out of range.
+  n = std::clamp(n, 0, from.count);
+  Dataset tail;
+  tail.rows = from.rows;
+  tail.cols = from.cols;
+  tail.classes = from.classes;
+  tail.count = n;
+  const int keep = from.count - n;
+  const size_t px = size_t(from.pixels());
+  tail.images.assign(from.images.begin() + size_t(keep) * px, from.images.end());
+  tail.labels.assign(from.labels.begin() + keep, from.labels.end());
+  from.images.resize(size_t(keep) * px);
+  from.labels.resize(size_t(keep));
+  from.count = keep;
+  return tail;
+}
+
+}  // namespace nnlab
