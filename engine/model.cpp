@@ -124,6 +124,7 @@ Status load_model(const uint8_t* data, size_t size, const std::string& name, Mod
   m.net.output = Act(output);
   m.net.cost = Cost(cost);
   uint64_t params = 0;
+  m.net.sizes.clear();  // NetConfig defaults to 784,30,10
   for (uint32_t i = 0; i < count; ++i) {
     uint32_t s;
     if (!r.u32(s)) return fail("truncated: file ends inside the layer sizes");

@@ -1,0 +1,291 @@
+// Engine behaviour: random numbers, config validation, checkpoints, and the
+// trainer's contract (reproducibility, overfitting, divergence, pause, eta).
+#include <doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <numeric>
+
+#include "config.h"
+#include "model.h"
+#include "rng.h"
+#include "synthetic.h"
+#include "trainer.h"
+
+using namespace nnlab;
+using nnlab::testing::synthetic;
+
+TEST_CASE("rng: PCG32 matches the reference generator's published output") {
+  // pcg32-demo (pcg-random.org's minimal C library), seed 42, stream 54.
+  Rng rng(42, 54);
+  const uint32_t expected[] = {0xa15c02b7, 0x7b47f409, 0xba1d3330, 0x83d2f293, 0xbfa4784b, 0xcbed606e};
+  for (uint32_t e : expected) CHECK(rng.next_u32() == e);
+}
+
+TEST_CASE("rng: normal() has mean 0 and variance 1, shuffle is a permutation") {
+  Rng rng(7);
+  double sum = 0, sq = 0;
+  const int n = 200000;
+  for (int i = 0; i < n; ++i) {
+    double v = rng.normal();
+    sum += v, sq += v * v;
+  }
+  CHECK(std::fabs(sum / n) < 0.01);
+  CHECK(std::fabs(sq / n - 1.0) < 0.02);
+  std::vector<int32_t> v(1000);
+  std::iota(v.begin(), v.end(), 0);
+  rng.shuffle(v);
+  std::vector<int32_t> sorted = v;
+  std::sort(sorted.begin(), sorted.end());
+  for (int i = 0; i < 1000; ++i) CHECK(sorted[size_t(i)] == i);
+  int fixed = 0;
+  for (int i = 0; i < 1000; ++i) fixed += v[size_t(i)] == i;
+  CHECK(fixed < 10);  // a shuffle that moves nothing would fail here
+}
+
+TEST_CASE("config: every impossible hyper-parameter is refused, naming the field") {
+  TrainConfig ok;
+  CHECK(validate(ok).ok());
+  auto fails_on = [&](TrainConfig c, const char* field) {
+    Status s = validate(c);
+    CHECK_FALSE(s.ok());
+    CHECK(s.message.find(field) == 0);
+  };
+  TrainConfig c = ok;
+  c.batch = 0;
+  fails_on(c, "batch");
+  c = ok, c.eta = -1;
+  fails_on(c, "eta");
+  c = ok, c.eta = NAN;
+  fails_on(c, "eta");
+  c = ok, c.epochs = 0;
+  fails_on(c, "epochs");
+  c = ok, c.lambda = -0.1f;
+  fails_on(c, "lambda");
+  c = ok, c.momentum = 1.0f;
+  fails_on(c, "momentum");
+  c = ok, c.net.activation = Act::Softmax;
+  fails_on(c, "activation");
+  c = ok, c.net.output = Act::Relu;
+  fails_on(c, "output");
+  std::vector<int> sizes;
+  CHECK(parse_sizes("784,30,10", sizes).ok());
+  CHECK(sizes == std::vector<int>{784, 30, 10});
+  CHECK_FALSE(parse_sizes("784", sizes).ok());
+  CHECK_FALSE(parse_sizes("784,,10", sizes).ok());
+  CHECK_FALSE(parse_sizes("784,-3,10", sizes).ok());
+  CHECK_FALSE(parse_sizes("784,x", sizes).ok());
+  Cost cost;
+  CHECK(parse_cost("cross-entropy", cost).ok());
+  CHECK(cost == Cost::CrossEntropy);
+  Status s = parse_cost("hinge", cost);
+  CHECK(s.message.find("hinge") != std::string::npos);
+}
+
+static TrainConfig small_config() {
+  TrainConfig c;
+  c.net.sizes = {16, 12, 4};
+  c.epochs = 3;
+  c.batch = 5;
+  c.eta = 1.0f;
+  c.seed = 11;
+  return c;
+}
+
+static Trainer make_trainer(const TrainConfig& c, int train = 60, int test = 40, uint64_t data_seed = 3) {
+  int px = c.net.sizes.front(), k = c.net.sizes.back();
+  Dataset tr = synthetic(train, px, k, data_seed), te = synthetic(test, px, k, data_seed + 1);
+  return Trainer(c, std::move(tr), std::move(te), Dataset{}, make_cpu_backend());
+}
+
+static void run(Trainer& t) {
+  while (t.state() == State::Training) t.step(1000);
+}
+
+TEST_CASE("checkpoint: save/load round trip restores every parameter") {
+  Rng rng(5);
+  NetConfig net;
+  net.sizes = {7, 5, 3};
+  net.activation = Act::Tanh;
+  net.output = Act::Softmax;
+  net.cost = Cost::CrossEntropy;
+  Model m = init_model(net, Init::Scaled, rng);
+  std::vector<uint8_t> bytes = save_model(m);
+  Model back;
+  REQUIRE(load_model(bytes.data(), bytes.size(), "m.nnlab", back).ok());
+  CHECK(back.net.sizes == net.sizes);
+  CHECK(back.net.activation == Act::Tanh);
+  CHECK(back.net.output == Act::Softmax);
+  CHECK(back.net.cost == Cost::CrossEntropy);
+  CHECK(back.weights == m.weights);
+  CHECK(back.biases == m.biases);
+}
+
+TEST_CASE("checkpoint: corrupt, truncated or foreign files are rejected and the model kept") {
+  Rng rng(5);
+  NetConfig net;
+  net.sizes = {7, 5, 3};
+  Model m = init_model(net, Init::Normal, rng);
+  const std::vector<uint8_t> good = save_model(m);
+  Model target = init_model(net, Init::Normal, rng);
+  const Model before = target;
+  auto rejected = [&](std::vector<uint8_t> bytes, const char* why) {
+    Status s = load_model(bytes.data(), bytes.size(), "model.nnlab", target);
+    CHECK_FALSE(s.ok());
+    CHECK(s.message.find("model.nnlab") == 0);
+    CHECK_MESSAGE(s.message.find(why) != std::string::npos, s.message);
+    CHECK(target.weights == before.weights);
+    CHECK(target.biases == before.biases);
+  };
+  rejected({}, "empty");
+  std::vector<uint8_t> flipped = good;
+  flipped[good.size() / 2] ^= 0x10;
+  rejected(flipped, "checksum");
+  rejected(std::vector<uint8_t>(good.begin(), good.end() - 9), "truncated");
+  rejected(std::vector<uint8_t>(good.begin(), good.begin() + 10), "truncated");
+  std::vector<uint8_t> longer = good;
+  longer.push_back(0);
+  rejected(longer, "too long");
+  std::vector<uint8_t> magic = good;
+  magic[0] = 'X';
+  rejected(magic, "magic");
+  std::vector<uint8_t> version = good;
+  version[4] = 9;
+  rejected(version, "version");
+
+  // A valid file for another network does not replace a trainer's parameters.
+  Trainer t = make_trainer(small_config());
+  REQUIRE(t.status().ok());
+  Model original = t.model();
+  Status s = t.set_model(m);  // sizes 7,5,3 vs 16,12,4
+  CHECK_FALSE(s.ok());
+  CHECK(s.message.find("7,5,3") != std::string::npos);
+  CHECK(t.model().weights == original.weights);
+}
+
+TEST_CASE("trainer: the same seed gives bit-identical weights, another seed does not") {
+  TrainConfig c = small_config();
+  Trainer a = make_trainer(c), b = make_trainer(c);
+  run(a), run(b);
+  CHECK(save_model(a.model()) == save_model(b.model()));
+  c.seed = 12;
+  Trainer other = make_trainer(c);
+  run(other);
+  CHECK(save_model(a.model()) != save_model(other.model()));
+}
+
+TEST_CASE("trainer: a small net overfits one batch of 20 images to 100%") {
+  TrainConfig c;
+  c.net.sizes = {64, 30, 10};
+  c.net.output = Act::Softmax;
+  c.net.cost = Cost::CrossEntropy;
+  c.init = Init::Scaled;
+  c.batch = 20;
+  c.eta = 1.0f;
+  c.epochs = 400;
+  // Labels unrelated to the pixels: only memorising can fit them.
+  Dataset d = synthetic(20, 64, 10, 9);
+  Rng rng(99);
+  for (uint8_t& l : d.labels) l = uint8_t(rng.below(10));
+  Trainer t(c, d, d, Dataset{}, make_cpu_backend());
+  REQUIRE(t.status().ok());
+  run(t);
+  REQUIRE(t.state() == State::Done);
+  CHECK(t.metrics().epochs.back().test_correct == 20);
+  CHECK(t.metrics().batch_loss.back() < 0.05f * t.metrics().batch_loss.front());
+}
+
+TEST_CASE("trainer: softmax + cross-entropy with scaled init starts near ln 10") {
+  TrainConfig c;
+  c.net.sizes = {784, 30, 10};
+  c.net.output = Act::Softmax;
+  c.net.cost = Cost::CrossEntropy;
+  c.init = Init::Scaled;
+  c.batch = 1000;
+  c.epochs = 1;
+  Trainer t(c, synthetic(1000, 784, 10, 1), synthetic(10, 784, 10, 2), Dataset{}, make_cpu_backend());
+  REQUIRE(t.status().ok());
+  t.step(1);
+  REQUIRE(t.metrics().batch_loss.size() == 1);
+  float first = t.metrics().batch_loss[0];
+  MESSAGE("initial loss " << first << ", ln 10 = " << std::log(10.0));
+  CHECK(std::fabs(first - std::log(10.0f)) < 0.5f);
+}
+
+TEST_CASE("trainer: divergence is reported, not trained through") {
+  TrainConfig c = small_config();
+  c.net.activation = Act::Relu;
+  c.net.output = Act::Softmax;
+  c.net.cost = Cost::CrossEntropy;
+  c.eta = 1e30f;
+  c.epochs = 5;
+  Trainer t = make_trainer(c);
+  run(t);
+  CHECK(t.state() == State::Diverged);
+  CHECK(std::string(name(t.state())) == "diverged");
+  CHECK(t.step(10) == 0);
+}
+
+TEST_CASE("trainer: pause, resume, eta changes and bounded steps") {
+  TrainConfig c = small_config();
+  Trainer t = make_trainer(c);
+  CHECK(t.step(3) == 3);
+  CHECK(t.metrics().batch == 3);
+  CHECK(t.step(1000, 0.0) == 1);  // a zero time budget still makes progress, one unit
+  t.pause();
+  CHECK(t.state() == State::Paused);
+  CHECK(t.step(10) == 0);
+  CHECK(t.metrics().batch == 4);
+  t.resume();
+  CHECK(t.state() == State::Training);
+  Status s = t.set_eta(-2);
+  CHECK(s.message.find("eta") == 0);
+  CHECK(t.config().eta == 1.0f);
+  CHECK(t.set_eta(0.25f).ok());
+  CHECK(t.config().eta == 0.25f);
+  Model before = t.model();
+  CHECK(t.step(1) == 1);
+  CHECK(t.model().weights != before.weights);
+  run(t);
+  CHECK(t.state() == State::Done);
+  CHECK(t.metrics().epochs.size() == 3);
+  CHECK(t.metrics().test_accuracy.size() == 3);
+  CHECK(t.metrics().batch_loss.size() == 3 * 12);
+}
+
+TEST_CASE("trainer: data that does not fit the network is refused, naming the field") {
+  TrainConfig c = small_config();
+  c.net.sizes = {17, 12, 4};
+  Trainer t(c, synthetic(20, 16, 4, 1), synthetic(20, 16, 4, 2), Dataset{}, make_cpu_backend());
+  CHECK_FALSE(t.status().ok());
+  CHECK(t.status().message.find("sizes") == 0);
+  CHECK(t.step(10) == 0);
+  c.net.sizes = {16, 12, 5};
+  Trainer u(c, synthetic(20, 16, 4, 1), synthetic(20, 16, 4, 2), Dataset{}, make_cpu_backend());
+  CHECK(u.status().message.find("classes") != std::string::npos);
+}
+
+TEST_CASE("trainer: evaluation, validation split and confusion matrix agree") {
+  TrainConfig c = small_config();
+  c.validation = 15;
+  Dataset train = synthetic(60, 16, 4, 3);
+  Dataset val = split_tail(train, c.validation);
+  REQUIRE(val.count == 15);
+  REQUIRE(train.count == 45);
+  Dataset test = synthetic(40, 16, 4, 4);
+  Trainer t(c, train, test, val, make_cpu_backend());
+  run(t);
+  const EpochReport& r = t.metrics().epochs.back();
+  CHECK(r.validation_total == 15);
+  CHECK(r.test_total == 40);
+  std::vector<int> confusion;
+  int correct = t.evaluate(test, confusion);
+  CHECK(correct == r.test_correct);
+  CHECK(confusion == t.metrics().confusion);
+  CHECK(std::accumulate(confusion.begin(), confusion.end(), 0) == 40);
+  std::vector<int> labels = t.predict_labels(test, 0, 40);
+  int agree = 0;
+  for (int i = 0; i < 40; ++i) agree += labels[size_t(i)] == test.labels[size_t(i)];
+  CHECK(agree == correct);
+}
