@@ -1,0 +1,162 @@
+// The page side of the browser benchmark: loads Fashion-MNIST (gzip IDX over HTTP),
+// then on request trains [784,h,10] for a fixed number of samples in nnlab (WASM)
+// or in TF.js 4.22 (wasm backend) with network.py's algorithm: sigmoid layers,
+// quadratic cost C = 1/2 sum |a - y|^2 over the batch, w -= (eta/m) * dC/dw.
+'use strict';
+
+const kEta = 3.0;
+const logEl = () => document.getElementById('log');
+function log(s) { logEl().textContent += '\n' + s; console.log(s); }
+
+async function fetchIdx(url) {
+  const r = await fetch(url);
+  if (!r.ok) throw new Error(url + ': HTTP ' + r.status);
+  let bytes = new Uint8Array(await r.arrayBuffer());
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    const ds = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
+    bytes = new Uint8Array(await new Response(ds).arrayBuffer());
+  }
+  const dv = new DataView(bytes.buffer);
+  const ndim = bytes[3];
+  const dims = [];
+  for (let i = 0; i < ndim; ++i) dims.push(dv.getUint32(4 + 4 * i));
+  return { dims, data: bytes.subarray(4 + 4 * ndim) };
+}
+
+// A seeded shuffle, so every run and implementation sees batches of the same kind.
+function permutation(n, seed) {
+  const p = new Int32Array(n);
+  for (let i = 0; i < n; ++i) p[i] = i;
+  let s = seed >>> 0;
+  for (let i = n - 1; i > 0; --i) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    const j = s % (i + 1);
+    const t = p[i]; p[i] = p[j]; p[j] = t;
+  }
+  return p;
+}
+
+const state = {};
+
+window.benchReady = (async () => {
+  const img = await fetchIdx('/data/train-images-idx3-ubyte.gz');
+  const lab = await fetchIdx('/data/train-labels-idx1-ubyte.gz');
+  state.n = img.dims[0];
+  state.images = img.data;
+  state.labels = lab.data;
+  log('data: ' + state.n + ' images');
+
+  // nnlab: the images go into the WASM heap once.
+  state.nnlab = await createNnlabBench();
+  const M = state.nnlab;
+  state.imgPtr = M._malloc(state.images.length);
+  state.labPtr = M._malloc(state.labels.length);
+  M.HEAPU8.set(state.images, state.imgPtr);
+  M.HEAPU8.set(state.labels, state.labPtr);
+  state.kernelError = M._nnlab_bench_check_kernels();
+  log('nnlab kernels max rel. error vs naive: ' + state.kernelError);
+
+  // TF.js: wasm backend, binaries served from the npm package; SIMD on where the
+  // browser has it. Without COOP/COEP headers it runs one thread, like nnlab.
+  tf.wasm.setWasmPaths('/tfjs-wasm/');
+  await tf.setBackend('wasm');
+  await tf.ready();
+  state.tfInfo = {
+    backend: tf.getBackend(), version: tf.version.tfjs,
+    simd: await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'),
+    threads: await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'),
+  };
+  const x = new Float32Array(state.images.length);
+  for (let i = 0; i < x.length; ++i) x[i] = state.images[i] / 255;
+  const y = new Float32Array(state.n * 10);
+  for (let i = 0; i < state.n; ++i) y[i * 10 + state.labels[i]] = 1;
+  state.X = tf.tensor2d(x, [state.n, 784]);
+  state.Y = tf.tensor2d(y, [state.n, 10]);
+  log('tfjs: ' + JSON.stringify(state.tfInfo));
+  return { n: state.n, kernelError: state.kernelError, tf: state.tfInfo,
+           userAgent: navigator.userAgent, crossOriginIsolated: self.crossOriginIsolated };
+})();
+
+function tfParams(hidden) {
+  return [tf.variable(tf.randomNormal([hidden, 784], 0, 1, 'float32', 1)),
+          tf.variable(tf.randomNormal([hidden], 0, 1, 'float32', 2)),
+          tf.variable(tf.randomNormal([10, hidden], 0, 1, 'float32', 3)),
+          tf.variable(tf.randomNormal([10], 0, 1, 'float32', 4))];
+}
+
+function forward(x, W1, b1, W2, b2) {
+  const a1 = tf.sigmoid(tf.add(tf.matMul(x, W1, false, true), b1));
+  const a2 = tf.sigmoid(tf.add(tf.matMul(a1, W2, false, true), b2));
+  return [a1, a2];
+}
+
+// One TF.js run of `batches` batches. 'manual': network.py's backprop written in
+// tf ops; 'autograd': the idiomatic optimizer.minimize on the summed cost.
+function tfRun(variant, params, m, batches, perm, start) {
+  const [W1, b1, W2, b2] = params;
+  const scale = kEta / m;
+  const opt = variant === 'autograd' ? tf.train.sgd(scale) : null;
+  for (let s = 0; s < batches; ++s) {
+    tf.tidy(() => {
+      const idx = tf.tensor1d(perm.subarray((start + s) * m, (start + s + 1) * m), 'int32');
+      const x = tf.gather(state.X, idx), y = tf.gather(state.Y, idx);
+      if (opt) {
+        opt.minimize(() => {
+          const a2 = forward(x, W1, b1, W2, b2)[1];
+          return tf.mul(0.5, tf.sum(tf.square(tf.sub(a2, y))));
+        }, false, params);
+        return;
+      }
+      const [a1, a2] = forward(x, W1, b1, W2, b2);
+      const d2 = tf.mul(tf.sub(a2, y), tf.sub(a2, tf.square(a2)));   // (a-y) a(1-a)
+      const d1 = tf.mul(tf.matMul(d2, W2), tf.sub(a1, tf.square(a1)));
+      W2.assign(tf.sub(W2, tf.mul(tf.matMul(d2, a1, true, false), scale)));
+      b2.assign(tf.sub(b2, tf.mul(tf.sum(d2, 0), scale)));
+      W1.assign(tf.sub(W1, tf.mul(tf.matMul(d1, x, true, false), scale)));
+      b1.assign(tf.sub(b1, tf.mul(tf.sum(d1, 0), scale)));
+    });
+  }
+  if (opt) opt.dispose();
+  W1.dataSync();  // the wasm backend is synchronous; this only makes the end explicit
+}
+
+function tfAccuracy(params, first, count) {
+  return tf.tidy(() => {
+    const x = state.X.slice([first, 0], [count, 784]);
+    const a2 = forward(x, ...params)[1];
+    const pred = a2.argMax(1).dataSync();
+    let ok = 0;
+    for (let i = 0; i < count; ++i) ok += pred[i] === state.labels[first + i] ? 1 : 0;
+    return ok / count;
+  });
+}
+
+// opts: {impl: 'nnlab'|'tfjs-manual'|'tfjs-autograd', hidden, batch, samples, repeats}
+window.runBench = async (opts) => {
+  await window.benchReady;
+  const { impl, hidden, batch, samples, repeats } = opts;
+  const warm = 20;
+  const batches = Math.floor(samples / batch);
+  if (impl === 'nnlab') {
+    const sps = state.nnlab._nnlab_bench_train(state.imgPtr, state.labPtr, state.n, hidden, batch,
+                                                batches * batch, repeats);
+    if (sps < 0) throw new Error('nnlab_bench_train failed: ' + sps);
+    return { impl, hidden, batch, samples: batches * batch, samples_per_sec: sps };
+  }
+  const variant = impl === 'tfjs-autograd' ? 'autograd' : 'manual';
+  const perm = permutation(state.n, 7);
+  let best = 0, acc = null;
+  for (let r = 0; r < repeats; ++r) {
+    const params = tfParams(hidden);
+    tfRun(variant, params, batch, warm, perm, 0);
+    const t0 = performance.now();
+    tfRun(variant, params, batch, batches, perm, warm);
+    const dt = (performance.now() - t0) / 1000;
+    best = Math.max(best, batches * batch / dt);
+    acc = tfAccuracy(params, 50000, 10000);  // a sanity check that it learns
+    params.forEach((p) => p.dispose());
+    await new Promise((res) => setTimeout(res, 0));
+  }
+  return { impl, hidden, batch, samples: batches * batch, samples_per_sec: best,
+           train_accuracy_tail: acc, tensors: tf.memory().numTensors };
+};

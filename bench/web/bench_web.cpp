@@ -1,0 +1,121 @@
+// The engine side of the browser benchmark (bench/web/run.sh): exported C entry
+// points that train network.py's algorithm (sigmoid, quadratic cost, eta 3.0) on
+// the images the page hands over and return the samples/s, single-threaded in WASM.
+// Also a kernel self-check against naive loops, so a wrong SIMD kernel shows here.
+#include <emscripten/emscripten.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "backend.h"
+#include "kernels.h"
+#include "trainer.h"
+
+namespace {
+
+double now_seconds() {
+  using Clock = std::chrono::steady_clock;
+  return std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
+}
+
+nnlab::Dataset make_dataset(const uint8_t* images, const uint8_t* labels, int n, int first,
+                            int count) {
+  nnlab::Dataset d;
+  d.count = count;
+  d.rows = 28;
+  d.cols = 28;
+  d.classes = 10;
+  d.images.assign(images + size_t(first) * 784, images + size_t(first + count) * 784);
+  d.labels.assign(labels + first, labels + first + count);
+  (void)n;
+  return d;
+}
+
+}  // namespace
+
+extern "C" {
+
+// Trains [784, hidden, 10] at `batch` on the first n images; each of `repeats` runs
+// uses a fresh Trainer, 20 untimed warm-up batches, then `samples` timed samples.
+// Returns the best samples/s, or a negative number on error.
+EMSCRIPTEN_KEEPALIVE double nnlab_bench_train(const uint8_t* images, const uint8_t* labels, int n,
+                                              int hidden, int batch, int samples, int repeats) {
+  nnlab::TrainConfig cfg;
+  cfg.net.sizes = {784, hidden, 10};
+  cfg.batch = batch;
+  cfg.eta = 3.0f;
+  cfg.epochs = 1;
+  cfg.seed = 1;
+  const int warm = 20;
+  if (samples / batch + warm > n / batch) samples = (n / batch - warm) * batch;
+  nnlab::Dataset train = make_dataset(images, labels, n, 0, n);
+  nnlab::Dataset test = make_dataset(images, labels, n, 0, std::min(n, 1000));
+  double best = -1;
+  for (int r = 0; r < repeats; ++r) {
+    nnlab::Trainer t(cfg, train, test, nnlab::Dataset{}, nnlab::make_cpu_backend());
+    if (!t.status().ok()) {
+      emscripten_log(EM_LOG_ERROR, "nnlab_bench_train: %s", t.status().message.c_str());
+      return -1;
+    }
+    t.step(warm);
+    double t0 = now_seconds();
+    int done = t.step(samples / batch);
+    double dt = now_seconds() - t0;
+    if (t.state() == nnlab::State::Diverged) return -2;
+    double sps = done * double(batch) / dt;
+    if (sps > best) best = sps;
+  }
+  return best;
+}
+
+// Max relative error of gemm_nt/nn/tn against naive loops on awkward shapes.
+EMSCRIPTEN_KEEPALIVE double nnlab_bench_check_kernels() {
+  const int shapes[][3] = {{1, 1, 1}, {7, 13, 5}, {10, 30, 784}, {3, 17, 33}, {129, 65, 31},
+                           {100, 10, 100}, {5, 4, 16}, {6, 64, 10}};
+  double worst = 0;
+  uint32_t s = 12345;
+  auto rnd = [&]() {
+    s = s * 1664525u + 1013904223u;
+    return float(int(s >> 9) % 2001 - 1000) / 1000.0f;
+  };
+  for (const auto& sh : shapes) {
+    const int M = sh[0], N = sh[1], K = sh[2];
+    std::vector<float> A(size_t(M) * K), At(size_t(K) * M), B(size_t(N) * K), Bt(size_t(K) * N),
+        bias(N), C(size_t(M) * N), R(size_t(M) * N);
+    for (float& v : A) v = rnd();
+    for (float& v : B) v = rnd();
+    for (float& v : bias) v = rnd();
+    for (int i = 0; i < M; ++i)
+      for (int k = 0; k < K; ++k) At[size_t(k) * M + i] = A[size_t(i) * K + k];
+    for (int j = 0; j < N; ++j)
+      for (int k = 0; k < K; ++k) Bt[size_t(k) * N + j] = B[size_t(j) * K + k];
+    for (int i = 0; i < M; ++i)
+      for (int j = 0; j < N; ++j) {
+        double acc = 0;
+        for (int k = 0; k < K; ++k) acc += double(A[size_t(i) * K + k]) * B[size_t(j) * K + k];
+        R[size_t(i) * N + j] = float(acc);
+      }
+    auto err = [&](bool with_bias) {
+      double e = 0;
+      for (int i = 0; i < M; ++i)
+        for (int j = 0; j < N; ++j) {
+          double want = R[size_t(i) * N + j] + (with_bias ? bias[j] : 0.0f);
+          e = std::fmax(e, std::fabs(C[size_t(i) * N + j] - want) / (1.0 + std::fabs(want)));
+        }
+      return e;
+    };
+    nnlab::gemm_nt(C.data(), A.data(), B.data(), bias.data(), M, N, K);
+    worst = std::fmax(worst, err(true));
+    nnlab::gemm_nn(C.data(), A.data(), Bt.data(), M, N, K);
+    worst = std::fmax(worst, err(false));
+    nnlab::gemm_tn(C.data(), At.data(), Bt.data(), M, N, K);
+    worst = std::fmax(worst, err(false));
+  }
+  return worst;
+}
+
+}  // extern "C"
