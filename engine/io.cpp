@@ -2,6 +2,7 @@
 // NODERAWFS), and loading a data directory's four IDX files.
 #include "io.h"
 
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -96,11 +97,11 @@ Status write_file(const std::string& path, const std::vector<uint8_t>& bytes) {
   // Write a sibling temp file and rename it over the target, so a failed or
   // interrupted write leaves the old file whole. The suffix keeps two writers
   // in one process apart; rename is atomic on POSIX file systems.
-  static unsigned counter = 0;
+  static std::atomic<unsigned> counter{0};
   const std::string tmp = path + ".tmp" + std::to_string(++counter);
   errno = 0;
   File f(std::fopen(tmp.c_str(), "wb"));
-  if (!f) return io_fail(path, "cannot create temporary file", errno);
+  if (!f) return io_fail(path, "cannot create temporary file", errno ? errno : EIO);
   const bool wrote = bytes.empty() || std::fwrite(bytes.data(), 1, bytes.size(), f.get()) == bytes.size();
   int err = errno;
   const bool flushed = wrote && std::fflush(f.get()) == 0;

@@ -513,3 +513,22 @@ TEST_CASE("idx: the prepared mnist directory has 8000/2000 images of all 10 digi
     CHECK(ink < int64_t(d->images.size() / 2));
   }
 }
+
+TEST_CASE("idx: the fashion directory loads 60000/10000 images") {
+  const std::string dir = std::string(NNLAB_DATA_DIR) + "/fashion";
+  if (!fs::exists(dir)) {
+    MESSAGE("skipped: " << dir << " is absent (run tools/prepare_data fashion)");
+    return;
+  }
+  DataFiles files;
+  const Status s = load_data_dir(dir, files);
+  REQUIRE_MESSAGE(s.ok(), s.message);
+  CHECK(files.train.count == 60000);
+  CHECK(files.test.count == 10000);
+  CHECK(files.train.pixels() == 784);
+  CHECK(files.train.images.size() == size_t(60000) * 784);
+  // Fashion-MNIST's test set is balanced: 1000 of each class.
+  std::vector<int> per_class(10, 0);
+  for (uint8_t l : files.test.labels) ++per_class.at(l);
+  CHECK(per_class == std::vector<int>(10, 1000));
+}
