@@ -261,6 +261,15 @@ TEST_CASE("idx: a huge header is refused before allocating") {
     check_refused(p, "dir/imgs.idx3", "more than the limit of 100000000 pixels");
     CHECK(largest < 4096);
   }
+  // The same header gzipped: inflating 16 bytes allocates little, then it is refused.
+  Dataset lying;
+  lying.count = 1000000;
+  lying.rows = lying.cols = 28;
+  const Bytes gz_header = encode_idx_images(lying, true);  // header only: no pixels
+  g_largest_alloc = 0;
+  const Parsed gz = parse(gz_header, labels);
+  CHECK(g_largest_alloc < 128 * 1024);
+  check_refused(gz, "dir/imgs.idx3", "more than the limit of 100000000 pixels");
   // Exactly at the limit the header is legal, so a short file is "truncated".
   g_largest_alloc = 0;
   const Parsed at_limit = parse(images_header(100, 1000, 1000), labels);
@@ -302,6 +311,16 @@ TEST_CASE("idx: a gzip bomb is refused at a bounded size") {
   CHECK(contains(s.message, "inflates to more than"));
   CHECK(g_largest_alloc <= kMaxIdxPixels + 16 + 1);
   CHECK(out == Bytes{1, 2, 3});
+}
+
+TEST_CASE("idx: maybe_gunzip passes raw bytes through") {
+  const Bytes raw = encode_idx_labels(make_dataset(7, 1, 1), false);
+  Bytes out{5};
+  REQUIRE(maybe_gunzip(raw.data(), raw.size(), "raw.idx1", out).ok());
+  CHECK(out == raw);
+  const Bytes gz = encode_idx_labels(make_dataset(7, 1, 1), true);
+  REQUIRE(maybe_gunzip(gz.data(), gz.size(), "x.gz", out).ok());
+  CHECK(out == raw);
 }
 
 TEST_CASE("idx: corrupt gzip is refused") {
