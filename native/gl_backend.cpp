@@ -1,0 +1,311 @@
+// The Backend interface (engine/backend.h) in OpenGL 4.3 compute shaders. Every
+// buffer is an SSBO that stays on the device; ops are dispatches separated by
+// memory barriers, and only read() waits for the GPU. engine/backend_cpu.cpp is
+// the specification each shader in shaders/ follows.
+#include <epoxy/gl.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <vector>
+
+#include "gl_backend.h"
+#include "gl_context.h"
+
+namespace nnlab {
+namespace {
+
+// Programs, each one shader file compiled with a set of #defines.
+enum Prog {
+  kGather,
+  kGemmNT, kGemmNN, kGemmTN,           // 64x64 tiles, 4x4 per invocation
+  kGemmNTBig, kGemmNNBig, kGemmTNBig,  // 128x128 tiles, 8x8 per invocation
+  kActForward, kSoftmax, kActBackward, kOutputBackward, kBiasBackward, kSgd, kEval,
+  kProgCount
+};
+
+struct ProgSpec {
+  const char* file;
+  const char* defines;
+};
+
+#define SMALL "#define BM 64\n#define BN 64\n#define BK 16\n#define TM 4\n#define TN 4\n#define THREADS 256\n"
+#define BIG "#define BM 128\n#define BN 128\n#define BK 16\n#define TM 8\n#define TN 8\n#define THREADS 256\n"
+const ProgSpec kProgs[kProgCount] = {
+    {"shaders/gather.comp", ""},
+    {"shaders/gemm.comp", SMALL "#define TRANS_A 0\n#define TRANS_B 1\n"},
+    {"shaders/gemm.comp", SMALL "#define TRANS_A 0\n#define TRANS_B 0\n"},
+    {"shaders/gemm.comp", SMALL "#define TRANS_A 1\n#define TRANS_B 0\n"},
+    {"shaders/gemm.comp", BIG "#define TRANS_A 0\n#define TRANS_B 1\n"},
+    {"shaders/gemm.comp", BIG "#define TRANS_A 0\n#define TRANS_B 0\n"},
+    {"shaders/gemm.comp", BIG "#define TRANS_A 1\n#define TRANS_B 0\n"},
+    {"shaders/activation_forward.comp", ""},
+    {"shaders/softmax.comp", ""},
+    {"shaders/activation_backward.comp", ""},
+    {"shaders/output_backward.comp", ""},
+    {"shaders/bias_backward.comp", ""},
+    {"shaders/sgd_update.comp", ""},
+    {"shaders/eval.comp", ""},
+};
+#undef SMALL
+#undef BIG
+
+constexpr GLuint kSmallTile = 64, kBigTile = 128;
+constexpr GLuint kMaxGroups = 65535;  // GL's guaranteed minimum per dimension
+
+GLuint groups(size_t n, size_t per_group) {
+  return GLuint(std::min<size_t>((n + per_group - 1) / per_group, kMaxGroups));
+}
+
+// The codes the shaders use (act: 0 sigmoid, 1 tanh, 2 relu).
+int act_code(Act a) {
+  switch (a) {
+    case Act::Sigmoid: return 0;
+    case Act::Tanh: return 1;
+    case Act::Relu: return 2;
+    case Act::Softmax: return 3;
+  }
+  return 0;
+}
+
+[[noreturn]] void contract(const char* what) {
+  std::fprintf(stderr, "nnlab GL backend: %s\n", what);
+  std::abort();
+}
+
+class GlBackend final : public Backend {
+ public:
+  explicit GlBackend(std::shared_ptr<gl::Context> ctx) : ctx_(std::move(ctx)) {
+    debug_ = std::getenv("NNLAB_GL_DEBUG") != nullptr;
+    if (const char* t = std::getenv("NNLAB_GL_GEMM_TILE")) force_tile_ = std::atoi(t);
+  }
+
+  ~GlBackend() override {
+    ctx_->make_current();
+    for (const Buffer& b : bufs_)
+      if (b.id) glDeleteBuffers(1, &b.id);
+    if (dummy_) glDeleteBuffers(1, &dummy_);
+    for (GLuint p : progs_)
+      if (p) glDeleteProgram(p);
+  }
+
+  Status init() {
+    for (int p = 0; p < kProgCount; ++p) {
+      std::string src;
+      Status s = gl::shader_source(kProgs[p].file, kProgs[p].defines, src);
+      if (s.ok()) s = gl::compile_compute(kProgs[p].file, src.c_str(), progs_[p]);
+      if (!s.ok()) return s;
+    }
+    glGenBuffers(1, &dummy_);
+    glBindBuffer(GL_SHADER_STORAGE_BUFFER, dummy_);
+    glBufferData(GL_SHADER_STORAGE_BUFFER, 16, nullptr, GL_STATIC_DRAW);
+    if (GLenum e = glGetError(); e != GL_NO_ERROR)
+      return Status::fail("OpenGL error " + std::to_string(e) + " while setting up the backend");
+    return Status::success();
+  }
+
+  std::string name() const override { return ctx_->description(); }
+
+  Buf alloc(DType type, size_t count) override {
+    ctx_->make_current();
+    Buffer b;
+    b.bytes = count * (type == DType::U8 ? 1 : 4);
+    size_t padded = std::max<size_t>((b.bytes + 3) / 4 * 4, 4);  // u8 data is read as words
+    glGenBuffers(1, &b.id);
+    glBindBuffer(GL_SHADER_STORAGE_BUFFER, b.id);
+    glBufferData(GL_SHADER_STORAGE_BUFFER, GLsizeiptr(padded), nullptr, GL_DYNAMIC_DRAW);
+    glClearBufferData(GL_SHADER_STORAGE_BUFFER, GL_R32UI, GL_RED_INTEGER, GL_UNSIGNED_INT, nullptr);
+    bufs_.push_back(b);
+    return Buf(bufs_.size() - 1);
+  }
+
+  void release(Buf b) override {
+    ctx_->make_current();
+    glDeleteBuffers(1, &buffer(b).id);
+    bufs_[size_t(b)] = Buffer{};
+  }
+
+  void write(Buf b, const void* src, size_t bytes, size_t offset) override {
+    ctx_->make_current();
+    Buffer& buf = buffer(b);
+    if (offset + bytes > buf.bytes) contract("write past the end of a buffer");
+    if (bytes == 0) return;
+    update_barrier();
+    glBindBuffer(GL_COPY_WRITE_BUFFER, buf.id);
+    glBufferSubData(GL_COPY_WRITE_BUFFER, GLintptr(offset), GLsizeiptr(bytes), src);
+  }
+
+  void read(Buf b, void* dst, size_t bytes, size_t offset) override {
+    ctx_->make_current();
+    Buffer& buf = buffer(b);
+    if (offset + bytes > buf.bytes) contract("read past the end of a buffer");
+    if (bytes == 0) return;
+    update_barrier();
+    glBindBuffer(GL_COPY_READ_BUFFER, buf.id);
+    glGetBufferSubData(GL_COPY_READ_BUFFER, GLintptr(offset), GLsizeiptr(bytes), dst);  // waits
+  }
+
+  void gather(Buf x, Buf y, Buf images, Buf labels, Buf idx, int offset, int B, int C) override {
+    ctx_->make_current();
+    bind({x, y, images, labels, idx});
+    GLuint p = progs_[kGather];
+    glProgramUniform1i(p, 0, B);
+    glProgramUniform1i(p, 1, C);
+    glProgramUniform1i(p, 2, offset);
+    glProgramUniform1i(p, 3, idx != kNone);
+    dispatch(kGather, groups(size_t(B) * C, 256));
+  }
+
+  void matmul_forward(Buf out, Buf inp, Buf weight, Buf bias, int B, int C, int OC) override {
+    ctx_->make_current();
+    gemm(kGemmNT, out, inp, weight, bias, B, OC, C);  // (B,C) . (OC,C)^T
+  }
+
+  void matmul_backward(Buf dinp, Buf dweight, Buf dbias, Buf dout, Buf inp, Buf weight, int B,
+                       int C, int OC) override {
+    ctx_->make_current();
+    if (dinp != kNone) gemm(kGemmNN, dinp, dout, weight, kNone, B, C, OC);  // (B,OC) . (OC,C)
+    gemm(kGemmTN, dweight, dout, inp, kNone, OC, C, B);                    // (B,OC)^T . (B,C)
+    bind({dbias, dout});
+    GLuint p = progs_[kBiasBackward];
+    glProgramUniform1i(p, 0, B);
+    glProgramUniform1i(p, 1, OC);
+    dispatch(kBiasBackward, groups(size_t(OC), 64));
+  }
+
+  void activation_forward(Buf a, Buf z, int B, int OC, Act act) override {
+    ctx_->make_current();
+    bind({a, z});
+    if (act == Act::Softmax) {
+      GLuint p = progs_[kSoftmax];
+      glProgramUniform1i(p, 0, B);
+      glProgramUniform1i(p, 1, OC);
+      dispatch(kSoftmax, groups(size_t(B), 64));
+      return;
+    }
+    size_t n = size_t(B) * OC;
+    GLuint p = progs_[kActForward];
+    glProgramUniform1ui(p, 0, GLuint(n));
+    glProgramUniform1i(p, 1, act_code(act));
+    dispatch(kActForward, groups(n, 256));
+  }
+
+  void activation_backward(Buf dz, Buf da, Buf a, int B, int OC, Act act) override {
+    ctx_->make_current();
+    if (act == Act::Softmax) contract("activation_backward is not for softmax (see output_backward)");
+    bind({dz, da, a});
+    size_t n = size_t(B) * OC;
+    GLuint p = progs_[kActBackward];
+    glProgramUniform1ui(p, 0, GLuint(n));
+    glProgramUniform1i(p, 1, act_code(act));
+    dispatch(kActBackward, groups(n, 256));
+  }
+
+  void output_backward(Buf dz, Buf loss, int loss_slot, Buf z, Buf a, Buf y, int B, int OC,
+                       Act output, Cost cost) override {
+    ctx_->make_current();
+    bind({dz, loss, z, a, y});
+    GLuint p = progs_[kOutputBackward];
+    glProgramUniform1i(p, 0, B);
+    glProgramUniform1i(p, 1, OC);
+    glProgramUniform1i(p, 2, output == Act::Softmax);
+    glProgramUniform1i(p, 3, cost == Cost::CrossEntropy);
+    glProgramUniform1i(p, 4, loss_slot);
+    dispatch(kOutputBackward, 1);  // one workgroup: it also reduces the loss
+  }
+
+  void sgd_update(Buf param, Buf dparam, Buf velocity, size_t n, float scale, float l2,
+                  float momentum) override {
+    ctx_->make_current();
+    bind({param, dparam, velocity});
+    GLuint p = progs_[kSgd];
+    glProgramUniform1ui(p, 0, GLuint(n));
+    glProgramUniform1f(p, 1, scale);
+    glProgramUniform1f(p, 2, l2);
+    glProgramUniform1f(p, 3, momentum);
+    glProgramUniform1i(p, 4, velocity != kNone);
+    dispatch(kSgd, groups(n, 256));
+  }
+
+  void eval_accumulate(Buf confusion, Buf a, Buf y, int B, int K) override {
+    ctx_->make_current();
+    bind({confusion, a, y});
+    GLuint p = progs_[kEval];
+    glProgramUniform1i(p, 0, B);
+    glProgramUniform1i(p, 1, K);
+    dispatch(kEval, groups(size_t(B), 64));
+  }
+
+ private:
+  struct Buffer {
+    GLuint id = 0;
+    size_t bytes = 0;
+  };
+
+  Buffer& buffer(Buf b) {
+    if (b < 0 || size_t(b) >= bufs_.size() || bufs_[size_t(b)].id == 0) contract("no such buffer");
+    return bufs_[size_t(b)];
+  }
+
+  // Binds buffers to bindings 0, 1, ... in order; kNone binds a dummy.
+  void bind(std::initializer_list<Buf> list) {
+    GLuint i = 0;
+    for (Buf b : list) glBindBufferBase(GL_SHADER_STORAGE_BUFFER, i++, b == kNone ? dummy_ : buffer(b).id);
+  }
+
+  // C (M,N) = op(A) . op(B) (+ bias): the big tiles only when they still give
+  // a GPU's worth of workgroups.
+  void gemm(Prog variant, Buf c, Buf a, Buf b, Buf bias, int M, int N, int K) {
+    if (M <= 0 || N <= 0) return;
+    size_t big_groups = size_t((M + kBigTile - 1) / kBigTile) * ((N + kBigTile - 1) / kBigTile);
+    bool big = force_tile_ ? force_tile_ == int(kBigTile) : big_groups >= 128;
+    Prog p = Prog(variant + (big ? kGemmNTBig - kGemmNT : 0));
+    GLuint tile = big ? kBigTile : kSmallTile;
+    bind({c, a, b, bias});
+    glProgramUniform1i(progs_[p], 0, M);
+    glProgramUniform1i(progs_[p], 1, N);
+    glProgramUniform1i(progs_[p], 2, K);
+    glProgramUniform1i(progs_[p], 3, bias != kNone);
+    dispatch(p, (GLuint(N) + tile - 1) / tile, (GLuint(M) + tile - 1) / tile);
+  }
+
+  // A dispatch waits for the shader writes of the ones before it (SSBO barrier);
+  // buffer reads and writes from the host wait for all of them (update barrier).
+  void dispatch(Prog p, GLuint gx, GLuint gy = 1) {
+    if (gx == 0 || gy == 0) return;
+    if (need_ssbo_barrier_) glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
+    glUseProgram(progs_[p]);
+    glDispatchCompute(gx, gy, 1);
+    need_ssbo_barrier_ = need_update_barrier_ = true;
+    if (debug_) {
+      if (GLenum e = glGetError(); e != GL_NO_ERROR)
+        std::fprintf(stderr, "nnlab GL backend: OpenGL error 0x%x after %s\n", e, kProgs[p].file);
+    }
+  }
+
+  void update_barrier() {
+    if (need_update_barrier_) glMemoryBarrier(GL_BUFFER_UPDATE_BARRIER_BIT);
+    need_update_barrier_ = false;
+  }
+
+  std::shared_ptr<gl::Context> ctx_;
+  std::vector<Buffer> bufs_;
+  GLuint dummy_ = 0;  // bound where an optional buffer is kNone
+  GLuint progs_[kProgCount] = {};
+  bool need_ssbo_barrier_ = false, need_update_barrier_ = false;
+  bool debug_ = false;    // NNLAB_GL_DEBUG: check glGetError after every dispatch
+  int force_tile_ = 0;    // NNLAB_GL_GEMM_TILE=64|128: one GEMM tile for every size
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> make_gl_backend(Status& why) {
+  std::shared_ptr<gl::Context> ctx = gl::Context::acquire(gl::ContextOptions{}, why);
+  if (!ctx) return nullptr;
+  auto backend = std::make_unique<GlBackend>(ctx);
+  why = backend->init();
+  if (!why.ok()) return nullptr;
+  return backend;
+}
+
+}  // namespace nnlab

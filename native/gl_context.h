@@ -1,0 +1,76 @@
+// The OpenGL side of the GL backend that is not about any one op: getting a
+// 4.3 core context (the app's current one, or a headless EGL one), the shaders
+// embedded at build time, and compiling them with errors that name the file.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "status.h"
+
+namespace nnlab::gl {
+
+enum class ContextMode {
+  Auto,      // adopt the context current on this thread if any, else headless
+  Current,   // adopt the current context; fail if there is none
+  Headless,  // always an EGL context of our own (shared by the process)
+};
+
+struct ContextOptions {
+  ContextMode mode = ContextMode::Auto;
+  // Headless EGL platforms to try, in order: "device" (EGL_EXT_device_enumeration,
+  // hardware devices first: NVIDIA servers), "surfaceless" (Mesa), "software"
+  // (device platform, software devices). Empty: all three in that order.
+  // The environment variable NNLAB_EGL_PLATFORM overrides it (one name).
+  std::vector<std::string> platforms;
+};
+
+// A GL context that the backend uses on one thread at a time.
+class Context {
+ public:
+  // Makes a 4.3+ core context current on this thread and returns it, or null
+  // with the reasons every attempt failed.
+  static std::shared_ptr<Context> acquire(const ContextOptions& opt, Status& why);
+  ~Context();
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
+
+  // Makes this context current again if something else took its place (several
+  // headless backends share one context; an adopted context is left alone).
+  void make_current();
+  // GL_VERSION + ", " + GL_RENDERER, e.g. "OpenGL 4.5 (Core Profile) Mesa 22.3.6, llvmpipe (...)".
+  const std::string& description() const { return description_; }
+  bool headless() const { return display_ != nullptr; }
+
+  Context() = default;  // use acquire()
+
+ private:
+  void* display_ = nullptr;  // EGLDisplay; null for an adopted context
+  void* context_ = nullptr;  // EGLContext
+  std::string description_;
+};
+
+// A shader source compiled into the binary by native/gl.cmake (one per shaders/*.comp).
+struct EmbeddedShader {
+  const char* name;    // "shaders/gemm.comp"
+  const char* source;  // the file's text
+};
+extern const EmbeddedShader kEmbeddedShaders[];
+extern const int kEmbeddedShaderCount;
+
+// The embedded source of `name` ("shaders/gemm.comp"), or null.
+const char* embedded_shader(const std::string& name);
+
+// The source to compile for `name`: `defines` ("#define TM 4\n...") inserted
+// after the #version line. If the environment variable NNLAB_GL_BREAK_SHADER
+// names this shader ("gemm", "gemm.comp" or "shaders/gemm.comp"), a line that
+// is not GLSL is appended so that the compile fails: this is how the CLI's
+// fallback to the CPU is tested.
+Status shader_source(const std::string& name, const std::string& defines, std::string& out);
+
+// Compiles and links one compute shader. On failure returns the name and the
+// driver's log ("shaders/gemm.comp: compile failed: 0:12(3): error: ...").
+// Needs a current context.
+Status compile_compute(const char* name, const char* source, unsigned& program);
+
+}  // namespace nnlab::gl

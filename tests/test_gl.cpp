@@ -1,0 +1,486 @@
+// The OpenGL backend against the CPU backend (the specification): every op on
+// random inputs of awkward shapes with its outputs poisoned first, then whole
+// training runs. Each test skips with a message where no GL 4.3 context exists.
+#include <doctest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <limits>
+#include <numeric>
+#include <vector>
+
+#include "backend.h"
+#include "gl_backend.h"
+#include "gl_context.h"
+#include "io.h"
+#include "rng.h"
+#include "synthetic.h"
+#include "trainer.h"
+
+using namespace nnlab;
+
+namespace {
+
+const float kNaN = std::numeric_limits<float>::quiet_NaN();
+constexpr double kTol = 1e-4;  // relative error allowed between GPU and CPU (float32)
+
+struct Gpu {
+  Status why;
+  std::unique_ptr<Backend> be;
+};
+
+// One GL backend for the op tests: the context and shaders are made once.
+Gpu& gpu() {
+  static Gpu g = [] {
+    Gpu out;
+    out.be = make_gl_backend(out.why);
+    return out;
+  }();
+  return g;
+}
+
+#define REQUIRE_GL()                                                    \
+  if (!gpu().be) {                                                      \
+    MESSAGE("skipped: no OpenGL 4.3 context (" << gpu().why.message << ")"); \
+    return;                                                             \
+  }
+
+// The same buffer on both backends: t[0] on the CPU, t[1] on the GPU.
+struct Twin {
+  Buf side[2] = {kNone, kNone};
+  Buf operator[](int s) const { return side[s]; }
+};
+const Twin kNoTwin{};
+
+// Owns twin buffers on the CPU backend and the shared GPU backend.
+class Pair {
+ public:
+  Pair() : cpu_(make_cpu_backend()) { be_[0] = cpu_.get(), be_[1] = gpu().be.get(); }
+  ~Pair() {
+    for (const Twin& t : owned_) be_[1]->release(t[1]);
+  }
+  Backend& operator[](int s) { return *be_[s]; }
+
+  Twin alloc(DType type, size_t n) {
+    Twin t;
+    for (int s = 0; s < 2; ++s) t.side[s] = be_[s]->alloc(type, n);
+    owned_.push_back(t);
+    return t;
+  }
+  template <class T>
+  Twin input(DType type, const std::vector<T>& v) {
+    Twin t = alloc(type, v.size());
+    for (int s = 0; s < 2; ++s) be_[s]->write(t[s], v.data(), v.size() * sizeof(T));
+    return t;
+  }
+  Twin f32(const std::vector<float>& v) { return input(DType::F32, v); }
+  Twin i32(const std::vector<int32_t>& v) { return input(DType::I32, v); }
+  Twin u8(const std::vector<uint8_t>& v) { return input(DType::U8, v); }
+  // An output: NaN on both sides, so an element the GPU does not write fails.
+  Twin poisoned(size_t n) { return f32(std::vector<float>(n, kNaN)); }
+
+  template <class T>
+  std::vector<T> read(const Twin& t, int s, size_t n) {
+    std::vector<T> v(n);
+    be_[s]->read(t[s], v.data(), n * sizeof(T));
+    return v;
+  }
+  // max |gpu - cpu| / max |cpu|; infinite if the GPU left a non-finite value
+  // where the CPU has a finite one.
+  double rel_err(const Twin& t, size_t n) {
+    std::vector<float> c = read<float>(t, 0, n), g = read<float>(t, 1, n);
+    double diff = 0, scale = 0;
+    for (size_t i = 0; i < n; ++i) {
+      if (std::isfinite(c[i]) != std::isfinite(g[i])) return INFINITY;
+      diff = std::max(diff, double(std::fabs(g[i] - c[i])));
+      scale = std::max(scale, double(std::fabs(c[i])));
+    }
+    return scale > 0 ? diff / scale : diff;
+  }
+
+ private:
+  std::unique_ptr<Backend> cpu_;
+  Backend* be_[2];
+  std::vector<Twin> owned_;
+};
+
+std::vector<float> uniform(Rng& rng, size_t n, float lo, float hi) {
+  std::vector<float> v(n);
+  for (float& x : v) x = float(lo + (hi - lo) * rng.uniform());
+  return v;
+}
+
+struct Shape {
+  int B, C, OC;
+};
+
+// The awkward shapes every op is tried on, then random ones (same seed each run).
+std::vector<Shape> shapes() {
+  std::vector<Shape> s = {{1, 1, 1}, {7, 13, 5}, {129, 65, 33}, {10, 784, 30}, {64, 64, 64},
+                          {65, 63, 129}, {256, 100, 10}, {3, 200, 1}};
+  Rng rng(2024);
+  for (int i = 0; i < 6; ++i)
+    s.push_back({1 + int(rng.below(300)), 1 + int(rng.below(300)), 1 + int(rng.below(300))});
+  return s;
+}
+
+const Act kElementwise[] = {Act::Sigmoid, Act::Tanh, Act::Relu};
+
+}  // namespace
+
+TEST_CASE("gl: the backend names the OpenGL version and renderer") {
+  REQUIRE_GL();
+  const std::string n = gpu().be->name();
+  MESSAGE("device: " << n);
+  CHECK(n.rfind("OpenGL ", 0) == 0);
+  CHECK(n.find(", ") != std::string::npos);  // GL_VERSION + ", " + GL_RENDERER
+}
+
+TEST_CASE("gl: a broken shader is reported with its file name and the driver's log") {
+  REQUIRE_GL();
+  unsigned program = 0;
+  const char* broken = "#version 430\nlayout(local_size_x = 1) in;\nvoid main() { undeclared_thing = 1; }\n";
+  Status s = gl::compile_compute("shaders/broken.comp", broken, program);
+  REQUIRE_FALSE(s.ok());
+  CHECK(program == 0);
+  CHECK(s.message.find("shaders/broken.comp") != std::string::npos);
+  CHECK(s.message.find("undeclared_thing") != std::string::npos);  // the driver's own words
+  MESSAGE(s.message);
+
+  // NNLAB_GL_BREAK_SHADER makes the whole backend fail the same way (for the CLI's fallback).
+  ::setenv("NNLAB_GL_BREAK_SHADER", "gemm", 1);
+  Status why;
+  std::unique_ptr<Backend> be = make_gl_backend(why);
+  ::unsetenv("NNLAB_GL_BREAK_SHADER");
+  CHECK(be == nullptr);
+  CHECK(why.message.find("shaders/gemm.comp") != std::string::npos);
+  CHECK(why.message.find("compile failed") != std::string::npos);
+  // and without it the same process makes a working backend again
+  CHECK(make_gl_backend(why) != nullptr);
+}
+
+TEST_CASE("gl: buffers start zeroed and round-trip at byte offsets") {
+  REQUIRE_GL();
+  Backend& g = *gpu().be;
+  Buf u = g.alloc(DType::U8, 7);
+  std::vector<uint8_t> got(7, 0xff);
+  g.read(u, got.data(), 7);
+  CHECK(got == std::vector<uint8_t>(7, 0));
+  const uint8_t part[3] = {9, 8, 7};
+  g.write(u, part, 3, 3);
+  g.read(u, got.data(), 7);
+  CHECK(got == std::vector<uint8_t>{0, 0, 0, 9, 8, 7, 0});
+  uint8_t two[2];
+  g.read(u, two, 2, 4);
+  CHECK(two[0] == 8);
+  CHECK(two[1] == 7);
+  g.release(u);
+}
+
+TEST_CASE("gl: gather converts u8 images to floats in shuffled and plain order") {
+  REQUIRE_GL();
+  Rng rng(11);
+  for (int C : {1, 3, 13, 784}) {
+    const int N = 37, B = 9, offset = 5;
+    CAPTURE(C);
+    Pair p;
+    std::vector<uint8_t> images(size_t(N) * C), labels(N);
+    for (uint8_t& v : images) v = uint8_t(rng.below(256));
+    for (uint8_t& v : labels) v = uint8_t(rng.below(10));
+    std::vector<int32_t> order(N);
+    std::iota(order.begin(), order.end(), 0);
+    rng.shuffle(order);
+    Twin im = p.u8(images), lb = p.u8(labels), idx = p.i32(order);
+    for (Twin use : {idx, kNoTwin}) {
+      Twin x = p.poisoned(size_t(B) * C), y = p.i32(std::vector<int32_t>(B, -1));
+      for (int s = 0; s < 2; ++s) p[s].gather(x[s], y[s], im[s], lb[s], use[s], offset, B, C);
+      CHECK(p.rel_err(x, size_t(B) * C) < kTol);
+      CHECK(p.read<int32_t>(y, 0, B) == p.read<int32_t>(y, 1, B));
+    }
+  }
+}
+
+TEST_CASE("gl: matmul_forward and matmul_backward match the CPU on awkward shapes") {
+  REQUIRE_GL();
+  Rng rng(3);
+  for (Shape sh : shapes()) {
+    const int B = sh.B, C = sh.C, OC = sh.OC;
+    CAPTURE(B); CAPTURE(C); CAPTURE(OC);
+    Pair p;
+    Twin inp = p.f32(uniform(rng, size_t(B) * C, -1, 1));
+    Twin w = p.f32(uniform(rng, size_t(OC) * C, -1, 1));
+    Twin bias = p.f32(uniform(rng, size_t(OC), -1, 1));
+    Twin dout = p.f32(uniform(rng, size_t(B) * OC, -1, 1));
+    for (Twin b : {bias, kNoTwin}) {
+      Twin out = p.poisoned(size_t(B) * OC);
+      for (int s = 0; s < 2; ++s) p[s].matmul_forward(out[s], inp[s], w[s], b[s], B, C, OC);
+      CHECK(p.rel_err(out, size_t(B) * OC) < kTol);
+    }
+    Twin dinp = p.poisoned(size_t(B) * C), dw = p.poisoned(size_t(OC) * C), db = p.poisoned(OC);
+    for (int s = 0; s < 2; ++s) p[s].matmul_backward(dinp[s], dw[s], db[s], dout[s], inp[s], w[s], B, C, OC);
+    CHECK(p.rel_err(dinp, size_t(B) * C) < kTol);
+    CHECK(p.rel_err(dw, size_t(OC) * C) < kTol);
+    CHECK(p.rel_err(db, size_t(OC)) < kTol);
+    // The input layer's backward skips dinp.
+    Twin dw2 = p.poisoned(size_t(OC) * C), db2 = p.poisoned(OC);
+    for (int s = 0; s < 2; ++s) p[s].matmul_backward(kNone, dw2[s], db2[s], dout[s], inp[s], w[s], B, C, OC);
+    CHECK(p.rel_err(dw2, size_t(OC) * C) < kTol);
+    CHECK(p.rel_err(db2, size_t(OC)) < kTol);
+  }
+}
+
+TEST_CASE("gl: the 128x128 GEMM tiles match the CPU too") {
+  REQUIRE_GL();
+  // NNLAB_GL_GEMM_TILE forces the tile the backend picks only for big products.
+  ::setenv("NNLAB_GL_GEMM_TILE", "128", 1);
+  Status why;
+  std::unique_ptr<Backend> big = make_gl_backend(why);
+  ::unsetenv("NNLAB_GL_GEMM_TILE");
+  REQUIRE_MESSAGE(big, why.message);
+  std::unique_ptr<Backend> cpu = make_cpu_backend();
+  Backend* be[2] = {cpu.get(), big.get()};
+  Rng rng(5);
+  for (Shape sh : {Shape{1, 1, 1}, Shape{129, 65, 33}, Shape{200, 131, 257}}) {
+    const int B = sh.B, C = sh.C, OC = sh.OC;
+    CAPTURE(B); CAPTURE(C); CAPTURE(OC);
+    std::vector<float> inp = uniform(rng, size_t(B) * C, -1, 1), w = uniform(rng, size_t(OC) * C, -1, 1),
+                       bias = uniform(rng, size_t(OC), -1, 1), dout = uniform(rng, size_t(B) * OC, -1, 1);
+    std::vector<float> out[2], dinp[2], dw[2];
+    for (int s = 0; s < 2; ++s) {
+      Backend& b = *be[s];
+      auto up = [&](const std::vector<float>& v) {
+        Buf h = b.alloc(DType::F32, v.size());
+        b.write(h, v.data(), v.size() * 4);
+        return h;
+      };
+      Buf hi = up(inp), hw = up(w), hb = up(bias), hd = up(dout);
+      Buf ho = up(std::vector<float>(size_t(B) * OC, kNaN)), hdi = up(std::vector<float>(size_t(B) * C, kNaN)),
+          hdw = up(std::vector<float>(size_t(OC) * C, kNaN)), hdb = up(std::vector<float>(OC, kNaN));
+      b.matmul_forward(ho, hi, hw, hb, B, C, OC);
+      b.matmul_backward(hdi, hdw, hdb, hd, hi, hw, B, C, OC);
+      out[s].resize(size_t(B) * OC), dinp[s].resize(size_t(B) * C), dw[s].resize(size_t(OC) * C);
+      b.read(ho, out[s].data(), out[s].size() * 4);
+      b.read(hdi, dinp[s].data(), dinp[s].size() * 4);
+      b.read(hdw, dw[s].data(), dw[s].size() * 4);
+    }
+    for (auto* v : {out, dinp, dw}) {
+      double diff = 0, scale = 0;
+      for (size_t i = 0; i < v[0].size(); ++i) {
+        diff = std::max(diff, std::isfinite(v[1][i]) ? double(std::fabs(v[1][i] - v[0][i])) : INFINITY);
+        scale = std::max(scale, double(std::fabs(v[0][i])));
+      }
+      CHECK(diff / scale < kTol);
+    }
+  }
+}
+
+TEST_CASE("gl: activations forward and backward match the CPU, extremes included") {
+  REQUIRE_GL();
+  Rng rng(4);
+  for (Shape sh : shapes()) {
+    const int B = sh.B, OC = sh.OC;
+    const size_t n = size_t(B) * OC;
+    CAPTURE(B); CAPTURE(OC);
+    Pair p;
+    std::vector<float> zv = uniform(rng, n, -4, 4);
+    for (size_t i = 0; i < n; i += 17) zv[i] = (i % 2 ? 1 : -1) * float(20 + rng.below(100));  // saturation
+    for (size_t i = 5; i < n; i += 23) zv[i] = 1e-5f * float(rng.uniform() - 0.5);  // near 0
+    Twin z = p.f32(zv), da = p.f32(uniform(rng, n, -1, 1));
+    for (Act act : {Act::Sigmoid, Act::Tanh, Act::Relu, Act::Softmax}) {
+      CAPTURE(name(act));
+      Twin a = p.poisoned(n);
+      for (int s = 0; s < 2; ++s) p[s].activation_forward(a[s], z[s], B, OC, act);
+      CHECK(p.rel_err(a, n) < kTol);
+    }
+    for (Act act : kElementwise) {
+      CAPTURE(name(act));
+      // a = act(z) from the CPU on both sides, so that only the backward op differs.
+      Twin a = p.poisoned(n);
+      p[0].activation_forward(a[0], z[0], B, OC, act);
+      std::vector<float> av = p.read<float>(a, 0, n);
+      p[1].write(a[1], av.data(), n * 4);
+      Twin dz = p.poisoned(n);
+      for (int s = 0; s < 2; ++s) p[s].activation_backward(dz[s], da[s], a[s], B, OC, act);
+      CHECK(p.rel_err(dz, n) < kTol);
+    }
+  }
+}
+
+TEST_CASE("gl: output_backward matches the CPU for every (output, cost) pair") {
+  REQUIRE_GL();
+  Rng rng(6);
+  for (Shape sh : shapes()) {
+    const int B = sh.B, OC = sh.OC;
+    const size_t n = size_t(B) * OC;
+    CAPTURE(B); CAPTURE(OC);
+    Pair p;
+    std::vector<float> zv = uniform(rng, n, -6, 6);
+    for (size_t i = 0; i < n; i += 29) zv[i] = (i % 2 ? 1 : -1) * float(30 + rng.below(60));
+    std::vector<int32_t> yv(B);
+    for (int32_t& t : yv) t = int32_t(rng.below(uint32_t(OC)));
+    Twin z = p.f32(zv), y = p.i32(yv);
+    for (Act out : {Act::Sigmoid, Act::Softmax}) {
+      for (Cost cost : {Cost::Quadratic, Cost::CrossEntropy}) {
+        CAPTURE(name(out)); CAPTURE(name(cost));
+        Twin a = p.poisoned(n);
+        p[0].activation_forward(a[0], z[0], B, OC, out);
+        std::vector<float> av = p.read<float>(a, 0, n);
+        p[1].write(a[1], av.data(), n * 4);
+        const int slot = int(rng.below(8));
+        std::vector<float> before = uniform(rng, 8, 1, 2);
+        Twin loss = p.f32(before), dz = p.poisoned(n);
+        for (int s = 0; s < 2; ++s) p[s].output_backward(dz[s], loss[s], slot, z[s], a[s], y[s], B, OC, out, cost);
+        CHECK(p.rel_err(dz, n) < kTol);
+        std::vector<float> lc = p.read<float>(loss, 0, 8), lg = p.read<float>(loss, 1, 8);
+        CHECK(std::isfinite(lg[slot]));
+        CHECK(std::fabs(lg[slot] - lc[slot]) <= kTol * std::fabs(lc[slot]));
+        for (int i = 0; i < 8; ++i)
+          if (i != slot) CHECK(lg[i] == before[i]);  // other slots untouched
+      }
+    }
+  }
+}
+
+TEST_CASE("gl: sgd_update matches the CPU: plain, with L2, with momentum") {
+  REQUIRE_GL();
+  Rng rng(8);
+  for (size_t n : {size_t(1), size_t(7), size_t(23520), size_t(100003)}) {
+    CAPTURE(n);
+    Pair p;
+    Twin dparam = p.f32(uniform(rng, n, -1, 1));
+    struct Case {
+      float scale, l2, momentum;
+    };
+    for (Case c : {Case{0.3f, 0.0f, 0.0f}, Case{0.3f, 1e-3f, 0.0f}, Case{0.3f, 1e-3f, 0.9f}}) {
+      CAPTURE(c.l2); CAPTURE(c.momentum);
+      Twin param = p.f32(uniform(rng, n, -1, 1));
+      Twin vel = c.momentum > 0 ? p.f32(uniform(rng, n, -0.1f, 0.1f)) : kNoTwin;
+      for (int step = 0; step < 3; ++step)
+        for (int s = 0; s < 2; ++s) p[s].sgd_update(param[s], dparam[s], vel[s], n, c.scale, c.l2, c.momentum);
+      CHECK(p.rel_err(param, n) < kTol);
+      if (c.momentum > 0) CHECK(p.rel_err(vel, n) < kTol);
+    }
+  }
+}
+
+TEST_CASE("gl: eval_accumulate gives exactly the CPU's confusion matrix") {
+  REQUIRE_GL();
+  Rng rng(9);
+  for (Shape sh : shapes()) {
+    const int B = sh.B, K = std::min(sh.OC, 40);
+    CAPTURE(B); CAPTURE(K);
+    Pair p;
+    std::vector<float> av = uniform(rng, size_t(B) * K, 0, 1);
+    for (size_t i = 0; i + 1 < av.size(); i += 7) av[i + 1] = av[i];  // ties: the first wins
+    std::vector<int32_t> yv(B), start(size_t(K) * K);
+    for (int32_t& t : yv) t = int32_t(rng.below(uint32_t(K)));
+    for (int32_t& c : start) c = int32_t(rng.below(5));  // accumulates onto what is there
+    Twin a = p.f32(av), y = p.i32(yv), conf = p.i32(start);
+    for (int rep = 0; rep < 2; ++rep)
+      for (int s = 0; s < 2; ++s) p[s].eval_accumulate(conf[s], a[s], y[s], B, K);
+    std::vector<int32_t> c = p.read<int32_t>(conf, 0, size_t(K) * K), g = p.read<int32_t>(conf, 1, size_t(K) * K);
+    CHECK(c == g);
+    CHECK(std::accumulate(g.begin(), g.end(), 0) == std::accumulate(start.begin(), start.end(), 0) + 2 * B);
+  }
+}
+
+namespace {
+
+// The first `n` images of a data set.
+Dataset head(const Dataset& d, int n) {
+  Dataset out = d;
+  out.count = std::min(n, d.count);
+  out.images.resize(size_t(out.count) * d.pixels());
+  out.labels.resize(size_t(out.count));
+  return out;
+}
+
+// data/mnist (NNLAB_DATA_DIR) when prepared, else synthetic digits-sized data.
+void training_data(int n_train, int n_test, Dataset& train, Dataset& test) {
+  const std::string dir = std::string(NNLAB_DATA_DIR) + "/mnist";
+  DataFiles files;
+  if (std::filesystem::exists(dir) && load_data_dir(dir, files).ok()) {
+    train = head(files.train, n_train);
+    test = head(files.test, n_test);
+    MESSAGE("data: " << dir);
+  } else {
+    train = nnlab::testing::synthetic(n_train, 784, 10, 1);
+    test = nnlab::testing::synthetic(n_test, 784, 10, 2);
+    MESSAGE("data: synthetic (" << dir << " is absent)");
+  }
+}
+
+double rel_norm(const std::vector<float>& g, const std::vector<float>& c) {
+  double d = 0, n = 0;
+  for (size_t i = 0; i < c.size(); ++i) d += double(g[i] - c[i]) * (g[i] - c[i]), n += double(c[i]) * c[i];
+  return std::sqrt(d / n);
+}
+
+// Trains one epoch (n_train / batch batches) on both devices from the same seed
+// and compares weights, accuracy and evaluation.
+void compare_runs(const TrainConfig& cfg, int n_train, int n_test) {
+  Dataset train, test;
+  training_data(n_train, n_test, train, test);
+  Status why;
+  std::unique_ptr<Backend> gl = make_gl_backend(why);
+  REQUIRE_MESSAGE(gl, why.message);
+  Trainer cpu(cfg, train, test, Dataset{}, make_cpu_backend());
+  Trainer gpu(cfg, train, test, Dataset{}, std::move(gl));
+  REQUIRE_MESSAGE(cpu.status().ok(), cpu.status().message);
+  REQUIRE_MESSAGE(gpu.status().ok(), gpu.status().message);
+  while (cpu.state() == State::Training) cpu.step(1000);
+  while (gpu.state() == State::Training) gpu.step(1000);
+  REQUIRE(cpu.state() == State::Done);
+  REQUIRE(gpu.state() == State::Done);
+  CHECK(gpu.metrics().batch_loss.size() == size_t(n_train / cfg.batch));
+
+  Model mc = cpu.model(), mg = gpu.model();
+  for (int l = 0; l < mc.layers(); ++l) {
+    CAPTURE(l);
+    double ew = rel_norm(mg.weights[l], mc.weights[l]), eb = rel_norm(mg.biases[l], mc.biases[l]);
+    MESSAGE("layer " << l << ": |W_gpu - W_cpu| / |W_cpu| = " << ew << ", biases " << eb);
+    CHECK(ew < 1e-3);
+    CHECK(eb < 1e-3);
+  }
+  const float acc_c = cpu.metrics().test_accuracy.back(), acc_g = gpu.metrics().test_accuracy.back();
+  MESSAGE("test accuracy: cpu " << acc_c << ", gpu " << acc_g);
+  CHECK(acc_c > 0.2f);  // twice chance: it learned, so the comparison means something
+  CHECK(std::fabs(acc_c - acc_g) <= 0.005f);
+  const float loss_c = cpu.metrics().batch_loss.back(), loss_g = gpu.metrics().batch_loss.back();
+  CHECK(std::fabs(loss_g - loss_c) <= 1e-3f * std::fabs(loss_c) + 1e-6f);
+
+  // Evaluation on the GPU equals the CPU's for the same weights.
+  REQUIRE(gpu.set_model(mc).ok());
+  std::vector<int> conf_c, conf_g;
+  const int correct_c = cpu.evaluate(test, conf_c), correct_g = gpu.evaluate(test, conf_g);
+  CHECK(correct_c == correct_g);
+  CHECK(conf_c == conf_g);
+}
+
+}  // namespace
+
+TEST_CASE("gl: 200 batches of network.py's SGD agree with the CPU") {
+  REQUIRE_GL();
+  TrainConfig cfg;  // [784,30,10] sigmoid, quadratic cost, batch 10, eta 3 (chapter 1)
+  cfg.epochs = 1;
+  cfg.seed = 5;
+  compare_runs(cfg, 2000, 1000);
+}
+
+TEST_CASE("gl: softmax + cross-entropy with momentum and L2 agree with the CPU") {
+  REQUIRE_GL();
+  TrainConfig cfg;
+  cfg.net.sizes = {784, 40, 10};
+  cfg.net.activation = Act::Relu;
+  cfg.net.output = Act::Softmax;
+  cfg.net.cost = Cost::CrossEntropy;
+  cfg.init = Init::Scaled;
+  cfg.epochs = 1;
+  cfg.batch = 20;
+  cfg.eta = 0.1f;
+  cfg.lambda = 5.0f;
+  cfg.momentum = 0.9f;
+  cfg.seed = 6;
+  compare_runs(cfg, 2000, 1000);
+}
