@@ -102,7 +102,8 @@ Status write_file(const std::string& path, const std::vector<uint8_t>& bytes) {
   errno = 0;
   File f(std::fopen(tmp.c_str(), "wb"));
   if (!f) return io_fail(path, "cannot create temporary file", errno ? errno : EIO);
-  const bool wrote = bytes.empty() || std::fwrite(bytes.data(), 1, bytes.size(), f.get()) == bytes.size();
+  const bool wrote =
+      bytes.empty() || std::fwrite(bytes.data(), 1, bytes.size(), f.get()) == bytes.size();
   int err = errno;
   const bool flushed = wrote && std::fflush(f.get()) == 0;
   if (wrote && !flushed) err = errno;

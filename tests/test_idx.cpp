@@ -527,7 +527,8 @@ TEST_CASE("idx: the prepared mnist directory has 8000/2000 images of all 10 digi
       CHECK(per_class[c] > d->count / 20);  // each digit is about a tenth
     }
     // Real digits: mostly background, some full-ink pixels.
-    const auto ink = std::count_if(d->images.begin(), d->images.end(), [](uint8_t v) { return v > 128; });
+    const auto ink =
+        std::count_if(d->images.begin(), d->images.end(), [](uint8_t v) { return v > 128; });
     CHECK(ink > int64_t(d->images.size() / 20));
     CHECK(ink < int64_t(d->images.size() / 2));
   }
