@@ -1,0 +1,236 @@
+// Dashboard layout plus the data and model panels (charts.cpp and insight.cpp
+// draw the other two). Panels are fixed windows tiling the display, so the
+// page and the desktop app look the same at any size.
+#include "dashboard.h"
+
+#include <imgui.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+
+#include "gl_texture.h"
+
+namespace nnlab {
+
+namespace {
+
+const ImVec4 kRed(1.0f, 0.42f, 0.38f, 1.0f);
+const ImVec4 kGreen(0.45f, 0.85f, 0.45f, 1.0f);
+const ImVec4 kDim(0.65f, 0.65f, 0.70f, 1.0f);
+
+std::string human_bytes(double b) {
+  char buf[32];
+  if (b >= 1 << 20)
+    std::snprintf(buf, sizeof buf, "%.1f MB", b / double(1 << 20));
+  else
+    std::snprintf(buf, sizeof buf, "%.0f KB", b / 1024.0);
+  return buf;
+}
+
+void copy_to(char* dst, size_t n, const std::string& s) {
+  std::snprintf(dst, n, "%s", s.c_str());
+}
+
+bool combo(const char* label, int* current, const char* const items[], int count) {
+  return ImGui::Combo(label, current, items, count);
+}
+
+}  // namespace
+
+Dashboard::~Dashboard() = default;  // textures die with the GL context
+
+void Dashboard::draw(Session& s, const DashboardHooks& hooks) {
+  const ImVec2 size = ImGui::GetIO().DisplaySize;
+  const float left = std::fmin(360.0f, size.x * 0.3f);
+  const float data_h = std::fmin(250.0f, size.y * 0.36f);
+  const float mid = (size.x - left) * 0.5f;
+  const ImGuiWindowFlags flags = ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize |
+                                 ImGuiWindowFlags_NoCollapse |
+                                 ImGuiWindowFlags_NoBringToFrontOnFocus |
+                                 ImGuiWindowFlags_NoBackground;
+  // No window backgrounds: the front end clears to kClearColor instead. In
+  // headless Chromium (SwiftShader) fill rate bounds the frame rate, and four
+  // full-window blended quads cost more than the whole rest of the dashboard.
+
+  ImGui::SetNextWindowPos(ImVec2(0, 0));
+  ImGui::SetNextWindowSize(ImVec2(left, data_h));
+  if (ImGui::Begin("Data", nullptr, flags)) data_panel(s, hooks);
+  ImGui::End();
+
+  ImGui::SetNextWindowPos(ImVec2(0, data_h));
+  ImGui::SetNextWindowSize(ImVec2(left, size.y - data_h));
+  if (ImGui::Begin("Model", nullptr, flags)) model_panel(s, hooks);
+  ImGui::End();
+
+  ImGui::SetNextWindowPos(ImVec2(left, 0));
+  ImGui::SetNextWindowSize(ImVec2(mid, size.y));
+  if (ImGui::Begin("Training", nullptr, flags)) charts_panel(s);
+  ImGui::End();
+
+  ImGui::SetNextWindowPos(ImVec2(left + mid, 0));
+  ImGui::SetNextWindowSize(ImVec2(size.x - left - mid, size.y));
+  if (ImGui::Begin("Insight", nullptr, flags)) insight_panel(s);
+  ImGui::End();
+}
+
+void Dashboard::data_panel(Session& s, const DashboardHooks& hooks) {
+  if (source_ < 0) {
+    source_ = s.data_base == "data/mnist" ? 0 : s.data_base == "data/fashion" ? 1 : 2;
+    copy_to(custom_, sizeof custom_, source_ == 2 ? s.data_base : "");
+  }
+  const bool busy = s.phase == Phase::Loading;
+  ImGui::BeginDisabled(busy);
+  bool changed = ImGui::RadioButton("MNIST", &source_, 0);
+  ImGui::SameLine();
+  changed |= ImGui::RadioButton("Fashion-MNIST", &source_, 1);
+  ImGui::SameLine();
+  changed |= ImGui::RadioButton(hooks.native ? "Directory" : "URL", &source_, 2);
+  if (source_ == 2) {
+    ImGui::SetNextItemWidth(-1);
+    changed |= ImGui::InputTextWithHint("##base", hooks.native ? "path/to/idx-dir" : "https://host/path",
+                                        custom_, sizeof custom_);
+  }
+  if (changed)
+    s.data_base = source_ == 0 ? "data/mnist" : source_ == 1 ? "data/fashion" : custom_;
+  if (ImGui::Button(s.phase == Phase::Error && !s.data_ready ? "Retry" : "Load data")) s.load_data();
+  ImGui::EndDisabled();
+  ImGui::SameLine();
+  ImGui::TextColored(kDim, "%s", s.data_base.c_str());
+
+  for (const FileLoad& f : s.files) {
+    if (f.name.empty()) continue;
+    char overlay[96];
+    float frac = 0;
+    if (!f.error.empty()) {
+      std::snprintf(overlay, sizeof overlay, "failed");
+    } else if (f.done) {
+      frac = 1;
+      std::snprintf(overlay, sizeof overlay, "%s", human_bytes(f.received).c_str());
+    } else if (f.total > 0) {
+      frac = float(f.received / f.total);
+      std::snprintf(overlay, sizeof overlay, "%s / %s", human_bytes(f.received).c_str(),
+                    human_bytes(f.total).c_str());
+    } else {
+      std::snprintf(overlay, sizeof overlay, "%s", f.received > 0 ? human_bytes(f.received).c_str() : "waiting");
+    }
+    if (!f.error.empty()) ImGui::PushStyleColor(ImGuiCol_PlotHistogram, kRed);
+    ImGui::ProgressBar(frac, ImVec2(-1, 0), overlay);
+    if (!f.error.empty()) ImGui::PopStyleColor();
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", f.url.c_str());
+    ImGui::TextColored(kDim, "  %s", f.name.c_str());
+  }
+  if (s.data_ready) {
+    ImGui::TextColored(kGreen, "%d train / %d test images, %dx%d", s.data.train.count,
+                       s.data.test.count, s.data.train.rows, s.data.train.cols);
+  } else if (s.phase == Phase::Error && !s.error.empty()) {
+    ImGui::PushTextWrapPos(0);
+    ImGui::TextColored(kRed, "%s", s.error.c_str());
+    ImGui::PopTextWrapPos();
+  } else if (s.phase == Phase::Idle) {
+    ImGui::TextColored(kDim, "Press Start (or Load data) to fetch the four IDX files.");
+  }
+}
+
+void Dashboard::model_panel(Session& s, const DashboardHooks& hooks) {
+  static const char* const kActs[] = {"sigmoid", "tanh", "relu"};
+  static const char* const kOuts[] = {"sigmoid", "softmax"};
+  static const char* const kCosts[] = {"quadratic", "cross-entropy"};
+  static const char* const kInits[] = {"normal N(0,1)", "scaled N(0,1/n)"};
+  TrainConfig& c = s.cfg;
+  const bool running = s.trainer != nullptr;
+  ImGui::PushItemWidth(ImGui::GetContentRegionAvail().x * 0.55f);
+
+  // The architecture and data-dependent settings are fixed once a run exists.
+  ImGui::BeginDisabled(running || s.phase == Phase::Loading);
+  if (sizes_[0] == '\0' || running) copy_to(sizes_, sizeof sizes_, format_sizes(c.net.sizes));
+  if (ImGui::InputText("layer sizes", sizes_, sizeof sizes_)) {
+    std::vector<int> v;
+    Status st = parse_sizes(sizes_, v);
+    sizes_error_ = st.ok() ? "" : st.message;
+    if (st.ok()) c.net.sizes = v;
+  }
+  if (!sizes_error_.empty()) ImGui::TextColored(kRed, "%s", sizes_error_.c_str());
+  int act = int(c.net.activation) <= 2 ? int(c.net.activation) : 0;
+  if (combo("activation", &act, kActs, 3)) c.net.activation = Act(act);
+  int out = c.net.output == Act::Softmax ? 1 : 0;
+  if (combo("output", &out, kOuts, 2)) c.net.output = out ? Act::Softmax : Act::Sigmoid;
+  int cost = int(c.net.cost);
+  if (combo("cost", &cost, kCosts, 2)) c.net.cost = Cost(cost);
+  int init = int(c.init);
+  if (combo("init", &init, kInits, 2)) c.init = Init(init);
+  ImGui::InputInt("batch size", &c.batch);
+  if (c.batch < 1) c.batch = 1;
+  ImGui::InputInt("epochs", &c.epochs);
+  if (c.epochs < 1) c.epochs = 1;
+  ImGui::InputFloat("L2 lambda", &c.lambda, 0.1f, 1.0f, "%.3f");
+  if (c.lambda < 0) c.lambda = 0;
+  ImGui::InputFloat("momentum", &c.momentum, 0.05f, 0.1f, "%.2f");
+  c.momentum = c.momentum < 0 ? 0 : c.momentum > 0.99f ? 0.99f : c.momentum;
+  int seed = int(c.seed);
+  if (ImGui::InputInt("seed", &seed)) c.seed = uint64_t(seed < 0 ? 0 : seed);
+  ImGui::InputInt("validation", &c.validation, 1000, 10000);
+  if (c.validation < 0) c.validation = 0;
+  if (!hooks.devices.empty() && hooks.device)
+    ImGui::Combo("device", hooks.device, [](void* d, int i, const char** o) {
+      *o = (*static_cast<const std::vector<std::string>*>(d))[size_t(i)].c_str();
+      return true;
+    }, (void*)&hooks.devices, int(hooks.devices.size()));
+  ImGui::EndDisabled();
+
+  // Eta may change between steps of a running trainer.
+  float eta = c.eta;
+  if (ImGui::InputFloat("eta (live)", &eta, 0.1f, 1.0f, "%.3f") && eta > 0) {
+    Status st = s.set_eta(eta);
+    if (!st.ok()) s.notice = st.message;
+  }
+  ImGui::PopItemWidth();
+  ImGui::Separator();
+
+  const bool can_start = s.phase == Phase::Idle || s.phase == Phase::Error ||
+                         s.phase == Phase::Done || s.phase == Phase::Diverged;
+  ImGui::BeginDisabled(!can_start);
+  if (ImGui::Button("Start")) s.start();
+  ImGui::EndDisabled();
+  ImGui::SameLine();
+  if (s.phase == Phase::Paused) {
+    if (ImGui::Button("Resume")) s.resume();
+  } else {
+    ImGui::BeginDisabled(s.phase != Phase::Training);
+    if (ImGui::Button("Pause")) s.pause();
+    ImGui::EndDisabled();
+  }
+  ImGui::SameLine();
+  if (ImGui::Button("Reset")) s.reset();
+
+  if (hooks.native) {
+    if (path_[0] == '\0') copy_to(path_, sizeof path_, checkpoint_path);
+    ImGui::SetNextItemWidth(-1);
+    if (ImGui::InputText("##ckpt", path_, sizeof path_)) checkpoint_path = path_;
+  }
+  ImGui::BeginDisabled(!running);
+  if (ImGui::Button("Save model") && hooks.save_model) hooks.save_model(s.save_checkpoint());
+  ImGui::EndDisabled();
+  ImGui::SameLine();
+  if (ImGui::Button("Load model") && hooks.load_model) hooks.load_model();
+  if (!s.backend_note.empty()) {
+    ImGui::PushTextWrapPos(0);
+    ImGui::TextColored(kDim, "%s", s.backend_note.c_str());
+    ImGui::PopTextWrapPos();
+  }
+  if (!s.notice.empty()) {
+    ImGui::PushTextWrapPos(0);
+    ImGui::TextColored(kRed, "%s", s.notice.c_str());
+    ImGui::PopTextWrapPos();
+  }
+  if (s.phase == Phase::Error && s.data_ready && !s.error.empty()) {
+    ImGui::PushTextWrapPos(0);
+    ImGui::TextColored(kRed, "%s", s.error.c_str());
+    ImGui::PopTextWrapPos();
+  }
+  ImGui::Separator();
+  ImGui::TextColored(kDim, "fps %.0f   training %.0f ms/frame", s.fps, s.budget * 1000);
+  if (s.trainer) ImGui::TextColored(kDim, "device: %s", s.trainer->device().c_str());
+}
+
+}  // namespace nnlab

@@ -1,0 +1,70 @@
+// The Dear ImGui dashboard shared by the web page and the desktop app: data,
+// model, training charts and insight (test-image grid, confusion heat map,
+// draw pad) panels laid out to fill the window. It only draws and forwards
+// button presses to the Session; the front end supplies the platform hooks.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "session.h"
+
+namespace nnlab {
+
+// The colour the front end clears to; the panels draw no backgrounds of their own.
+constexpr float kClearColor[4] = {0.06f, 0.06f, 0.07f, 1.0f};
+
+struct DashboardHooks {
+  // Save model: the page downloads the bytes, the app writes checkpoint_path.
+  std::function<void(const std::vector<uint8_t>& bytes)> save_model;
+  // Load model: the page opens a file picker, the app reads checkpoint_path;
+  // either ends in Session::load_checkpoint.
+  std::function<void()> load_model;
+  bool native = false;                // data source is a directory, checkpoints are paths
+  std::vector<std::string> devices;   // e.g. {"CPU", "GPU (OpenGL)"}; empty = no choice
+  int* device = nullptr;              // index into devices
+};
+
+class Dashboard {
+ public:
+  ~Dashboard();
+  void draw(Session& s, const DashboardHooks& hooks);
+  std::string checkpoint_path = "nnlab-model.nnlb";
+
+ private:
+  void data_panel(Session& s, const DashboardHooks& hooks);
+  void model_panel(Session& s, const DashboardHooks& hooks);
+  void charts_panel(Session& s);
+  void insight_panel(Session& s);
+  void image_grid(Session& s);
+  void confusion_map(Session& s);
+  void draw_pad(Session& s);
+
+  // Panel edit state.
+  int source_ = -1;  // 0 mnist, 1 fashion, 2 custom; -1 = derive from the session
+  char custom_[512] = "";
+  char sizes_[256] = "";
+  std::string sizes_error_;
+  char path_[512] = "";
+
+  // Grid.
+  unsigned grid_tex_ = 0;
+  bool misclassified_only_ = false;
+  int grid_page_ = 0;
+  std::string grid_key_;  // what the texture shows; rebuilt when it changes
+  std::vector<int> grid_items_;
+
+  // Draw pad: a kPad x kPad ink canvas and its MNIST-style 28x28 version.
+  static constexpr int kPad = 112;
+  std::vector<float> canvas_ = std::vector<float>(kPad * kPad, 0.0f);
+  std::vector<float> digit_ = std::vector<float>(28 * 28, 0.0f);
+  std::vector<float> probs_;
+  bool pad_dirty_ = true, have_last_ = false;
+  float last_x_ = 0, last_y_ = 0;
+  unsigned pad_tex_ = 0, digit_tex_ = 0;
+  const void* probs_for_ = nullptr;  // trainer the probabilities came from
+  int probs_epoch_ = -1;
+};
+
+}  // namespace nnlab

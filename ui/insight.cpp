@@ -1,0 +1,265 @@
+// The insight panel: test images with the model's predicted labels
+// (misclassified ones framed in red), the confusion matrix as a heat map, and
+// a draw pad whose MNIST-style 28x28 version is classified live.
+#include <imgui.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+
+#include "dashboard.h"
+#include "gl_texture.h"
+#include "preprocess.h"
+
+namespace nnlab {
+
+namespace {
+
+constexpr int kGridCols = 10, kGridRows = 4;
+
+const char* const kFashion[10] = {"T-shirt", "Trouser", "Pullover", "Dress", "Coat",
+                                  "Sandal",  "Shirt",   "Sneaker",  "Bag",   "Boot"};
+
+ImTextureID tex_id(unsigned t) { return (ImTextureID)(intptr_t)t; }
+
+bool is_fashion(const Session& s) { return s.data_loaded_from.find("fashion") != std::string::npos; }
+
+std::string class_name(const Session& s, int k) {
+  if (is_fashion(s) && k >= 0 && k < 10) return kFashion[k];
+  return std::to_string(k);
+}
+
+}  // namespace
+
+void Dashboard::insight_panel(Session& s) {
+  if (!s.data_ready) {
+    ImGui::TextDisabled("Load data to see test images, the confusion matrix and the draw pad.");
+    return;
+  }
+  if (ImGui::CollapsingHeader("Test images and predictions", ImGuiTreeNodeFlags_DefaultOpen))
+    image_grid(s);
+  if (ImGui::CollapsingHeader("Confusion matrix (latest test evaluation)",
+                              ImGuiTreeNodeFlags_DefaultOpen))
+    confusion_map(s);
+  if (ImGui::CollapsingHeader("Draw a digit", ImGuiTreeNodeFlags_DefaultOpen)) draw_pad(s);
+}
+
+void Dashboard::image_grid(Session& s) {
+  const Dataset& test = s.data.test;
+  const int per_page = kGridCols * kGridRows;
+  const bool predicted = s.trainer && s.predictions_next >= test.count;
+  ImGui::Checkbox("misclassified only", &misclassified_only_);
+  ImGui::SameLine();
+  if (ImGui::ArrowButton("##prev", ImGuiDir_Left)) grid_page_ = std::max(0, grid_page_ - 1);
+  ImGui::SameLine();
+  if (ImGui::ArrowButton("##next", ImGuiDir_Right)) ++grid_page_;
+
+  // Which test images this page shows.
+  std::vector<int> items;
+  int total = test.count;
+  if (misclassified_only_ && predicted) {
+    std::vector<int> wrong;
+    for (int i = 0; i < test.count; ++i)
+      if (s.predictions[size_t(i)] >= 0 && s.predictions[size_t(i)] != test.labels[size_t(i)])
+        wrong.push_back(i);
+    total = int(wrong.size());
+    grid_page_ = std::min(grid_page_, std::max(0, (total - 1) / per_page));
+    for (int k = grid_page_ * per_page; k < total && k < (grid_page_ + 1) * per_page; ++k)
+      items.push_back(wrong[size_t(k)]);
+  } else {
+    grid_page_ = std::min(grid_page_, std::max(0, (total - 1) / per_page));
+    for (int i = grid_page_ * per_page; i < total && i < (grid_page_ + 1) * per_page; ++i)
+      items.push_back(i);
+  }
+  ImGui::SameLine();
+  if (misclassified_only_ && predicted)
+    ImGui::Text("%d misclassified, page %d", total, grid_page_ + 1);
+  else
+    ImGui::Text("page %d / %d", grid_page_ + 1, std::max(1, (total + per_page - 1) / per_page));
+
+  // The texture atlas is rebuilt only when the page's images change.
+  const int r = test.rows, c = test.cols;
+  char key[64];
+  std::snprintf(key, sizeof key, "%p %d %d %zu", (const void*)test.images.data(), items.empty() ? -1 : items[0],
+                int(items.size()), s.data.test.images.size());
+  if (grid_key_ != key || grid_tex_ == 0) {
+    grid_key_ = key;
+    std::vector<uint8_t> rgba(size_t(kGridCols * c) * kGridRows * r * 4, 0);
+    for (size_t k = 0; k < items.size(); ++k) {
+      const uint8_t* img = test.image(items[k]);
+      int gx = int(k) % kGridCols, gy = int(k) / kGridCols;
+      for (int y = 0; y < r; ++y)
+        for (int x = 0; x < c; ++x) {
+          size_t o = (size_t(gy * r + y) * size_t(kGridCols * c) + size_t(gx * c + x)) * 4;
+          rgba[o] = rgba[o + 1] = rgba[o + 2] = img[y * c + x];
+          rgba[o + 3] = 255;
+        }
+    }
+    upload_rgba_texture(&grid_tex_, kGridCols * c, kGridRows * r, rgba.data());
+  }
+
+  const float cell = std::floor(std::min(ImGui::GetContentRegionAvail().x / kGridCols, 56.0f));
+  const float img = cell - 4;
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  ImVec2 p0 = ImGui::GetCursorScreenPos();
+  const float row_h = cell + 12;
+  ImGui::Dummy(ImVec2(cell * kGridCols, row_h * kGridRows));
+  for (size_t k = 0; k < items.size(); ++k) {
+    int gx = int(k) % kGridCols, gy = int(k) / kGridCols;
+    ImVec2 a(p0.x + gx * cell + 2, p0.y + gy * row_h);
+    ImVec2 b(a.x + img, a.y + img);
+    ImVec2 uv0(float(gx) / kGridCols, float(gy) / kGridRows);
+    ImVec2 uv1(float(gx + 1) / kGridCols, float(gy + 1) / kGridRows);
+    dl->AddImage(tex_id(grid_tex_), a, b, uv0, uv1);
+    int truth = test.labels[size_t(items[k])];
+    int pred = s.trainer ? s.predictions[size_t(items[k])] : -1;
+    char lab[32];
+    ImU32 col = IM_COL32(170, 170, 180, 255);
+    if (pred < 0) {
+      std::snprintf(lab, sizeof lab, "%s", is_fashion(s) ? "" : "?");
+    } else if (pred == truth) {
+      std::snprintf(lab, sizeof lab, "%s", class_name(s, pred).c_str());
+      col = IM_COL32(120, 220, 120, 255);
+    } else {
+      std::snprintf(lab, sizeof lab, "%s", class_name(s, pred).c_str());
+      col = IM_COL32(255, 90, 80, 255);
+      dl->AddRect(ImVec2(a.x - 1, a.y - 1), ImVec2(b.x + 1, b.y + 1), col, 0, 0, 2.0f);
+    }
+    ImVec2 ts = ImGui::CalcTextSize(lab);
+    dl->AddText(ImVec2(a.x + (img - ts.x) / 2, b.y), col, lab);
+    if (ImGui::IsMouseHoveringRect(a, b))
+      ImGui::SetTooltip("test image %d: label %s, predicted %s", items[k],
+                        class_name(s, truth).c_str(), pred < 0 ? "-" : class_name(s, pred).c_str());
+  }
+  if (!s.trainer) ImGui::TextDisabled("Predicted labels appear once a model exists.");
+}
+
+void Dashboard::confusion_map(Session& s) {
+  const Metrics* m = s.trainer ? &s.trainer->metrics() : nullptr;
+  const int K = 10;
+  if (!m || m->confusion.size() != size_t(K * K)) {
+    ImGui::TextDisabled("Shown after the first epoch's test evaluation.");
+    return;
+  }
+  const float cell = std::floor(std::min((ImGui::GetContentRegionAvail().x - 70) / K, 30.0f));
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  ImVec2 p0 = ImGui::GetCursorScreenPos();
+  const float lx = 60, ty = 16;  // room for row labels and the column header
+  ImGui::Dummy(ImVec2(lx + cell * K, ty + cell * K));
+  dl->AddText(ImVec2(p0.x + lx, p0.y), IM_COL32(180, 180, 190, 255), "predicted ->");
+  for (int t = 0; t < K; ++t) {
+    int row = 0;
+    for (int p = 0; p < K; ++p) row += m->confusion[size_t(t * K + p)];
+    std::string name = class_name(s, t);
+    dl->AddText(ImVec2(p0.x, p0.y + ty + t * cell + (cell - 13) / 2), IM_COL32(180, 180, 190, 255),
+                name.c_str());
+    for (int p = 0; p < K; ++p) {
+      int v = m->confusion[size_t(t * K + p)];
+      float f = row > 0 ? float(v) / float(row) : 0;  // share of this true class
+      // Diagonal in green, errors in red; intensity grows with the share.
+      float g = std::sqrt(f);
+      ImU32 col = t == p ? IM_COL32(int(20 + 30 * g), int(30 + 190 * g), int(30 + 60 * g), 255)
+                         : IM_COL32(int(25 + 230 * g), int(25 + 50 * g), int(30 + 40 * g), 255);
+      ImVec2 a(p0.x + lx + p * cell, p0.y + ty + t * cell);
+      ImVec2 b(a.x + cell - 1, a.y + cell - 1);
+      dl->AddRectFilled(a, b, col);
+      if (v > 0 && cell >= 22) {
+        char num[16];
+        std::snprintf(num, sizeof num, "%d", v);
+        ImVec2 ts = ImGui::CalcTextSize(num);
+        if (ts.x < cell - 2)
+          dl->AddText(ImVec2(a.x + (cell - ts.x) / 2, a.y + (cell - ts.y) / 2),
+                      IM_COL32(235, 235, 235, 255), num);
+      }
+      if (ImGui::IsMouseHoveringRect(a, b))
+        ImGui::SetTooltip("true %s, predicted %s: %d (%.1f%% of that class)",
+                          class_name(s, t).c_str(), class_name(s, p).c_str(), v, f * 100);
+    }
+  }
+}
+
+void Dashboard::draw_pad(Session& s) {
+  const float scale = 1.5f;  // screen px per canvas px
+  const float side = kPad * scale;
+  ImVec2 p0 = ImGui::GetCursorScreenPos();
+  ImGui::InvisibleButton("pad", ImVec2(side, side));
+  if (ImGui::IsItemActive() && ImGui::IsMouseDown(ImGuiMouseButton_Left)) {
+    ImVec2 mp = ImGui::GetIO().MousePos;
+    float x = (mp.x - p0.x) / scale, y = (mp.y - p0.y) / scale;
+    if (!have_last_) last_x_ = x, last_y_ = y;
+    paint_stroke(canvas_, kPad, kPad, last_x_, last_y_, x, y, 5.0f);
+    last_x_ = x;
+    last_y_ = y;
+    have_last_ = true;
+    pad_dirty_ = true;
+  } else {
+    have_last_ = false;
+  }
+  if (pad_dirty_) {
+    digit_ = mnist_preprocess(canvas_, kPad, kPad);
+    std::vector<uint8_t> rgba(size_t(kPad) * kPad * 4), d(28 * 28 * 4);
+    for (size_t i = 0; i < canvas_.size(); ++i) {
+      uint8_t v = uint8_t(std::lround(canvas_[i] * 255));
+      rgba[4 * i] = rgba[4 * i + 1] = rgba[4 * i + 2] = v;
+      rgba[4 * i + 3] = 255;
+    }
+    for (size_t i = 0; i < digit_.size(); ++i) {
+      uint8_t v = uint8_t(std::lround(digit_[i] * 255));
+      d[4 * i] = d[4 * i + 1] = d[4 * i + 2] = v;
+      d[4 * i + 3] = 255;
+    }
+    upload_rgba_texture(&pad_tex_, kPad, kPad, rgba.data());
+    upload_rgba_texture(&digit_tex_, 28, 28, d.data());
+  }
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  dl->AddImage(tex_id(pad_tex_), p0, ImVec2(p0.x + side, p0.y + side));
+  dl->AddRect(p0, ImVec2(p0.x + side, p0.y + side), IM_COL32(120, 120, 130, 255));
+
+  // Live class probabilities from the current model (also refreshed each epoch).
+  const bool fits = s.trainer && s.trainer->config().net.sizes.front() == 28 * 28;
+  const int epochs = fits ? int(s.trainer->metrics().test_accuracy.size()) : -1;
+  if (fits && (pad_dirty_ || probs_for_ != s.trainer.get() || probs_epoch_ != epochs ||
+               s.phase == Phase::Training)) {
+    probs_ = s.trainer->predict(digit_.data(), 1);
+    probs_for_ = s.trainer.get();
+    probs_epoch_ = epochs;
+  }
+  if (!fits) probs_.clear();
+  pad_dirty_ = false;
+
+  ImGui::SameLine();
+  ImGui::BeginGroup();
+  ImGui::Image(tex_id(digit_tex_), ImVec2(56, 56));
+  ImGui::SameLine();
+  ImGui::TextDisabled("28x28 input\n(20x20 box,\ncentre of mass)");
+  if (ImGui::Button("Clear")) {
+    std::fill(canvas_.begin(), canvas_.end(), 0.0f);
+    pad_dirty_ = true;
+  }
+  bool blank = std::all_of(digit_.begin(), digit_.end(), [](float v) { return v == 0; });
+  if (probs_.size() >= 10 && !blank) {
+    // Probabilities as the network outputs them (sigmoid outputs normalised to sum 1).
+    float sum = 0;
+    int best = 0;
+    for (int k = 0; k < 10; ++k) {
+      sum += std::max(0.0f, probs_[size_t(k)]);
+      if (probs_[size_t(k)] > probs_[size_t(best)]) best = k;
+    }
+    for (int k = 0; k < 10; ++k) {
+      float p = sum > 0 ? std::max(0.0f, probs_[size_t(k)]) / sum : 0;
+      char lab[48];
+      std::snprintf(lab, sizeof lab, "%s %4.1f%%", class_name(s, k).c_str(), p * 100);
+      if (k == best) ImGui::PushStyleColor(ImGuiCol_PlotHistogram, ImVec4(0.4f, 0.85f, 0.4f, 1));
+      ImGui::ProgressBar(p, ImVec2(std::max(120.0f, ImGui::GetContentRegionAvail().x), 14), lab);
+      if (k == best) ImGui::PopStyleColor();
+    }
+  } else if (!fits) {
+    ImGui::TextDisabled("Start training (or load\na 28x28 model) to classify.");
+  } else {
+    ImGui::TextDisabled("Draw with the mouse.");
+  }
+  ImGui::EndGroup();
+}
+
+}  // namespace nnlab

@@ -1,0 +1,559 @@
+// The dashboard's state machine (see session.h): parameters, data loading,
+// time-sliced training and the status JSON that tests and teachers script against.
+#include "session.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
+#include "idx.h"
+#include "model.h"
+
+namespace nnlab {
+
+const char* name(Phase p) {
+  switch (p) {
+    case Phase::Idle: return "idle";
+    case Phase::Loading: return "loading";
+    case Phase::Training: return "training";
+    case Phase::Paused: return "paused";
+    case Phase::Done: return "done";
+    case Phase::Error: return "error";
+    case Phase::Diverged: return "diverged";
+  }
+  return "?";
+}
+
+namespace {
+
+const char* const kFileNames[Session::kFiles] = {kTrainImages, kTrainLabels, kTestImages,
+                                                 kTestLabels};
+
+bool parse_int(const std::string& s, long lo, long hi, long& out) {
+  if (s.empty()) return false;
+  char* end = nullptr;
+  long v = std::strtol(s.c_str(), &end, 10);
+  if (*end != '\0' || v < lo || v > hi) return false;
+  out = v;
+  return true;
+}
+
+bool parse_float(const std::string& s, float& out) {
+  if (s.empty()) return false;
+  char* end = nullptr;
+  float v = std::strtof(s.c_str(), &end);
+  if (*end != '\0' || !std::isfinite(v)) return false;
+  out = v;
+  return true;
+}
+
+// %XX and '+' decoding for URL query values.
+std::string url_decode(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out += ' ';
+    } else if (s[i] == '%' && i + 2 < s.size()) {
+      out += char(std::strtol(s.substr(i + 1, 2).c_str(), nullptr, 16));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+void json_string(std::string& out, const std::string& s) {
+  out += '"';
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += char(c);
+    } else if (c < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    } else {
+      out += char(c);
+    }
+  }
+  out += '"';
+}
+
+void json_number(std::string& out, double v) {
+  if (!std::isfinite(v)) {
+    out += "null";  // NaN loss (divergence) is not valid JSON
+    return;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  out += buf;
+}
+
+}  // namespace
+
+Status Session::apply_param(const std::string& key, const std::string& value) {
+  long n = 0;
+  float f = 0;
+  auto bad = [&](const char* what) {
+    return Status::fail("parameter " + key + "=" + value + ": " + what);
+  };
+  if (key == "sizes") {
+    std::vector<int> sizes;
+    Status s = parse_sizes(value, sizes);
+    if (!s.ok()) return bad(s.message.c_str());
+    cfg.net.sizes = sizes;
+  } else if (key == "activation") {
+    Act a;
+    Status s = parse_act(value, a);
+    if (!s.ok()) return bad(s.message.c_str());
+    cfg.net.activation = a;
+  } else if (key == "output") {
+    Act a;
+    Status s = parse_act(value, a);
+    if (!s.ok()) return bad(s.message.c_str());
+    cfg.net.output = a;
+  } else if (key == "cost") {
+    Status s = parse_cost(value, cfg.net.cost);
+    if (!s.ok()) return bad(s.message.c_str());
+  } else if (key == "init") {
+    Status s = parse_init(value, cfg.init);
+    if (!s.ok()) return bad(s.message.c_str());
+  } else if (key == "eta") {
+    if (!parse_float(value, f) || f <= 0) return bad("expected a positive number");
+    cfg.eta = f;
+  } else if (key == "lambda") {
+    if (!parse_float(value, f) || f < 0) return bad("expected a number >= 0");
+    cfg.lambda = f;
+  } else if (key == "momentum") {
+    if (!parse_float(value, f) || f < 0 || f >= 1) return bad("expected a number in [0, 1)");
+    cfg.momentum = f;
+  } else if (key == "batch") {
+    if (!parse_int(value, 1, 1 << 20, n)) return bad("expected an integer >= 1");
+    cfg.batch = int(n);
+  } else if (key == "epochs") {
+    if (!parse_int(value, 1, 100000, n)) return bad("expected an integer >= 1");
+    cfg.epochs = int(n);
+  } else if (key == "seed") {
+    if (!parse_int(value, 0, 0x7fffffffL, n)) return bad("expected an integer >= 0");
+    cfg.seed = uint64_t(n);
+  } else if (key == "validation") {
+    if (!parse_int(value, 0, 1 << 30, n)) return bad("expected an integer >= 0");
+    cfg.validation = int(n);
+  } else if (key == "data") {
+    if (value.empty()) return bad("expected mnist, fashion or a URL base");
+    if (value == "mnist" || value == "fashion")
+      data_base = "data/" + value;
+    else
+      data_base = value;
+  } else if (key == "budgetMs") {
+    if (!parse_float(value, f) || f < 0 || f > 1000) return bad("expected milliseconds in [0, 1000]");
+    fixed_budget = f / 1000.0;
+  } else if (key == "autostart") {
+    autostart = value == "1" || value == "true" || value == "yes" || value.empty();
+  } else {
+    return Status::fail("unknown parameter '" + key +
+                        "' (known: sizes activation output cost eta batch epochs lambda momentum "
+                        "init seed validation data autostart budgetMs)");
+  }
+  return Status::success();
+}
+
+Status Session::apply_query(const std::string& query) {
+  size_t pos = (!query.empty() && query[0] == '?') ? 1 : 0;
+  while (pos < query.size()) {
+    size_t amp = query.find('&', pos);
+    if (amp == std::string::npos) amp = query.size();
+    std::string item = query.substr(pos, amp - pos);
+    pos = amp + 1;
+    if (item.empty()) continue;
+    size_t eq = item.find('=');
+    std::string key = url_decode(item.substr(0, eq));
+    std::string value = eq == std::string::npos ? "" : url_decode(item.substr(eq + 1));
+    Status s = apply_param(key, value);
+    if (!s.ok()) return s;
+  }
+  return Status::success();
+}
+
+void Session::fail(const std::string& message) {
+  phase = Phase::Error;
+  error = message;
+  start_after_load_ = false;
+}
+
+void Session::load_data() {
+  ++generation;
+  data_ready = false;
+  data = DataFiles{};
+  trainer.reset();
+  reset_histories();
+  error.clear();
+  phase = Phase::Loading;
+  std::string base = data_base;
+  while (base.size() > 1 && base.back() == '/') base.pop_back();
+  for (int i = 0; i < kFiles; ++i) {
+    files[i] = FileLoad{};
+    files[i].name = kFileNames[i];
+    files[i].url = base + "/" + kFileNames[i];
+  }
+  if (!fetch_file) {
+    fail("this build cannot fetch data");
+    return;
+  }
+  int gen = generation;
+  for (int i = 0; i < kFiles; ++i) {
+    if (gen != generation || phase != Phase::Loading) break;  // a synchronous failure
+    fetch_file(gen, i, files[i].url);
+  }
+}
+
+void Session::file_progress(int gen, int i, double received, double total) {
+  if (gen != generation || i < 0 || i >= kFiles) return;
+  files[i].received = received;
+  files[i].total = total;
+}
+
+void Session::file_loaded(int gen, int i, const std::string& url, std::vector<uint8_t> bytes) {
+  if (gen != generation || i < 0 || i >= kFiles || phase != Phase::Loading) return;
+  FileLoad& f = files[i];
+  f.url = url;
+  f.received = double(bytes.size());
+  if (f.total < f.received) f.total = f.received;
+  f.bytes = std::move(bytes);
+  f.done = true;
+  for (const FileLoad& g : files)
+    if (!g.done) return;
+  parse_files();
+}
+
+void Session::file_failed(int gen, int i, const std::string& url, const std::string& reason) {
+  if (gen != generation || i < 0 || i >= kFiles || phase != Phase::Loading) return;
+  files[i].url = url;
+  files[i].error = reason;
+  fail("could not load " + url + ": " + reason);
+}
+
+// Inflates and parses one pair at a time, freeing fetched bytes as soon as
+// they are parsed, so the WASM heap peaks near one data set plus one file.
+void Session::parse_files() {
+  DataFiles parsed;
+  for (int pair = 0; pair < 2; ++pair) {
+    FileLoad& fi = files[2 * pair];
+    FileLoad& fl = files[2 * pair + 1];
+    std::vector<uint8_t> images, labels;
+    Status s = maybe_gunzip(fi.bytes.data(), fi.bytes.size(), fi.url, images);
+    std::vector<uint8_t>().swap(fi.bytes);
+    if (s.ok()) s = maybe_gunzip(fl.bytes.data(), fl.bytes.size(), fl.url, labels);
+    std::vector<uint8_t>().swap(fl.bytes);
+    Dataset& out = pair == 0 ? parsed.train : parsed.test;
+    if (s.ok())
+      s = parse_idx(images.data(), images.size(), fi.url, labels.data(), labels.size(), fl.url,
+                    10, out);
+    if (!s.ok()) {
+      fail(s.message);
+      return;
+    }
+  }
+  if (parsed.train.pixels() != parsed.test.pixels()) {
+    fail("training images are " + std::to_string(parsed.train.rows) + "x" +
+         std::to_string(parsed.train.cols) + " but test images are " +
+         std::to_string(parsed.test.rows) + "x" + std::to_string(parsed.test.cols));
+    return;
+  }
+  data = std::move(parsed);
+  data_ready = true;
+  data_loaded_from = data_base;
+  phase = Phase::Idle;
+  predictions.assign(size_t(data.test.count), -1);
+  predictions_epoch = -1;
+  predictions_next = 0;
+  if (start_after_load_) {
+    start_after_load_ = false;
+    start();
+  }
+}
+
+void Session::reset_histories() {
+  smooth_loss.clear();
+  sps_history.clear();
+  sps_last_time_ = -1;
+  sps_last_samples_ = 0;
+  samples_done_ = 0;
+  epoch_eta_seconds = run_eta_seconds = -1;
+  invalidate_predictions();
+}
+
+void Session::invalidate_predictions() {
+  std::fill(predictions.begin(), predictions.end(), -1);
+  predictions_epoch = -1;
+  predictions_next = 0;
+}
+
+void Session::start() {
+  notice.clear();
+  if (phase == Phase::Loading) return;
+  if (!data_ready || data_loaded_from != data_base) {
+    start_after_load_ = true;
+    load_data();
+    return;
+  }
+  Status s = validate(cfg);
+  if (s.ok() && cfg.net.sizes.front() != data.train.pixels())
+    s = Status::fail("sizes: the first layer has " + std::to_string(cfg.net.sizes.front()) +
+                     " inputs but the images have " + std::to_string(data.train.pixels()) +
+                     " pixels");
+  if (s.ok() && cfg.net.sizes.back() != data.train.classes)
+    s = Status::fail("sizes: the last layer has " + std::to_string(cfg.net.sizes.back()) +
+                     " outputs but the data has " + std::to_string(data.train.classes) +
+                     " classes");
+  if (s.ok() && cfg.validation >= data.train.count)
+    s = Status::fail("validation: " + std::to_string(cfg.validation) +
+                     " is not less than the " + std::to_string(data.train.count) +
+                     " training images");
+  if (!s.ok()) {
+    fail(s.message);
+    return;
+  }
+  Dataset train = data.train;
+  Dataset validation;
+  if (cfg.validation > 0) validation = split_tail(train, cfg.validation);
+  backend_note.clear();
+  std::unique_ptr<Backend> backend =
+      make_backend ? make_backend(backend_note) : make_cpu_backend();
+  if (!backend) backend = make_cpu_backend();
+  trainer.reset();  // free the previous run's buffers before allocating new ones
+  trainer = std::make_unique<Trainer>(cfg, std::move(train), data.test, std::move(validation),
+                                      std::move(backend));
+  if (!trainer->status().ok()) {
+    std::string m = trainer->status().message;
+    trainer.reset();
+    fail(m);
+    return;
+  }
+  reset_histories();
+  error.clear();
+  phase = Phase::Training;
+}
+
+void Session::pause() {
+  if (trainer && phase == Phase::Training) {
+    trainer->pause();
+    phase = Phase::Paused;
+  }
+}
+
+void Session::resume() {
+  if (trainer && phase == Phase::Paused) {
+    trainer->resume();
+    phase = Phase::Training;
+  }
+}
+
+void Session::reset() {
+  trainer.reset();
+  reset_histories();
+  error.clear();
+  notice.clear();
+  start_after_load_ = false;
+  phase = Phase::Idle;
+}
+
+Status Session::set_eta(float eta) {
+  Status s = trainer ? trainer->set_eta(eta) : Status::success();
+  if (s.ok()) {
+    if (!(eta > 0) || !std::isfinite(eta)) return Status::fail("eta must be a positive number");
+    cfg.eta = eta;
+  }
+  return s;
+}
+
+Status Session::load_checkpoint(const uint8_t* bytes, size_t size, const std::string& file) {
+  Model m;
+  Status s = load_model(bytes, size, file, m);
+  if (!s.ok()) return s;
+  if (trainer && trainer->config().net.sizes == m.net.sizes &&
+      trainer->config().net.activation == m.net.activation &&
+      trainer->config().net.output == m.net.output && trainer->config().net.cost == m.net.cost) {
+    s = trainer->set_model(m);
+    if (s.ok()) invalidate_predictions();
+    return s;
+  }
+  if (!data_ready)
+    return Status::fail(file + ": load the data first (its model needs a data set to show)");
+  if (m.net.sizes.front() != data.train.pixels() || m.net.sizes.back() != data.train.classes)
+    return Status::fail(file + ": the model's sizes " + format_sizes(m.net.sizes) +
+                        " do not fit the loaded data");
+  // A different architecture: a fresh, paused run with the checkpoint's parameters.
+  TrainConfig keep = cfg;
+  cfg.net = m.net;
+  std::unique_ptr<Trainer> old = std::move(trainer);
+  Phase old_phase = phase;
+  start();
+  if (!trainer || !(s = trainer->set_model(m)).ok()) {
+    std::string why = trainer ? s.message : error;
+    trainer = std::move(old);
+    cfg = keep;
+    phase = old_phase;
+    error.clear();
+    return Status::fail(file + ": " + why);
+  }
+  pause();
+  return Status::success();
+}
+
+std::vector<uint8_t> Session::save_checkpoint() const {
+  if (!trainer) return {};
+  return save_model(trainer->model());
+}
+
+void Session::follow_trainer() {
+  if (!trainer) return;
+  if (trainer->state() == State::Diverged) {
+    phase = Phase::Diverged;
+    error = trainer->status().ok() ? "training diverged: the loss or the weights became NaN/Inf "
+                                     "(try a smaller eta)"
+                                   : trainer->status().message;
+  } else if (trainer->state() == State::Done && phase == Phase::Training) {
+    phase = Phase::Done;
+  }
+}
+
+void Session::refresh_predictions(int max_images) {
+  if (!trainer || !data_ready || phase == Phase::Diverged) return;
+  int epochs_done = int(trainer->metrics().test_accuracy.size());
+  if (predictions_epoch != epochs_done) {
+    predictions_epoch = epochs_done;
+    predictions_next = 0;
+  }
+  int n = std::min(max_images, data.test.count - predictions_next);
+  if (n <= 0) return;
+  std::vector<int> p = trainer->predict_labels(data.test, predictions_next, n);
+  for (int i = 0; i < n && i < int(p.size()); ++i) predictions[size_t(predictions_next + i)] = p[size_t(i)];
+  predictions_next += n;
+}
+
+void Session::tick(double now) {
+  // fps over the last second of ticks.
+  frame_times_.push_back(now);
+  while (!frame_times_.empty() && frame_times_.front() < now - 1.0)
+    frame_times_.erase(frame_times_.begin());
+  if (frame_times_.size() >= 2)
+    fps = double(frame_times_.size() - 1) / (frame_times_.back() - frame_times_.front());
+  double interval = last_tick_ < 0 ? kTargetFrame : now - last_tick_;
+  last_tick_ = now;
+
+  if (trainer && phase == Phase::Training) {
+    // Proportional control of the training slice: long frames shrink it,
+    // short ones grow it; rendering gets what is left of kTargetFrame.
+    budget += 0.5 * (kTargetFrame - std::min(interval, 0.1));
+    budget = std::clamp(budget, 0.002, kTargetFrame - 0.004);
+    if (fixed_budget > 0) budget = fixed_budget;
+    const Metrics& m = trainer->metrics();
+    size_t batches_before = m.batch_loss.size();
+    trainer->step(1 << 30, budget);
+    size_t batches_now = m.batch_loss.size();
+    samples_done_ += long(batches_now - batches_before) * cfg.batch;
+    for (size_t i = smooth_loss.size(); i < batches_now; ++i) {
+      float raw = m.batch_loss[i];
+      float prev = i == 0 || !std::isfinite(smooth_loss[i - 1]) ? raw : smooth_loss[i - 1];
+      smooth_loss.push_back(std::isfinite(raw) ? 0.98f * prev + 0.02f * raw : raw);
+    }
+    follow_trainer();
+  }
+  // samples/s as the user sees it (wall clock), one point per half second.
+  if (phase == Phase::Training) {
+    if (sps_last_time_ < 0) {
+      sps_last_time_ = now;
+      sps_last_samples_ = samples_done_;
+    } else if (now - sps_last_time_ >= 0.5) {
+      sps_history.push_back(float((samples_done_ - sps_last_samples_) / (now - sps_last_time_)));
+      sps_last_time_ = now;
+      sps_last_samples_ = samples_done_;
+    }
+  } else {
+    sps_last_time_ = -1;
+  }
+  if (trainer && !sps_history.empty() && sps_history.back() > 0) {
+    const Metrics& m = trainer->metrics();
+    double sps = sps_history.back();
+    double left_in_epoch = double(m.batches_per_epoch - m.batch) * cfg.batch;
+    epoch_eta_seconds = std::max(0.0, left_in_epoch / sps);
+    int epochs_left = trainer->config().epochs - m.epoch - 1;
+    run_eta_seconds = epoch_eta_seconds +
+                      std::max(0, epochs_left) * double(m.batches_per_epoch) * cfg.batch / sps;
+  }
+  // Insight grid predictions: a small slice per frame, never while training
+  // would lose more than a couple of milliseconds.
+  if (trainer && phase != Phase::Training) refresh_predictions(1000);
+  else if (trainer) refresh_predictions(100);
+}
+
+std::string Session::status_json() const {
+  std::string o = "{\"state\":";
+  json_string(o, name(phase));
+  const Metrics* m = trainer ? &trainer->metrics() : nullptr;
+  o += ",\"epoch\":";
+  json_number(o, m ? m->epoch : 0);
+  o += ",\"epochs\":";
+  json_number(o, cfg.epochs);
+  o += ",\"batch\":";
+  json_number(o, m ? m->batch : 0);
+  o += ",\"batchesPerEpoch\":";
+  json_number(o, m ? m->batches_per_epoch : 0);
+  o += ",\"batchesDone\":";
+  json_number(o, m ? double(m->batch_loss.size()) : 0);
+  o += ",\"samplesPerSec\":";
+  json_number(o, sps_history.empty() ? 0 : sps_history.back());
+  o += ",\"trainerSamplesPerSec\":";
+  json_number(o, m ? m->recent_samples_per_sec : 0);
+  o += ",\"fps\":";
+  json_number(o, fps);
+  o += ",\"budgetMs\":";
+  json_number(o, budget * 1000);
+  o += ",\"frameWorkMs\":";
+  json_number(o, frame_work_ms);
+  o += ",\"loss\":";
+  if (m && !m->batch_loss.empty())
+    json_number(o, m->batch_loss.back());
+  else
+    o += "null";
+  o += ",\"smoothedLoss\":";
+  if (!smooth_loss.empty())
+    json_number(o, smooth_loss.back());
+  else
+    o += "null";
+  o += ",\"testAccuracy\":[";
+  if (m)
+    for (size_t i = 0; i < m->test_accuracy.size(); ++i) {
+      if (i) o += ',';
+      json_number(o, m->test_accuracy[i]);
+    }
+  o += "],\"validationAccuracy\":[";
+  if (m)
+    for (size_t i = 0; i < m->validation_accuracy.size(); ++i) {
+      if (i) o += ',';
+      json_number(o, m->validation_accuracy[i]);
+    }
+  o += "],\"data\":";
+  json_string(o, data_base);
+  o += ",\"trainCount\":";
+  json_number(o, data_ready ? data.train.count : 0);
+  o += ",\"testCount\":";
+  json_number(o, data_ready ? data.test.count : 0);
+  o += ",\"sizes\":";
+  json_string(o, format_sizes(cfg.net.sizes));
+  o += ",\"eta\":";
+  json_number(o, cfg.eta);
+  o += ",\"device\":";
+  json_string(o, trainer ? trainer->device() : "");
+  o += ",\"error\":";
+  json_string(o, error);
+  o += ",\"notice\":";
+  json_string(o, notice);
+  o += "}";
+  return o;
+}
+
+}  // namespace nnlab

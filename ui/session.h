@@ -1,0 +1,117 @@
+// The dashboard's state machine, shared by the web page and the desktop app:
+// hyper-parameters (from URL/CLI parameters or the panels), data loading with
+// per-file progress, the trainer advanced in time slices, and the status JSON.
+// No ImGui and no platform code here; the front end plugs in fetching.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "trainer.h"
+
+namespace nnlab {
+
+enum class Phase { Idle, Loading, Training, Paused, Done, Error, Diverged };
+const char* name(Phase);
+
+// One of the four IDX files of a data source, as the page fetches it.
+struct FileLoad {
+  std::string name;             // standard name, e.g. train-images-idx3-ubyte
+  std::string url;              // the URL (or path) being fetched / last tried
+  double received = 0, total = 0;  // bytes; total 0 while unknown
+  bool done = false;
+  std::string error;            // why it failed, naming the URL
+  std::vector<uint8_t> bytes;   // fetched bytes (gzip or raw), freed after parsing
+};
+
+class Session {
+ public:
+  static constexpr int kFiles = 4;  // train images, train labels, test images, test labels
+
+  // --- set by the front end -------------------------------------------------
+  // Starts fetching files[i].url (+".gz" first, then raw); the front end later
+  // calls file_progress / file_loaded / file_failed with the same generation.
+  std::function<void(int generation, int i, const std::string& base_url)> fetch_file;
+  // Makes the compute backend for a new trainer (CPU unless the app picks GPU);
+  // on fallback it writes a note for the user.
+  std::function<std::unique_ptr<Backend>(std::string& note)> make_backend;
+
+  // --- configuration ----------------------------------------------------------
+  TrainConfig cfg;
+  std::string data_base = "data/mnist";  // URL base (web) or directory (native)
+  bool autostart = false;
+
+  // One parameter by its URL / CLI name (sizes, activation, output, cost, eta,
+  // batch, epochs, lambda, momentum, init, seed, validation, data, autostart).
+  Status apply_param(const std::string& key, const std::string& value);
+  // "a=1&b=2" (a leading '?' is skipped); stops at the first bad parameter.
+  Status apply_query(const std::string& query);
+
+  // --- data -------------------------------------------------------------------
+  Phase phase = Phase::Idle;
+  std::string error;   // the current error (phase Error) or ""
+  std::string notice;  // non-fatal message, e.g. a rejected checkpoint
+  FileLoad files[kFiles];
+  int generation = 0;  // bumps on every (re)load, so stale fetch answers are dropped
+  bool data_ready = false;
+  std::string data_loaded_from;
+  DataFiles data;
+
+  void load_data();  // fetches data_base; Start follows if requested
+  void file_progress(int gen, int i, double received, double total);
+  void file_loaded(int gen, int i, const std::string& url, std::vector<uint8_t> bytes);
+  void file_failed(int gen, int i, const std::string& url, const std::string& reason);
+
+  // --- training ---------------------------------------------------------------
+  std::unique_ptr<Trainer> trainer;
+  void start();   // loads data first when needed
+  void pause();
+  void resume();
+  void reset();   // drops the trainer, keeps the data
+  Status set_eta(float eta);
+  // A checkpoint's bytes: on success the model replaces the current one (a
+  // paused trainer is made for it if none runs); on failure nothing changes.
+  Status load_checkpoint(const uint8_t* data, size_t size, const std::string& name);
+  std::vector<uint8_t> save_checkpoint() const;
+
+  // Once per frame with a monotonic clock in seconds: measures fps, then trains
+  // for a budget adapted so the whole frame stays near kTargetFrame.
+  void tick(double now);
+
+  // --- measurements for the charts and nnlabStatus() ---------------------------
+  static constexpr double kTargetFrame = 0.026;  // s; leaves margin for >= 30 fps
+  double fps = 0;
+  double budget = 0.008;            // s of training per frame
+  double fixed_budget = 0;          // > 0: use this instead of adapting (parameter budgetMs)
+  double frame_work_ms = 0;         // the front end's own frame time (training + UI), for tuning
+  std::vector<float> smooth_loss;   // EMA of metrics().batch_loss, same length
+  std::vector<float> sps_history;   // samples/s, one point per half second
+  double epoch_eta_seconds = -1;    // time left in this epoch, -1 if unknown
+  double run_eta_seconds = -1;
+  std::string backend_note;
+
+  // Test-set predictions for the insight grid, refreshed in chunks after each epoch.
+  std::vector<int> predictions;     // (test.count), -1 = not yet predicted
+  int predictions_epoch = -1;       // test-accuracy count they belong to
+  int predictions_next = 0;
+
+  std::string status_json() const;
+
+ private:
+  bool start_after_load_ = false;
+  double last_tick_ = -1;
+  std::vector<double> frame_times_;  // ticks within the last second
+  double sps_last_time_ = -1;
+  long sps_last_samples_ = 0;
+  long samples_done_ = 0;
+  void parse_files();
+  void fail(const std::string& message);
+  void follow_trainer();
+  void refresh_predictions(int max_images);
+  void invalidate_predictions();
+  void reset_histories();
+};
+
+}  // namespace nnlab

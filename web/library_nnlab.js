@@ -1,0 +1,98 @@
+// Browser side of web/main.cpp (an Emscripten --js-library): fetches IDX files
+// with per-file progress, downloads checkpoints, opens the checkpoint file
+// picker and reports the page size. Results go back through exported C calls.
+mergeInto(LibraryManager.library, {
+  // Fetches url + '.gz', then url (raw) if that 404s; streams the body so the
+  // page can show bytes received / total, then copies it into the WASM heap.
+  nnlab_js_fetch: function (gen, index, urlPtr) {
+    var base = UTF8ToString(urlPtr);
+    var call = function (name, types, args) { Module.ccall(name, null, types, args); };
+    var fail = function (url, reason) {
+      call('nnlab_file_failed', ['number', 'number', 'string', 'string'], [gen, index, url, reason]);
+    };
+    var get = async function (url) {
+      var response;
+      try {
+        response = await fetch(url, {cache: 'no-cache'});
+      } catch (e) {
+        return {error: 'network error (' + e + ')', url: url};
+      }
+      if (!response.ok)
+        return {status: response.status, url: url,
+                error: 'HTTP ' + response.status + (response.statusText ? ' ' + response.statusText : '')};
+      var total = Number(response.headers.get('Content-Length')) || 0;
+      var chunks = [], received = 0;
+      try {
+        var reader = response.body.getReader();
+        for (;;) {
+          var r = await reader.read();
+          if (r.done) break;
+          chunks.push(r.value);
+          received += r.value.length;
+          call('nnlab_file_progress', ['number', 'number', 'number', 'number'],
+               [gen, index, received, total]);
+        }
+      } catch (e) {
+        return {error: 'network error while reading (' + e + ')', url: url};
+      }
+      return {chunks: chunks, size: received, url: url};
+    };
+    (async function () {
+      var got = await get(base + '.gz');
+      if (got.status === 404) {
+        var raw = await get(base);
+        if (raw.status === 404)
+          got = {url: base + '.gz', error: 'HTTP 404 Not Found (also tried ' + base + ')'};
+        else
+          got = raw;
+      }
+      if (got.error) { fail(got.url, got.error); return; }
+      // The C side sizes its buffer, then we copy straight into it (no second copy).
+      var ptr = Module.ccall('nnlab_file_buffer', 'number', ['number', 'number', 'number'],
+                             [gen, index, got.size]);
+      if (!ptr && got.size) { fail(got.url, 'out of memory for ' + got.size + ' bytes'); return; }
+      var off = 0;
+      for (var i = 0; i < got.chunks.length; ++i) {
+        HEAPU8.set(got.chunks[i], ptr + off);
+        off += got.chunks[i].length;
+      }
+      call('nnlab_file_loaded', ['number', 'number', 'string', 'number'], [gen, index, got.url, got.size]);
+    })();
+  },
+
+  nnlab_js_download: function (ptr, size, namePtr) {
+    var blob = new Blob([HEAPU8.slice(ptr, ptr + size)], {type: 'application/octet-stream'});
+    var a = document.createElement('a');
+    a.href = URL.createObjectURL(blob);
+    a.download = UTF8ToString(namePtr);
+    document.body.appendChild(a);
+    a.click();
+    setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+  },
+
+  nnlab_js_pick_file: function () {
+    var input = document.createElement('input');
+    input.type = 'file';
+    input.accept = '.nnlb,application/octet-stream';
+    input.onchange = async function () {
+      var file = input.files && input.files[0];
+      if (!file) return;
+      var bytes = new Uint8Array(await file.arrayBuffer());
+      var ptr = Module.ccall('nnlab_model_buffer', 'number', ['number'], [bytes.length]);
+      if (bytes.length) HEAPU8.set(bytes, ptr);
+      Module.ccall('nnlab_model_loaded', null, ['number', 'string'], [bytes.length, file.name]);
+    };
+    input.click();
+  },
+
+  nnlab_js_query: function () {
+    var q = window.location.search || '';
+    var n = lengthBytesUTF8(q) + 1;
+    var p = _malloc(n);
+    stringToUTF8(q, p, n);
+    return p;
+  },
+
+  nnlab_js_width: function () { return window.innerWidth | 0; },
+  nnlab_js_height: function () { return window.innerHeight | 0; },
+});
