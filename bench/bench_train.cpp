@@ -14,11 +14,21 @@
 #include "config.h"
 #include "gl_backend.h"
 #include "io.h"
+#include "kernel_check.h"
 #include "trainer.h"
 
 namespace {
 
 using nnlab::Status;
+
+// Which kernels file CMake linked (it picks by the same compiler flags as this file).
+#if defined(__AVX512F__)
+constexpr const char* kKernels = "kernels_native (AVX-512)";
+#elif defined(__AVX2__) && defined(__FMA__)
+constexpr const char* kKernels = "kernels_native (AVX2)";
+#else
+constexpr const char* kKernels = "kernels_eigen";
+#endif
 
 constexpr const char* kDefaultModels = "784,30,10:10 784,30,10:100 784,100,10:10 784,100,10:100";
 
@@ -51,11 +61,12 @@ void usage() {
   std::fprintf(stderr,
                "usage: bench_train [--data DIR] [--device cpu|gpu] [--models \"SIZES:BATCH ...\"]\n"
                "                   [--samples N] [--repeats R] [--peers] [--peers-script FILE]\n"
-               "                   [--json-only]\n"
+               "                   [--check] [--json-only]\n"
                "  --models   default \"%s\"\n"
                "             (the GPU issue's model: \"784,1024,1024,10:256\")\n"
                "  --samples  samples per timed run (default: one epoch, all training images)\n"
                "  --repeats  timed runs per config, the best is reported (default 3)\n"
+               "  --check    first compare the linked GEMM kernels with naive loops (exit 1 if off)\n"
                "  --peers    also run bench/peers.py (numpy, PyTorch; 1 thread) and print speed-ups\n",
                kDefaultModels);
 }
@@ -171,7 +182,7 @@ std::map<std::string, std::pair<std::string, double>> run_peers(const std::strin
 int main(int argc, char** argv) {
   std::string data_dir, device = "cpu", models = kDefaultModels, peers_script;
   int samples = 1 << 30, repeats = 3;
-  bool peers = false, json_only = false;
+  bool peers = false, json_only = false, check = false;
   {
     std::string self = __FILE__;  // an absolute path under CMake: find peers.py beside it
     peers_script = self.substr(0, self.find_last_of('/') + 1) + "peers.py";
@@ -194,6 +205,7 @@ int main(int argc, char** argv) {
     else if (a == "--peers") peers = true;
     else if (a == "--peers-script") peers_script = value();
     else if (a == "--json-only") json_only = true;
+    else if (a == "--check") check = true;
     else if (a == "--help" || a == "-h") { usage(); return 0; }
     else {
       std::fprintf(stderr, "bench_train: unknown argument '%s'\n", a.c_str());
@@ -208,6 +220,15 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "bench_train: --device must be cpu or gpu, not '%s'\n", device.c_str());
     usage();
     return 2;
+  }
+
+  if (check) {
+    double err = nnlab_bench::check_kernels();
+    std::printf("{\"kind\": \"kernel_check\", \"max_rel_error\": %.3g}\n", err);
+    if (!(err < 1e-4)) {
+      std::fprintf(stderr, "bench_train: the GEMM kernels disagree with naive loops (%.3g)\n", err);
+      return 1;
+    }
   }
 
   nnlab::DataFiles data;
@@ -239,9 +260,10 @@ int main(int argc, char** argv) {
     }
     results.push_back(best);
     std::printf(
-        "{\"kind\": \"nnlab\", \"device\": \"%s\", \"sizes\": [%s], \"batch\": %d, \"samples\": %.0f, "
+        "{\"kind\": \"nnlab\", \"device\": \"%s\", \"kernels\": \"%s\", \"sizes\": [%s], \"batch\": %d, \"samples\": %.0f, "
         "\"seconds\": %.4f, \"samples_per_sec\": %.1f, \"gflops\": %.3f, \"threads\": 1}\n",
-        device_name.c_str(), sizes_str(spec.sizes).c_str(), spec.batch, best.samples, best.seconds,
+        device_name.c_str(), device == "cpu" ? kKernels : "-", sizes_str(spec.sizes).c_str(),
+        spec.batch, best.samples, best.seconds,
         best.samples_per_sec(), best.samples_per_sec() * flops_per_sample(spec.sizes) / 1e9);
     std::fflush(stdout);
   }
@@ -250,7 +272,8 @@ int main(int argc, char** argv) {
   if (peers) peer_best = run_peers(peers_script, models, data_dir, samples);
 
   if (json_only) return 0;
-  std::printf("\ndevice: %s, data: %s, %d samples per run, best of %d\n", device_name.c_str(),
+  std::printf("\ndevice: %s%s%s, data: %s, %d samples per run, best of %d\n",
+              device_name.c_str(), device == "cpu" ? ", " : "", device == "cpu" ? kKernels : "",
               data_dir.c_str(), samples, repeats);
   std::printf("%-18s %6s %12s %9s", "sizes", "batch", "samples/s", "GFLOP/s");
   if (peers) std::printf(" %16s %12s %9s", "best peer", "samples/s", "speed-up");
