@@ -147,7 +147,7 @@ class GlBackend final : public Backend {
 
   void gather(Buf x, Buf y, Buf images, Buf labels, Buf idx, int offset, int B, int C) override {
     ctx_->make_current();
-    bind({x, y, images, labels, idx});
+    bind({x, y, images, labels, idx}, 2);
     GLuint p = progs_[kGather];
     glProgramUniform1i(p, 0, B);
     glProgramUniform1i(p, 1, C);
@@ -166,7 +166,7 @@ class GlBackend final : public Backend {
     ctx_->make_current();
     if (dinp != kNone) gemm(kGemmNN, dinp, dout, weight, kNone, B, C, OC);  // (B,OC) . (OC,C)
     gemm(kGemmTN, dweight, dout, inp, kNone, OC, C, B);                    // (B,OC)^T . (B,C)
-    bind({dbias, dout});
+    bind({dbias, dout}, 1);
     GLuint p = progs_[kBiasBackward];
     glProgramUniform1i(p, 0, B);
     glProgramUniform1i(p, 1, OC);
@@ -175,7 +175,7 @@ class GlBackend final : public Backend {
 
   void activation_forward(Buf a, Buf z, int B, int OC, Act act) override {
     ctx_->make_current();
-    bind({a, z});
+    bind({a, z}, 1);
     if (act == Act::Softmax) {
       GLuint p = progs_[kSoftmax];
       glProgramUniform1i(p, 0, B);
@@ -193,7 +193,7 @@ class GlBackend final : public Backend {
   void activation_backward(Buf dz, Buf da, Buf a, int B, int OC, Act act) override {
     ctx_->make_current();
     if (act == Act::Softmax) contract("activation_backward is not for softmax (see output_backward)");
-    bind({dz, da, a});
+    bind({dz, da, a}, 1);
     size_t n = size_t(B) * OC;
     GLuint p = progs_[kActBackward];
     glProgramUniform1ui(p, 0, GLuint(n));
@@ -204,7 +204,7 @@ class GlBackend final : public Backend {
   void output_backward(Buf dz, Buf loss, int loss_slot, Buf z, Buf a, Buf y, int B, int OC,
                        Act output, Cost cost) override {
     ctx_->make_current();
-    bind({dz, loss, z, a, y});
+    bind({dz, loss, z, a, y}, 2);
     GLuint p = progs_[kOutputBackward];
     glProgramUniform1i(p, 0, B);
     glProgramUniform1i(p, 1, OC);
@@ -217,7 +217,7 @@ class GlBackend final : public Backend {
   void sgd_update(Buf param, Buf dparam, Buf velocity, size_t n, float scale, float l2,
                   float momentum) override {
     ctx_->make_current();
-    bind({param, dparam, velocity});
+    bind({param, velocity, dparam}, 2);
     GLuint p = progs_[kSgd];
     glProgramUniform1ui(p, 0, GLuint(n));
     glProgramUniform1f(p, 1, scale);
@@ -229,7 +229,7 @@ class GlBackend final : public Backend {
 
   void eval_accumulate(Buf confusion, Buf a, Buf y, int B, int K) override {
     ctx_->make_current();
-    bind({confusion, a, y});
+    bind({confusion, a, y}, 1);
     GLuint p = progs_[kEval];
     glProgramUniform1i(p, 0, B);
     glProgramUniform1i(p, 1, K);
@@ -237,9 +237,11 @@ class GlBackend final : public Backend {
   }
 
  private:
+  enum : uint8_t { kWritten = 1, kRead = 2 };  // by shaders since the last barrier
   struct Buffer {
     GLuint id = 0;
     size_t bytes = 0;
+    uint8_t state = 0;
   };
 
   Buffer& buffer(Buf b) {
@@ -247,10 +249,36 @@ class GlBackend final : public Backend {
     return bufs_[size_t(b)];
   }
 
-  // Binds buffers to bindings 0, 1, ... in order; kNone binds a dummy.
-  void bind(std::initializer_list<Buf> list) {
-    GLuint i = 0;
-    for (Buf b : list) glBindBufferBase(GL_SHADER_STORAGE_BUFFER, i++, b == kNone ? dummy_ : buffer(b).id);
+  // Binds buffers to bindings 0, 1, ... in order (the first `written` are the
+  // op's outputs; kNone binds a dummy). A memory barrier goes first only if the
+  // op touches a buffer an earlier op wrote, or writes one it read, since the
+  // last barrier: independent ops (the SGD updates, the two GEMMs of a
+  // backward pass) may then overlap on the GPU.
+  void bind(std::initializer_list<Buf> list, int written) {
+    bool hazard = false;
+    int i = 0;
+    for (Buf b : list) {
+      if (b != kNone) {
+        uint8_t st = buffer(b).state;
+        hazard = hazard || (st & kWritten) || (i < written && (st & kRead));
+      }
+      ++i;
+    }
+    if (hazard) {
+      glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
+      for (Buf b : touched_) bufs_[size_t(b)].state = 0;
+      touched_.clear();
+    }
+    i = 0;
+    for (Buf b : list) {
+      glBindBufferBase(GL_SHADER_STORAGE_BUFFER, GLuint(i), b == kNone ? dummy_ : buffer(b).id);
+      if (b != kNone) {
+        Buffer& buf = buffer(b);
+        if (!buf.state) touched_.push_back(b);
+        buf.state |= i < written ? kWritten : kRead;
+      }
+      ++i;
+    }
   }
 
   // C (M,N) = op(A) . op(B) (+ bias): the big tiles only when they still give
@@ -261,7 +289,7 @@ class GlBackend final : public Backend {
     bool big = force_tile_ ? force_tile_ == int(kBigTile) : big_groups >= 128;
     Prog p = Prog(variant + (big ? kGemmNTBig - kGemmNT : 0));
     GLuint tile = big ? kBigTile : kSmallTile;
-    bind({c, a, b, bias});
+    bind({c, a, b, bias}, 1);
     glProgramUniform1i(progs_[p], 0, M);
     glProgramUniform1i(progs_[p], 1, N);
     glProgramUniform1i(progs_[p], 2, K);
@@ -269,14 +297,12 @@ class GlBackend final : public Backend {
     dispatch(p, (GLuint(N) + tile - 1) / tile, (GLuint(M) + tile - 1) / tile);
   }
 
-  // A dispatch waits for the shader writes of the ones before it (SSBO barrier);
-  // buffer reads and writes from the host wait for all of them (update barrier).
+  // Host reads and writes of buffers wait for every dispatch before them (update barrier).
   void dispatch(Prog p, GLuint gx, GLuint gy = 1) {
     if (gx == 0 || gy == 0) return;
-    if (need_ssbo_barrier_) glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
     glUseProgram(progs_[p]);
     glDispatchCompute(gx, gy, 1);
-    need_ssbo_barrier_ = need_update_barrier_ = true;
+    need_update_barrier_ = true;
     if (debug_) {
       if (GLenum e = glGetError(); e != GL_NO_ERROR)
         std::fprintf(stderr, "nnlab GL backend: OpenGL error 0x%x after %s\n", e, kProgs[p].file);
@@ -292,7 +318,8 @@ class GlBackend final : public Backend {
   std::vector<Buffer> bufs_;
   GLuint dummy_ = 0;  // bound where an optional buffer is kNone
   GLuint progs_[kProgCount] = {};
-  bool need_ssbo_barrier_ = false, need_update_barrier_ = false;
+  std::vector<Buf> touched_;  // buffers with a nonzero state
+  bool need_update_barrier_ = false;
   bool debug_ = false;    // NNLAB_GL_DEBUG: check glGetError after every dispatch
   int force_tile_ = 0;    // NNLAB_GL_GEMM_TILE=64|128: one GEMM tile for every size
 };

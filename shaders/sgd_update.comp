@@ -6,8 +6,8 @@
 layout(local_size_x = 256) in;
 
 layout(std430, binding = 0) buffer Param { float param[]; };
-layout(std430, binding = 1) readonly buffer DParam { float dparam[]; };
-layout(std430, binding = 2) buffer Velocity { float velocity[]; };
+layout(std430, binding = 1) buffer Velocity { float velocity[]; };
+layout(std430, binding = 2) readonly buffer DParam { float dparam[]; };
 
 layout(location = 0) uniform uint n;
 layout(location = 1) uniform float scale;
