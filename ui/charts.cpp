@@ -183,7 +183,9 @@ void Dashboard::charts_panel(Session& s) {
   double sps = s.sps_history.empty() ? 0 : s.sps_history.back();
   std::snprintf(title, sizeof title, "Samples/s: %.0f   (trainer alone %.0f)", sps,
                 m ? m->recent_samples_per_sec : 0.0);
-  chart(title, {{&s.sps_history, kSps, false, false}}, h, 0, 1, false, "%.0f");
+  float top = 1;
+  for (float v : s.sps_history) top = std::max(top, v);
+  chart(title, {{&s.sps_history, kSps, false, false}}, h, 0, top * 1.1f, true, "%.0f");
 }
 
 }  // namespace nnlab

@@ -100,25 +100,25 @@ void Dashboard::data_panel(Session& s, const DashboardHooks& hooks) {
 
   for (const FileLoad& f : s.files) {
     if (f.name.empty()) continue;
-    char overlay[96];
+    char overlay[160];
     float frac = 0;
+    std::string amount;
     if (!f.error.empty()) {
-      std::snprintf(overlay, sizeof overlay, "failed");
+      amount = "failed";
     } else if (f.done) {
       frac = 1;
-      std::snprintf(overlay, sizeof overlay, "%s", human_bytes(f.received).c_str());
+      amount = human_bytes(f.received);
     } else if (f.total > 0) {
       frac = float(f.received / f.total);
-      std::snprintf(overlay, sizeof overlay, "%s / %s", human_bytes(f.received).c_str(),
-                    human_bytes(f.total).c_str());
+      amount = human_bytes(f.received) + " / " + human_bytes(f.total);
     } else {
-      std::snprintf(overlay, sizeof overlay, "%s", f.received > 0 ? human_bytes(f.received).c_str() : "waiting");
+      amount = f.received > 0 ? human_bytes(f.received) : "waiting";
     }
+    std::snprintf(overlay, sizeof overlay, "%s  %s", f.name.c_str(), amount.c_str());
     if (!f.error.empty()) ImGui::PushStyleColor(ImGuiCol_PlotHistogram, kRed);
-    ImGui::ProgressBar(frac, ImVec2(-1, 0), overlay);
+    ImGui::ProgressBar(f.error.empty() ? frac : 1.0f, ImVec2(-1, 0), overlay);
     if (!f.error.empty()) ImGui::PopStyleColor();
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", f.url.c_str());
-    ImGui::TextColored(kDim, "  %s", f.name.c_str());
   }
   if (s.data_ready) {
     ImGui::TextColored(kGreen, "%d train / %d test images, %dx%d", s.data.train.count,
@@ -143,6 +143,18 @@ void Dashboard::model_panel(Session& s, const DashboardHooks& hooks) {
 
   // The architecture and data-dependent settings are fixed once a run exists.
   ImGui::BeginDisabled(running || s.phase == Phase::Loading);
+  static const char* const kPresets[] = {"preset...", "chapter 1: sigmoid, quadratic, eta 3",
+                                         "chapter 3: softmax, cross-entropy, eta 0.5"};
+  int preset = 0;
+  if (combo("##preset", &preset, kPresets, 3) && preset > 0) {
+    c.net.activation = Act::Sigmoid;
+    c.net.output = preset == 1 ? Act::Sigmoid : Act::Softmax;
+    c.net.cost = preset == 1 ? Cost::Quadratic : Cost::CrossEntropy;
+    c.init = preset == 1 ? Init::Normal : Init::Scaled;
+    c.eta = preset == 1 ? 3.0f : 0.5f;
+    c.lambda = 0;
+    c.momentum = 0;
+  }
   if (sizes_[0] == '\0' || running) copy_to(sizes_, sizeof sizes_, format_sizes(c.net.sizes));
   if (ImGui::InputText("layer sizes", sizes_, sizeof sizes_)) {
     std::vector<int> v;

@@ -16,7 +16,7 @@ namespace nnlab {
 
 namespace {
 
-constexpr int kGridCols = 10, kGridRows = 4;
+constexpr int kGridCols = 10, kGridRows = 3;
 
 const char* const kFashion[10] = {"T-shirt", "Trouser", "Pullover", "Dress", "Coat",
                                   "Sandal",  "Shirt",   "Sneaker",  "Bag",   "Boot"};
@@ -142,7 +142,7 @@ void Dashboard::confusion_map(Session& s) {
     ImGui::TextDisabled("Shown after the first epoch's test evaluation.");
     return;
   }
-  const float cell = std::floor(std::min((ImGui::GetContentRegionAvail().x - 70) / K, 30.0f));
+  const float cell = std::floor(std::min((ImGui::GetContentRegionAvail().x - 70) / K, 26.0f));
   ImDrawList* dl = ImGui::GetWindowDrawList();
   ImVec2 p0 = ImGui::GetCursorScreenPos();
   const float lx = 60, ty = 16;  // room for row labels and the column header

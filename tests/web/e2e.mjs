@@ -1,0 +1,140 @@
+// End-to-end test of the web page in Debian's headless Chromium: serves the
+// built site (tools/build_web) with tools/serve on a free loopback port, trains
+// [784,30,10] on data/mnist from URL parameters (Nielsen's chapter 3 choices) and checks nnlabStatus(): test
+// accuracy after epoch 1 and the frame rate while training; then a data URL
+// that 404s must put the page in state "error" naming the URL. Saves the
+// trained dashboard to artifacts/web_dashboard.png.
+//   node tests/web/e2e.mjs [--site DIR]          (after npm ci in tests/web)
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const siteArg = process.argv.indexOf('--site');
+const site = siteArg > 0 ? process.argv[siteArg + 1] : path.join(root, 'build-wasm', 'site');
+const artifacts = path.join(root, 'artifacts');
+const kMinAccuracy = 0.85;
+const kMinFps = 30;
+
+let passed = 0, failed = 0;
+function check(ok, what) {
+  if (ok) { passed++; console.log(`PASS ${what}`); } else { failed++; console.log(`FAIL ${what}`); }
+}
+
+// tools/serve with PORT=0 binds a free loopback port and prints the URL.
+function startServer() {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(path.join(root, 'tools', 'serve'), [site], {
+      env: { ...process.env, PORT: '0', SERVE_QUIET: '1' }, stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    const timer = setTimeout(() => reject(new Error('tools/serve printed no URL in 10 s')), 10000);
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/http:\/\/127\.0\.0\.1:(\d+)\//);
+      if (m) { clearTimeout(timer); resolve({ proc, base: m[0] }); }
+    });
+    proc.on('exit', (code) => reject(new Error(`tools/serve exited with ${code}`)));
+  });
+}
+
+async function status(page) {
+  return JSON.parse(await page.evaluate(() => window.nnlabStatus()));
+}
+
+async function main() {
+  if (!fs.existsSync(path.join(site, 'index.html')) || !fs.existsSync(path.join(site, 'nnlab.wasm')))
+    throw new Error(`${site} has no built page: run tools/build_web`);
+  if (!fs.existsSync(path.join(site, 'data', 'mnist', 'train-images-idx3-ubyte.gz')))
+    throw new Error(`${site}/data/mnist is missing: run tools/prepare_data, then tools/build_web`);
+  fs.mkdirSync(artifacts, { recursive: true });
+  const { proc, base } = await startServer();
+  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nnlab-chromium-'));
+  const browser = await chromium.launchPersistentContext(userDir, {
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    viewport: { width: 1280, height: 800 },
+    args: ['--headless', '--no-sandbox', '--disable-quic', '--no-first-run',
+           '--disable-background-networking', '--disable-component-update', '--disable-sync',
+           '--enable-unsafe-swiftshader'],
+  });
+  try {
+    // 1. Train [784,30,10] on mnist from URL parameters; watch epoch 1.
+    const page = await browser.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    const url = `${base}?data=mnist&sizes=784,30,10&output=softmax&cost=cross-entropy&init=scaled&eta=0.5&epochs=30&batch=10&seed=1&autostart=1`;
+    console.log(`open ${url}`);
+    await page.goto(url);
+    // Sample fps (a one-second window) every half second of training, from
+    // the second second on, until epoch 1 is done and 8 samples are in.
+    const fpsSamples = [];
+    let st = await status(page);
+    const t0 = Date.now();
+    let trainingSince = -1;
+    while (Date.now() - t0 < 180000) {
+      await page.waitForTimeout(500);
+      st = await status(page);
+      if (st.state === 'training') {
+        if (trainingSince < 0) trainingSince = Date.now();
+        else if (Date.now() - trainingSince >= 1000) fpsSamples.push(st.fps);
+      }
+      if (st.testAccuracy.length >= 1 && fpsSamples.length >= 8) break;
+      if (!['idle', 'loading', 'training'].includes(st.state)) break;
+    }
+    console.log(`status: ${JSON.stringify(st)}`);
+    check(st.error === '' && ['training', 'done'].includes(st.state),
+          `trains without error (state ${st.state}, error "${st.error}")`);
+    const acc = st.testAccuracy[0];
+    check(acc !== undefined && acc >= kMinAccuracy,
+          `test accuracy after epoch 1 = ${acc} >= ${kMinAccuracy}`);
+    const sorted = [...fpsSamples].sort((a, b) => a - b);
+    const median = sorted.length ? sorted[Math.floor(sorted.length / 2)] : 0;
+    const mean = fpsSamples.reduce((a, b) => a + b, 0) / Math.max(1, fpsSamples.length);
+    console.log(`fps while training: ${fpsSamples.map((f) => f.toFixed(1)).join(' ')}`);
+    check(fpsSamples.length >= 8 && median >= kMinFps,
+          `fps while training: median ${median.toFixed(1)} (mean ${mean.toFixed(1)}, min ${(sorted[0] ?? 0).toFixed(1)}) >= ${kMinFps} over ${fpsSamples.length} samples`);
+    check(st.samplesPerSec > 0, `samples/s reported (${Math.round(st.samplesPerSec)})`);
+    await page.waitForTimeout(1000);
+    const shot = path.join(artifacts, 'web_dashboard.png');
+    await page.screenshot({ path: shot });
+    const size = fs.statSync(shot).size;
+    check(size > 20000, `screenshot ${shot} (${size} bytes)`);
+    check(errors.length === 0, `no page errors${errors.length ? ': ' + errors.join('; ') : ''}`);
+    await page.close();
+
+    // 2. A data URL that 404s: state error, message naming the URL, page alive.
+    const bad = await browser.newPage();
+    const missing = `${base}no-such-data`;
+    await bad.goto(`${base}?data=${encodeURIComponent(missing)}&autostart=1`);
+    let bs = await status(bad);
+    for (let i = 0; i < 40 && bs.state !== 'error'; ++i) {
+      await bad.waitForTimeout(250);
+      bs = await status(bad);
+    }
+    console.log(`404 status: state ${bs.state}, error "${bs.error}"`);
+    check(bs.state === 'error', `missing data -> state error (got ${bs.state})`);
+    check(bs.error.includes(missing) && bs.error.includes('404'),
+          `error names the URL and the 404 ("${bs.error}")`);
+    await bad.waitForTimeout(500);
+    const after = await status(bad);
+    check(after.fps > 0, `page keeps rendering after the error (fps ${after.fps.toFixed(1)})`);
+    await bad.screenshot({ path: path.join(artifacts, 'web_error.png') });
+    await bad.close();
+  } finally {
+    await browser.close();
+    proc.kill();
+    fs.rmSync(userDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  failed++;
+  console.log(`FAIL ${e.stack || e}`);
+}).finally(() => {
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+});
