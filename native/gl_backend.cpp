@@ -18,8 +18,9 @@ namespace {
 // Programs, each one shader file compiled with a set of #defines.
 enum Prog {
   kGather,
-  kGemmNT, kGemmNN, kGemmTN,           // 64x64 tiles, 4x4 per invocation
-  kGemmNTBig, kGemmNNBig, kGemmTNBig,  // 128x128 tiles, 8x8 per invocation
+  kGemmNT32, kGemmNN32, kGemmTN32,     // 32x32 tiles, 4x4 per invocation, 64 invocations
+  kGemmNT, kGemmNN, kGemmTN,           // 64x64 tiles, 4x4 per invocation, 256
+  kGemmNT128, kGemmNN128, kGemmTN128,  // 128x128 tiles, 8x8 per invocation, 256
   kActForward, kSoftmax, kActBackward, kOutputBackward, kBiasBackward, kSgd, kEval,
   kProgCount
 };
@@ -29,16 +30,17 @@ struct ProgSpec {
   const char* defines;
 };
 
-#define SMALL "#define BM 64\n#define BN 64\n#define BK 16\n#define TM 4\n#define TN 4\n#define THREADS 256\n"
-#define BIG "#define BM 128\n#define BN 128\n#define BK 16\n#define TM 8\n#define TN 8\n#define THREADS 256\n"
+#define T32 "#define BM 32\n#define BN 32\n#define BK 16\n#define TM 4\n#define TN 4\n#define THREADS 64\n"
+#define T64 "#define BM 64\n#define BN 64\n#define BK 16\n#define TM 4\n#define TN 4\n#define THREADS 256\n"
+#define T128 "#define BM 128\n#define BN 128\n#define BK 16\n#define TM 8\n#define TN 8\n#define THREADS 256\n"
+#define NT "#define TRANS_A 0\n#define TRANS_B 1\n"
+#define NN "#define TRANS_A 0\n#define TRANS_B 0\n"
+#define TN "#define TRANS_A 1\n#define TRANS_B 0\n"
 const ProgSpec kProgs[kProgCount] = {
     {"shaders/gather.comp", ""},
-    {"shaders/gemm.comp", SMALL "#define TRANS_A 0\n#define TRANS_B 1\n"},
-    {"shaders/gemm.comp", SMALL "#define TRANS_A 0\n#define TRANS_B 0\n"},
-    {"shaders/gemm.comp", SMALL "#define TRANS_A 1\n#define TRANS_B 0\n"},
-    {"shaders/gemm.comp", BIG "#define TRANS_A 0\n#define TRANS_B 1\n"},
-    {"shaders/gemm.comp", BIG "#define TRANS_A 0\n#define TRANS_B 0\n"},
-    {"shaders/gemm.comp", BIG "#define TRANS_A 1\n#define TRANS_B 0\n"},
+    {"shaders/gemm.comp", T32 NT}, {"shaders/gemm.comp", T32 NN}, {"shaders/gemm.comp", T32 TN},
+    {"shaders/gemm.comp", T64 NT}, {"shaders/gemm.comp", T64 NN}, {"shaders/gemm.comp", T64 TN},
+    {"shaders/gemm.comp", T128 NT}, {"shaders/gemm.comp", T128 NN}, {"shaders/gemm.comp", T128 TN},
     {"shaders/activation_forward.comp", ""},
     {"shaders/softmax.comp", ""},
     {"shaders/activation_backward.comp", ""},
@@ -47,10 +49,15 @@ const ProgSpec kProgs[kProgCount] = {
     {"shaders/sgd_update.comp", ""},
     {"shaders/eval.comp", ""},
 };
-#undef SMALL
-#undef BIG
+#undef T32
+#undef T64
+#undef T128
+#undef NT
+#undef NN
+#undef TN
 
-constexpr GLuint kSmallTile = 64, kBigTile = 128;
+constexpr int kTiles[3] = {32, 64, 128};  // the GEMM programs' tile edges, in Prog order
+constexpr GLenum kSmCountNV = 0x933B;     // GL_SM_COUNT_NV (GL_NV_shader_thread_group)
 constexpr GLuint kMaxGroups = 65535;  // GL's guaranteed minimum per dimension
 
 GLuint groups(size_t n, size_t per_group) {
@@ -77,7 +84,9 @@ class GlBackend final : public Backend {
  public:
   explicit GlBackend(std::shared_ptr<gl::Context> ctx) : ctx_(std::move(ctx)) {
     debug_ = std::getenv("NNLAB_GL_DEBUG") != nullptr;
-    if (const char* t = std::getenv("NNLAB_GL_GEMM_TILE")) force_tile_ = std::atoi(t);
+    if (const char* t = std::getenv("NNLAB_GL_GEMM_TILE"))
+      for (int tile : kTiles)
+        if (std::atoi(t) == tile) force_tile_ = tile;
   }
 
   ~GlBackend() override {
@@ -95,6 +104,11 @@ class GlBackend final : public Backend {
       Status s = gl::shader_source(kProgs[p].file, kProgs[p].defines, src);
       if (s.ok()) s = gl::compile_compute(kProgs[p].file, src.c_str(), progs_[p]);
       if (!s.ok()) return s;
+    }
+    if (epoxy_has_gl_extension("GL_NV_shader_thread_group")) {
+      GLint sms = 0;
+      glGetIntegerv(kSmCountNV, &sms);
+      if (sms > 0) processors_ = sms;
     }
     glGenBuffers(1, &dummy_);
     glBindBuffer(GL_SHADER_STORAGE_BUFFER, dummy_);
@@ -281,14 +295,22 @@ class GlBackend final : public Backend {
     }
   }
 
-  // C (M,N) = op(A) . op(B) (+ bias): the big tiles only when they still give
-  // a GPU's worth of workgroups.
+  // C (M,N) = op(A) . op(B) (+ bias) with `variant` one of the 64-tile programs.
+  // The largest tile that still gives every multiprocessor a workgroup wins:
+  // big tiles reuse more of each load, small ones keep a small product (a
+  // batch of 256 against 1024 units) from leaving most of the GPU idle.
   void gemm(Prog variant, Buf c, Buf a, Buf b, Buf bias, int M, int N, int K) {
     if (M <= 0 || N <= 0) return;
-    size_t big_groups = size_t((M + kBigTile - 1) / kBigTile) * ((N + kBigTile - 1) / kBigTile);
-    bool big = force_tile_ ? force_tile_ == int(kBigTile) : big_groups >= 128;
-    Prog p = Prog(variant + (big ? kGemmNTBig - kGemmNT : 0));
-    GLuint tile = big ? kBigTile : kSmallTile;
+    int t = 0;
+    for (int i = 2; i >= 0; --i) {
+      size_t groups = size_t((M + kTiles[i] - 1) / kTiles[i]) * size_t((N + kTiles[i] - 1) / kTiles[i]);
+      if (force_tile_ ? force_tile_ == kTiles[i] : (groups >= size_t(processors_) || i == 0)) {
+        t = i;
+        break;
+      }
+    }
+    Prog p = Prog(variant + (t - 1) * (kGemmNT - kGemmNT32));
+    GLuint tile = GLuint(kTiles[t]);
     bind({c, a, b, bias}, 1);
     glProgramUniform1i(progs_[p], 0, M);
     glProgramUniform1i(progs_[p], 1, N);
@@ -321,7 +343,8 @@ class GlBackend final : public Backend {
   std::vector<Buf> touched_;  // buffers with a nonzero state
   bool need_update_barrier_ = false;
   bool debug_ = false;    // NNLAB_GL_DEBUG: check glGetError after every dispatch
-  int force_tile_ = 0;    // NNLAB_GL_GEMM_TILE=64|128: one GEMM tile for every size
+  int force_tile_ = 0;    // NNLAB_GL_GEMM_TILE=32|64|128: one GEMM tile for every size
+  int processors_ = 64;   // multiprocessors (NVIDIA reports them; a guess elsewhere)
 };
 
 }  // namespace

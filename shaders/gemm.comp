@@ -7,8 +7,7 @@
 // A workgroup computes a BM x BN tile of C, walking K in BK slices staged in
 // shared memory (the next slice is fetched into registers while the current
 // one is multiplied). Each invocation accumulates a TM x TN block in registers
-// at rows ty + i*TY and columns tx + j*TX: strided, so that reads of a shared
-// row are broadcasts or consecutive, and stores to C coalesce.
+// made of 4x4 pieces, read from shared memory as vec4 (see main).
 #ifndef BM
 #define BM 64
 #define BN 64
@@ -23,8 +22,11 @@
 #ifndef TRANS_B
 #define TRANS_B 1
 #endif
-#define TX (BN / TN)
+#define TX (BN / TN)  // invocations across a tile's columns
 #define TY (BM / TM)
+#if TM % 4 != 0 || TN % 4 != 0
+#error TM and TN must be multiples of 4 (vec4 blocks)
+#endif
 #if THREADS != TX * TY  // a literal: GLSL 4.30 sizes workgroups with literals only
 #error THREADS must be (BM / TM) * (BN / TN)
 #endif
@@ -43,9 +45,12 @@ layout(location = 1) uniform int N;
 layout(location = 2) uniform int K;
 layout(location = 3) uniform int has_bias;
 
-// k-major slices; the +1 keeps a column of a k-contiguous load off one bank.
-shared float As[BK][BM + 1];
-shared float Bs[BK][BN + 1];
+// k-major slices, read as vec4. Rows padded by 4 floats (keeps vec4 alignment)
+// so that a k-contiguous load's stores spread over the banks.
+#define SA (BM + 4)
+#define SB (BN + 4)
+shared vec4 As[BK * SA / 4];
+shared vec4 Bs[BK * SB / 4];
 
 float ra[LOADS_A], rb[LOADS_B];  // the next slice, in flight
 
@@ -84,7 +89,8 @@ void stage(int tid) {
 #else
     int kk = e % BK, mm = e / BK;
 #endif
-    if (e < BM * BK) As[kk][mm] = ra[l];
+    int at = kk * SA + mm;
+    if (e < BM * BK) As[at >> 2][at & 3] = ra[l];
   }
   for (int l = 0; l < LOADS_B; ++l) {
     int e = tid + l * THREADS;
@@ -93,7 +99,8 @@ void stage(int tid) {
 #else
     int nn = e % BN, kk = e / BN;
 #endif
-    if (e < BN * BK) Bs[kk][nn] = rb[l];
+    int at = kk * SB + nn;
+    if (e < BN * BK) Bs[at >> 2][at & 3] = rb[l];
   }
 }
 
@@ -102,9 +109,13 @@ void main() {
   int tx = tid % TX, ty = tid / TX;
   int m0 = int(gl_WorkGroupID.y) * BM, n0 = int(gl_WorkGroupID.x) * BN;
 
-  float acc[TM][TN];
-  for (int i = 0; i < TM; ++i)
-    for (int j = 0; j < TN; ++j) acc[i][j] = 0.0;
+  // acc[r][c] holds rows (ty + r*TY)*4 + 0..3 by columns (tx + c*TX)*4 + 0..3 as
+  // 4 vec4 (one per row): chunks of 4 interleaved across invocations, so that a
+  // warp's vec4 reads of shared memory are consecutive or broadcast.
+  vec4 acc[TM / 4][TN / 4][4];
+  for (int r = 0; r < TM / 4; ++r)
+    for (int c = 0; c < TN / 4; ++c)
+      for (int e = 0; e < 4; ++e) acc[r][c][e] = vec4(0.0);
 
   fetch(m0, n0, 0, tid);
   for (int k0 = 0; k0 < K; k0 += BK) {
@@ -112,21 +123,28 @@ void main() {
     barrier();
     if (k0 + BK < K) fetch(m0, n0, k0 + BK, tid);
     for (int kk = 0; kk < BK; ++kk) {
-      float a[TM], b[TN];
-      for (int i = 0; i < TM; ++i) a[i] = As[kk][ty + i * TY];
-      for (int j = 0; j < TN; ++j) b[j] = Bs[kk][tx + j * TX];
-      for (int i = 0; i < TM; ++i)
-        for (int j = 0; j < TN; ++j) acc[i][j] = fma(a[i], b[j], acc[i][j]);
+      vec4 a[TM / 4], b[TN / 4];
+      for (int r = 0; r < TM / 4; ++r) a[r] = As[kk * (SA / 4) + ty + r * TY];
+      for (int c = 0; c < TN / 4; ++c) b[c] = Bs[kk * (SB / 4) + tx + c * TX];
+      for (int r = 0; r < TM / 4; ++r)
+        for (int c = 0; c < TN / 4; ++c) {
+          acc[r][c][0] = fma(vec4(a[r].x), b[c], acc[r][c][0]);
+          acc[r][c][1] = fma(vec4(a[r].y), b[c], acc[r][c][1]);
+          acc[r][c][2] = fma(vec4(a[r].z), b[c], acc[r][c][2]);
+          acc[r][c][3] = fma(vec4(a[r].w), b[c], acc[r][c][3]);
+        }
     }
     barrier();
   }
 
-  for (int i = 0; i < TM; ++i) {
-    int gm = m0 + ty + i * TY;
-    if (gm >= M) break;
-    for (int j = 0; j < TN; ++j) {
-      int gn = n0 + tx + j * TX;
-      if (gn < N) Cm[gm * N + gn] = acc[i][j] + (has_bias != 0 ? bias[gn] : 0.0);
+  for (int r = 0; r < TM / 4; ++r)
+    for (int e = 0; e < 4; ++e) {
+      int gm = m0 + (ty + r * TY) * 4 + e;
+      if (gm >= M) continue;
+      for (int c = 0; c < TN / 4; ++c)
+        for (int f = 0; f < 4; ++f) {
+          int gn = n0 + (tx + c * TX) * 4 + f;
+          if (gn < N) Cm[gm * N + gn] = acc[r][c][e][f] + (has_bias != 0 ? bias[gn] : 0.0);
+        }
     }
-  }
 }

@@ -56,7 +56,7 @@ const Twin kNoTwin{};
 // Owns twin buffers on the CPU backend and the shared GPU backend.
 class Pair {
  public:
-  Pair() : cpu_(make_cpu_backend()) { be_[0] = cpu_.get(), be_[1] = gpu().be.get(); }
+  explicit Pair(Backend* gl = gpu().be.get()) : cpu_(make_cpu_backend()) { be_[0] = cpu_.get(), be_[1] = gl; }
   ~Pair() {
     for (const Twin& t : owned_) be_[1]->release(t[1]);
   }
@@ -201,76 +201,61 @@ TEST_CASE("gl: gather converts u8 images to floats in shuffled and plain order")
   }
 }
 
+namespace {
+
+// matmul_forward (with and without bias) and matmul_backward (with and without dinp).
+void check_gemms(Pair& p, Rng& rng, Shape sh) {
+  const int B = sh.B, C = sh.C, OC = sh.OC;
+  CAPTURE(B);
+  CAPTURE(C);
+  CAPTURE(OC);
+  Twin inp = p.f32(uniform(rng, size_t(B) * C, -1, 1));
+  Twin w = p.f32(uniform(rng, size_t(OC) * C, -1, 1));
+  Twin bias = p.f32(uniform(rng, size_t(OC), -1, 1));
+  Twin dout = p.f32(uniform(rng, size_t(B) * OC, -1, 1));
+  for (Twin b : {bias, kNoTwin}) {
+    Twin out = p.poisoned(size_t(B) * OC);
+    for (int s = 0; s < 2; ++s) p[s].matmul_forward(out[s], inp[s], w[s], b[s], B, C, OC);
+    CHECK(p.rel_err(out, size_t(B) * OC) < kTol);
+  }
+  Twin dinp = p.poisoned(size_t(B) * C), dw = p.poisoned(size_t(OC) * C), db = p.poisoned(OC);
+  for (int s = 0; s < 2; ++s) p[s].matmul_backward(dinp[s], dw[s], db[s], dout[s], inp[s], w[s], B, C, OC);
+  CHECK(p.rel_err(dinp, size_t(B) * C) < kTol);
+  CHECK(p.rel_err(dw, size_t(OC) * C) < kTol);
+  CHECK(p.rel_err(db, size_t(OC)) < kTol);
+  // The input layer's backward skips dinp.
+  Twin dw2 = p.poisoned(size_t(OC) * C), db2 = p.poisoned(OC);
+  for (int s = 0; s < 2; ++s) p[s].matmul_backward(kNone, dw2[s], db2[s], dout[s], inp[s], w[s], B, C, OC);
+  CHECK(p.rel_err(dw2, size_t(OC) * C) < kTol);
+  CHECK(p.rel_err(db2, size_t(OC)) < kTol);
+}
+
+}  // namespace
+
 TEST_CASE("gl: matmul_forward and matmul_backward match the CPU on awkward shapes") {
   REQUIRE_GL();
   Rng rng(3);
   for (Shape sh : shapes()) {
-    const int B = sh.B, C = sh.C, OC = sh.OC;
-    CAPTURE(B); CAPTURE(C); CAPTURE(OC);
     Pair p;
-    Twin inp = p.f32(uniform(rng, size_t(B) * C, -1, 1));
-    Twin w = p.f32(uniform(rng, size_t(OC) * C, -1, 1));
-    Twin bias = p.f32(uniform(rng, size_t(OC), -1, 1));
-    Twin dout = p.f32(uniform(rng, size_t(B) * OC, -1, 1));
-    for (Twin b : {bias, kNoTwin}) {
-      Twin out = p.poisoned(size_t(B) * OC);
-      for (int s = 0; s < 2; ++s) p[s].matmul_forward(out[s], inp[s], w[s], b[s], B, C, OC);
-      CHECK(p.rel_err(out, size_t(B) * OC) < kTol);
-    }
-    Twin dinp = p.poisoned(size_t(B) * C), dw = p.poisoned(size_t(OC) * C), db = p.poisoned(OC);
-    for (int s = 0; s < 2; ++s) p[s].matmul_backward(dinp[s], dw[s], db[s], dout[s], inp[s], w[s], B, C, OC);
-    CHECK(p.rel_err(dinp, size_t(B) * C) < kTol);
-    CHECK(p.rel_err(dw, size_t(OC) * C) < kTol);
-    CHECK(p.rel_err(db, size_t(OC)) < kTol);
-    // The input layer's backward skips dinp.
-    Twin dw2 = p.poisoned(size_t(OC) * C), db2 = p.poisoned(OC);
-    for (int s = 0; s < 2; ++s) p[s].matmul_backward(kNone, dw2[s], db2[s], dout[s], inp[s], w[s], B, C, OC);
-    CHECK(p.rel_err(dw2, size_t(OC) * C) < kTol);
-    CHECK(p.rel_err(db2, size_t(OC)) < kTol);
+    check_gemms(p, rng, sh);
   }
 }
 
-TEST_CASE("gl: the 128x128 GEMM tiles match the CPU too") {
+TEST_CASE("gl: every GEMM tile size matches the CPU (32, 64, 128)") {
   REQUIRE_GL();
-  // NNLAB_GL_GEMM_TILE forces the tile the backend picks only for big products.
-  ::setenv("NNLAB_GL_GEMM_TILE", "128", 1);
-  Status why;
-  std::unique_ptr<Backend> big = make_gl_backend(why);
-  ::unsetenv("NNLAB_GL_GEMM_TILE");
-  REQUIRE_MESSAGE(big, why.message);
-  std::unique_ptr<Backend> cpu = make_cpu_backend();
-  Backend* be[2] = {cpu.get(), big.get()};
+  // The backend picks a tile by the product's size and the GPU's multiprocessor
+  // count; NNLAB_GL_GEMM_TILE forces one, so that each is tested here.
   Rng rng(5);
-  for (Shape sh : {Shape{1, 1, 1}, Shape{129, 65, 33}, Shape{200, 131, 257}}) {
-    const int B = sh.B, C = sh.C, OC = sh.OC;
-    CAPTURE(B); CAPTURE(C); CAPTURE(OC);
-    std::vector<float> inp = uniform(rng, size_t(B) * C, -1, 1), w = uniform(rng, size_t(OC) * C, -1, 1),
-                       bias = uniform(rng, size_t(OC), -1, 1), dout = uniform(rng, size_t(B) * OC, -1, 1);
-    std::vector<float> out[2], dinp[2], dw[2];
-    for (int s = 0; s < 2; ++s) {
-      Backend& b = *be[s];
-      auto up = [&](const std::vector<float>& v) {
-        Buf h = b.alloc(DType::F32, v.size());
-        b.write(h, v.data(), v.size() * 4);
-        return h;
-      };
-      Buf hi = up(inp), hw = up(w), hb = up(bias), hd = up(dout);
-      Buf ho = up(std::vector<float>(size_t(B) * OC, kNaN)), hdi = up(std::vector<float>(size_t(B) * C, kNaN)),
-          hdw = up(std::vector<float>(size_t(OC) * C, kNaN)), hdb = up(std::vector<float>(OC, kNaN));
-      b.matmul_forward(ho, hi, hw, hb, B, C, OC);
-      b.matmul_backward(hdi, hdw, hdb, hd, hi, hw, B, C, OC);
-      out[s].resize(size_t(B) * OC), dinp[s].resize(size_t(B) * C), dw[s].resize(size_t(OC) * C);
-      b.read(ho, out[s].data(), out[s].size() * 4);
-      b.read(hdi, dinp[s].data(), dinp[s].size() * 4);
-      b.read(hdw, dw[s].data(), dw[s].size() * 4);
-    }
-    for (auto* v : {out, dinp, dw}) {
-      double diff = 0, scale = 0;
-      for (size_t i = 0; i < v[0].size(); ++i) {
-        diff = std::max(diff, std::isfinite(v[1][i]) ? double(std::fabs(v[1][i] - v[0][i])) : INFINITY);
-        scale = std::max(scale, double(std::fabs(v[0][i])));
-      }
-      CHECK(diff / scale < kTol);
+  for (std::string tile : {"32", "64", "128"}) {
+    CAPTURE(tile);
+    ::setenv("NNLAB_GL_GEMM_TILE", tile.c_str(), 1);
+    Status why;
+    std::unique_ptr<Backend> forced = make_gl_backend(why);
+    ::unsetenv("NNLAB_GL_GEMM_TILE");
+    REQUIRE_MESSAGE(forced, why.message);
+    for (Shape sh : {Shape{1, 1, 1}, Shape{129, 65, 33}, Shape{200, 131, 257}}) {
+      Pair p(forced.get());
+      check_gemms(p, rng, sh);
     }
   }
 }
