@@ -131,21 +131,29 @@ function tfAccuracy(params, first, count) {
   });
 }
 
-// opts: {impl: 'nnlab'|'tfjs-manual'|'tfjs-autograd', hidden, batch, samples, repeats}
+// opts: {impl: 'nnlab'|'tfjs-manual'|'tfjs-autograd', hidden, batch, samples, repeats, warmSeconds}
 window.runBench = async (opts) => {
   await window.benchReady;
   const { impl, hidden, batch, samples, repeats } = opts;
+  const warmSeconds = opts.warmSeconds ?? 1.0;
   const warm = 20;
   const batches = Math.floor(samples / batch);
   if (impl === 'nnlab') {
     const sps = state.nnlab._nnlab_bench_train(state.imgPtr, state.labPtr, state.n, hidden, batch,
-                                                batches * batch, repeats);
+                                                batches * batch, repeats, warmSeconds);
     if (sps < 0) throw new Error('nnlab_bench_train failed: ' + sps);
     return { impl, hidden, batch, samples: batches * batch, samples_per_sec: sps };
   }
   const variant = impl === 'tfjs-autograd' ? 'autograd' : 'manual';
   const perm = permutation(state.n, 7);
   let best = 0, acc = null;
+  {  // untimed warm-up, as for nnlab: let the browser tier the hot wasm code up
+    const params = tfParams(hidden);
+    const tEnd = performance.now() + 1000 * warmSeconds;
+    for (let s = 0; s + 1 < state.n / batch && performance.now() < tEnd; ++s)
+      tfRun(variant, params, batch, 1, perm, s);
+    params.forEach((p) => p.dispose());
+  }
   for (let r = 0; r < repeats; ++r) {
     const params = tfParams(hidden);
     tfRun(variant, params, batch, warm, perm, 0);

@@ -41,9 +41,12 @@ extern "C" {
 
 // Trains [784, hidden, 10] at `batch` on the first n images; each of `repeats` runs
 // uses a fresh Trainer, 20 untimed warm-up batches, then `samples` timed samples.
+// Before the first run, untimed batches for warm_seconds: the browser compiles wasm
+// with a baseline compiler first and swaps in optimised code only for hot functions.
 // Returns the best samples/s, or a negative number on error.
 EMSCRIPTEN_KEEPALIVE double nnlab_bench_train(const uint8_t* images, const uint8_t* labels, int n,
-                                              int hidden, int batch, int samples, int repeats) {
+                                              int hidden, int batch, int samples, int repeats,
+                                              double warm_seconds) {
   nnlab::TrainConfig cfg;
   cfg.net.sizes = {784, hidden, 10};
   cfg.batch = batch;
@@ -55,6 +58,10 @@ EMSCRIPTEN_KEEPALIVE double nnlab_bench_train(const uint8_t* images, const uint8
   nnlab::Dataset train = make_dataset(images, labels, n, 0, n);
   nnlab::Dataset test = make_dataset(images, labels, n, 0, std::min(n, 1000));
   double best = -1;
+  for (double t_end = now_seconds() + warm_seconds; now_seconds() < t_end;) {
+    nnlab::Trainer t(cfg, train, test, nnlab::Dataset{}, nnlab::make_cpu_backend());
+    for (int b = 0; b + 1 < n / batch && now_seconds() < t_end; ++b) t.step(1);
+  }
   for (int r = 0; r < repeats; ++r) {
     nnlab::Trainer t(cfg, train, test, nnlab::Dataset{}, nnlab::make_cpu_backend());
     if (!t.status().ok()) {

@@ -18,8 +18,12 @@ function opt(name, dflt) {
 }
 const buildDir = opt('build', path.join(root, 'build-bench-wasm', 'bench_web'));
 const models = opt('models', '784,30,10:10 784,30,10:100 784,100,10:10 784,100,10:100').split(/\s+/);
+// Timed samples per run: TF.js runs ~5-15k samples/s, nnlab 15x that, so nnlab gets
+// more samples for the same timer precision (performance.now is coarse, 0.1 ms).
 const samples = Number(opt('samples', '12000'));
+const nnlabSamples = Number(opt('nnlab-samples', '48000'));
 const repeats = Number(opt('repeats', '3'));
+const warmSeconds = Number(opt('warm', '1'));  // untimed, before each (impl, model)
 const impls = opt('impls', 'nnlab,tfjs-manual,tfjs-autograd').split(',');
 const chromiumPath = opt('chromium', '/usr/bin/chromium');
 let dataDir = opt('data', '');
@@ -92,7 +96,8 @@ function table(rows, headers) {
       const hidden = Number(sizes.split(',')[1]);
       for (const impl of impls) {
         const r = await page.evaluate((o) => window.runBench(o),
-                                      { impl, hidden, batch: Number(batch), samples, repeats });
+                                      { impl, hidden, batch: Number(batch), samples: impl === 'nnlab' ? nnlabSamples : samples,
+                                        repeats, warmSeconds });
         r.sizes = sizes;
         r.kind = 'browser';
         r.gflops = r.samples_per_sec * 6 * (784 * hidden + hidden * 10) / 1e9;
@@ -116,7 +121,7 @@ function table(rows, headers) {
                                    best_tfjs: bestTf && bestTf.impl, ratio }));
     }
     console.log(`\nheadless Chromium ${env.browser}, TF.js ${env.tf.version} ${env.tf.backend} (SIMD ${env.tf.simd}, threads ${env.tf.threads}); ` +
-                `${samples} samples per run, best of ${repeats}; samples/s`);
+                `${nnlabSamples} (nnlab) / ${samples} (TF.js) samples per run, best of ${repeats} after ${warmSeconds} s warm-up; samples/s`);
     console.log(table(rows, ['sizes', 'batch', 'nnlab', 'tfjs-manual', 'tfjs-autograd', 'nnlab/best tfjs', 'target', 'met']));
   } catch (e) {
     console.error('run.js:', e);
