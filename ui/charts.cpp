@@ -77,7 +77,8 @@ void chart(const char* title, const std::vector<Series>& series, float height, f
     float y = y1 - (y1 - y0) * g / 4.0f;
     dl->AddLine(ImVec2(x0, y), ImVec2(x1, y), kGrid);
     char lab[32];
-    std::snprintf(lab, sizeof lab, yfmt, vmin + (vmax - vmin) * g / 4.0f);
+    // Integer labels only when the range is wide enough to tell them apart.
+    std::snprintf(lab, sizeof lab, vmax - vmin < 8 ? "%.2f" : yfmt, vmin + (vmax - vmin) * g / 4.0f);
     dl->AddText(ImVec2(p0.x + 3, y - 7), kText, lab);
   }
   if (n == 0) {
@@ -136,6 +137,13 @@ void Dashboard::charts_panel(Session& s) {
     ImGui::SameLine();
     ImGui::Text("   epoch %d / %d   batch %d / %d", std::min(m->epoch + 1, s.cfg.epochs),
                 s.trainer->config().epochs, m->batch, m->batches_per_epoch);
+  }
+  if (s.phase == Phase::Error && !s.error.empty()) {
+    ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1, 0.42f, 0.38f, 1));
+    ImGui::PushTextWrapPos(0);
+    ImGui::TextUnformatted(s.error.c_str());
+    ImGui::PopTextWrapPos();
+    ImGui::PopStyleColor();
   }
   if (s.phase == Phase::Diverged) {
     ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1, 0.35f, 0.3f, 1));

@@ -34,7 +34,9 @@ std::string class_name(const Session& s, int k) {
 
 void Dashboard::insight_panel(Session& s) {
   if (!s.data_ready) {
+    ImGui::PushTextWrapPos(0);
     ImGui::TextDisabled("Load data to see test images, the confusion matrix and the draw pad.");
+    ImGui::PopTextWrapPos();
     return;
   }
   if (ImGui::CollapsingHeader("Test images and predictions", ImGuiTreeNodeFlags_DefaultOpen))

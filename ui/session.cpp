@@ -216,22 +216,26 @@ void Session::file_progress(int gen, int i, double received, double total) {
 }
 
 void Session::file_loaded(int gen, int i, const std::string& url, std::vector<uint8_t> bytes) {
-  if (gen != generation || i < 0 || i >= kFiles || phase != Phase::Loading) return;
+  if (gen != generation || i < 0 || i >= kFiles) return;
   FileLoad& f = files[i];
   f.url = url;
   f.received = double(bytes.size());
   if (f.total < f.received) f.total = f.received;
-  f.bytes = std::move(bytes);
   f.done = true;
+  if (phase != Phase::Loading) return;  // another file failed: show this one, keep nothing
+  f.bytes = std::move(bytes);
   for (const FileLoad& g : files)
     if (!g.done) return;
   parse_files();
 }
 
+// Every file's failure is recorded (the panel shows each), the first one sets the error.
 void Session::file_failed(int gen, int i, const std::string& url, const std::string& reason) {
-  if (gen != generation || i < 0 || i >= kFiles || phase != Phase::Loading) return;
+  if (gen != generation || i < 0 || i >= kFiles) return;
   files[i].url = url;
   files[i].error = reason;
+  if (phase != Phase::Loading) return;
+  for (FileLoad& f : files) std::vector<uint8_t>().swap(f.bytes);
   fail("could not load " + url + ": " + reason);
 }
 
@@ -462,12 +466,12 @@ void Session::tick(double now) {
     }
     follow_trainer();
   }
-  // samples/s as the user sees it (wall clock), one point per half second.
+  // samples/s as the user sees it (wall clock), four points per second.
   if (phase == Phase::Training) {
     if (sps_last_time_ < 0) {
       sps_last_time_ = now;
       sps_last_samples_ = samples_done_;
-    } else if (now - sps_last_time_ >= 0.5) {
+    } else if (now - sps_last_time_ >= 0.25) {
       sps_history.push_back(float((samples_done_ - sps_last_samples_) / (now - sps_last_time_)));
       sps_last_time_ = now;
       sps_last_samples_ = samples_done_;

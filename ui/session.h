@@ -87,7 +87,7 @@ class Session {
   double fixed_budget = 0;          // > 0: use this instead of adapting (parameter budgetMs)
   double frame_work_ms = 0;         // the front end's own frame time (training + UI), for tuning
   std::vector<float> smooth_loss;   // EMA of metrics().batch_loss, same length
-  std::vector<float> sps_history;   // samples/s, one point per half second
+  std::vector<float> sps_history;   // samples/s (wall clock), one point per quarter second
   double epoch_eta_seconds = -1;    // time left in this epoch, -1 if unknown
   double run_eta_seconds = -1;
   std::string backend_note;
