@@ -144,6 +144,13 @@ std::weak_ptr<Context> g_headless;
 
 std::shared_ptr<Context> Context::acquire(const ContextOptions& opt, Status& why) {
   why = Status::success();
+  {
+    // Our own headless context, left current by an earlier backend, is shared, not adopted:
+    // an adopted context must outlive the backend, and only the owner knows when it ends.
+    std::lock_guard<std::mutex> lock(g_mutex);
+    auto shared = g_headless.lock();
+    if (shared && opt.mode != ContextMode::Current && eglGetCurrentContext() == shared->context_) return shared;
+  }
   bool current = context_is_current();
   if (opt.mode == ContextMode::Current || (opt.mode == ContextMode::Auto && current)) {
     if (!current) {

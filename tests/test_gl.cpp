@@ -2,6 +2,7 @@
 // random inputs of awkward shapes with its outputs poisoned first, then whole
 // training runs. Each test skips with a message where no GL 4.3 context exists.
 #include <doctest.h>
+#include <epoxy/egl.h>
 
 #include <cmath>
 #include <cstdlib>
@@ -158,6 +159,48 @@ TEST_CASE("gl: a broken shader is reported with its file name and the driver's l
   CHECK(why.message.find("compile failed") != std::string::npos);
   // and without it the same process makes a working backend again
   CHECK(make_gl_backend(why) != nullptr);
+}
+
+TEST_CASE("gl: a context already current on the thread (the app's window) is used, not replaced") {
+  REQUIRE_GL();
+  Backend& shared = *gpu().be;
+  Buf probe = shared.alloc(DType::F32, 1);  // makes the shared headless context current
+  shared.release(probe);
+  EGLDisplay dpy = eglGetCurrentDisplay();
+  REQUIRE(dpy != EGL_NO_DISPLAY);
+  // Our own context, as GLFW would make one (here on the same display).
+  EGLConfig config = EGL_NO_CONFIG_KHR;
+  EGLint n = 0;
+  const EGLint want[] = {EGL_SURFACE_TYPE, EGL_PBUFFER_BIT, EGL_RENDERABLE_TYPE, EGL_OPENGL_BIT, EGL_NONE};
+  if (!epoxy_has_egl_extension(dpy, "EGL_KHR_no_config_context")) REQUIRE(eglChooseConfig(dpy, want, &config, 1, &n));
+  const EGLint attribs[] = {EGL_CONTEXT_MAJOR_VERSION, 4, EGL_CONTEXT_MINOR_VERSION, 3,
+                            EGL_CONTEXT_OPENGL_PROFILE_MASK, EGL_CONTEXT_OPENGL_CORE_PROFILE_BIT, EGL_NONE};
+  EGLContext mine = eglCreateContext(dpy, config, EGL_NO_CONTEXT, attribs);
+  REQUIRE(mine != EGL_NO_CONTEXT);
+  REQUIRE(eglMakeCurrent(dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, mine));
+  {
+    Status why;
+    std::unique_ptr<Backend> be = make_gl_backend(why);
+    REQUIRE_MESSAGE(be, why.message);
+    CHECK(eglGetCurrentContext() == mine);
+    Buf b = be->alloc(DType::I32, 3);
+    const int32_t v[3] = {4, -5, 6};
+    be->write(b, v, sizeof v);
+    int32_t got[3] = {};
+    be->read(b, got, sizeof got);
+    CHECK(got[1] == -5);
+    CHECK(eglGetCurrentContext() == mine);  // the backend never switched away
+  }
+  CHECK(eglGetCurrentContext() == mine);  // nor destroyed it
+  eglMakeCurrent(dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
+  CHECK(eglDestroyContext(dpy, mine));
+  // The shared backend takes its own context back by itself.
+  Buf again = shared.alloc(DType::F32, 1);
+  float one = 1.5f, back = 0;
+  shared.write(again, &one, 4);
+  shared.read(again, &back, 4);
+  CHECK(back == 1.5f);
+  shared.release(again);
 }
 
 TEST_CASE("gl: buffers start zeroed and round-trip at byte offsets") {
