@@ -72,8 +72,15 @@ extern "C" {
 
 EMSCRIPTEN_KEEPALIVE const char* nnlab_status() {
   if (!g_app) return "{\"state\":\"idle\",\"error\":\"\"}";
-  g_app->status = g_app->session.status_json();
-  return g_app->status.c_str();
+  // The session's JSON plus the WASM heap size (it only grows, so it is the peak).
+  std::string& st = g_app->status;
+  st = g_app->session.status_json();
+  char heap[48];
+  std::snprintf(heap, sizeof heap, ",\"heapMB\":%.1f}",
+                double(__builtin_wasm_memory_size(0)) * 65536.0 / (1 << 20));
+  st.pop_back();
+  st += heap;
+  return st.c_str();
 }
 
 // Sizes the buffer a fetched file is copied into; returns its address.

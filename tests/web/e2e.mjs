@@ -2,7 +2,8 @@
 // built site (tools/build_web) with tools/serve on a free loopback port, trains
 // [784,30,10] on data/mnist from URL parameters (Nielsen's chapter 3 choices) and checks nnlabStatus(): test
 // accuracy after epoch 1 and the frame rate while training; then a data URL
-// that 404s must put the page in state "error" naming the URL. Saves the
+// that 404s must put the page in state "error" naming the URL; full Fashion-MNIST
+// trains within a 256 MB WASM heap. Saves the
 // trained dashboard to artifacts/web_dashboard.png.
 //   node tests/web/e2e.mjs [--site DIR]          (after npm ci in tests/web)
 import { spawn } from 'node:child_process';
@@ -106,7 +107,25 @@ async function main() {
     check(errors.length === 0, `no page errors${errors.length ? ': ' + errors.join('; ') : ''}`);
     await page.close();
 
-    // 2. A data URL that 404s: state error, message naming the URL, page alive.
+    // 2. Full Fashion-MNIST (60k) trains one epoch within a 256 MB WASM heap.
+    if (fs.existsSync(path.join(site, 'data', 'fashion', 'train-images-idx3-ubyte.gz'))) {
+      const fp = await browser.newPage();
+      await fp.goto(`${base}?data=fashion&epochs=1&output=softmax&cost=cross-entropy&init=scaled&eta=0.5&autostart=1`);
+      let fsx = await status(fp);
+      for (let i = 0; i < 240 && ['idle', 'loading', 'training'].includes(fsx.state); ++i) {
+        await fp.waitForTimeout(500);
+        fsx = await status(fp);
+      }
+      console.log(`fashion: state ${fsx.state}, ${fsx.trainCount} train images, accuracy ${fsx.testAccuracy}, heap ${fsx.heapMB} MB`);
+      check(fsx.state === 'done' && fsx.trainCount === 60000 && fsx.testAccuracy.length === 1,
+            `Fashion-MNIST 60k: one epoch done (state ${fsx.state}, error "${fsx.error}")`);
+      check(fsx.heapMB > 0 && fsx.heapMB < 256, `WASM heap ${fsx.heapMB} MB < 256 MB on Fashion-MNIST`);
+      await fp.close();
+    } else {
+      console.log('SKIP Fashion-MNIST memory check: data/fashion missing');
+    }
+
+    // 3. A data URL that 404s: state error, message naming the URL, page alive.
     const bad = await browser.newPage();
     const missing = `${base}no-such-data`;
     await bad.goto(`${base}?data=${encodeURIComponent(missing)}&autostart=1`);
