@@ -83,6 +83,38 @@ EMSCRIPTEN_KEEPALIVE const char* nnlab_status() {
   return st.c_str();
 }
 
+// Buttons by name for scripts and tests (window.nnlabCommand): start, pause,
+// resume, reset, save (downloads the checkpoint), load (opens the file picker),
+// retry (fetches the data again).
+// Returns "" on success, else why not.
+EMSCRIPTEN_KEEPALIVE const char* nnlab_command(const char* command) {
+  static std::string result;
+  if (!g_app) return "not running";
+  App& a = *g_app;
+  const std::string c = command;
+  result.clear();
+  if (c == "start") {
+    a.session.start();
+  } else if (c == "pause") {
+    a.session.pause();
+  } else if (c == "resume") {
+    a.session.resume();
+  } else if (c == "reset") {
+    a.session.reset();
+  } else if (c == "save") {
+    std::vector<uint8_t> bytes = a.session.save_checkpoint();
+    if (bytes.empty()) result = "no model to save: start training or load a model first";
+    else a.hooks.save_model(bytes);
+  } else if (c == "load") {
+    a.hooks.load_model();
+  } else if (c == "retry") {  // the data panel's Retry / Load data button
+    a.session.load_data();
+  } else {
+    result = "unknown command '" + c + "' (start pause resume reset save load retry)";
+  }
+  return result.c_str();
+}
+
 // Sizes the buffer a fetched file is copied into; returns its address.
 EMSCRIPTEN_KEEPALIVE uint8_t* nnlab_file_buffer(int gen, int index, int size) {
   if (!g_app || index < 0 || index >= nnlab::Session::kFiles || gen != g_app->session.generation)

@@ -104,6 +104,39 @@ async function main() {
     await page.screenshot({ path: shot });
     const size = fs.statSync(shot).size;
     check(size > 20000, `screenshot ${shot} (${size} bytes)`);
+
+    // Save model downloads a checkpoint; a corrupt one is refused with the model kept; a good one loads.
+    check(await page.evaluate(() => nnlabCommand('pause')) === '' && (await status(page)).state === 'paused',
+          'Pause');
+    const save = async () => {
+      const [download] = await Promise.all([page.waitForEvent('download'),
+                                            page.evaluate(() => nnlabCommand('save'))]);
+      return fs.readFileSync(await download.path());
+    };
+    const saved = await save();
+    const modelPath = path.join(artifacts, 'e2e_model.nnlb');
+    fs.writeFileSync(modelPath, saved);
+    check(saved.subarray(0, 4).toString('latin1') === 'NNLB' && saved.length > 784 * 30 * 4,
+          `Save model downloads a checkpoint (${saved.length} bytes, magic ${saved.subarray(0, 4).toString('latin1')})`);
+    const load = async (file) => {
+      const [chooser] = await Promise.all([page.waitForEvent('filechooser'),
+                                           page.evaluate(() => nnlabCommand('load'))]);
+      await chooser.setFiles(file);
+      await page.waitForTimeout(500);
+      return status(page);
+    };
+    const corrupt = Buffer.from(saved);
+    corrupt[corrupt.length >> 1] ^= 0xff;
+    const corruptPath = path.join(artifacts, 'e2e_corrupt.nnlb');
+    fs.writeFileSync(corruptPath, corrupt);
+    let ls = await load(corruptPath);
+    check(ls.notice.includes('e2e_corrupt.nnlb') && ls.state === 'paused',
+          `Load model refuses a corrupt file ("${ls.notice}")`);
+    check(Buffer.compare(await save(), saved) === 0, 'the current model is kept after a refused load');
+    ls = await load(modelPath);
+    check(ls.notice === '' && ls.state === 'paused', `Load model accepts the saved file (notice "${ls.notice}")`);
+    check(await page.evaluate(() => nnlabCommand('resume')) === '' && (await status(page)).state === 'training',
+          'Resume');
     check(errors.length === 0, `no page errors${errors.length ? ': ' + errors.join('; ') : ''}`);
     await page.close();
 
@@ -143,6 +176,40 @@ async function main() {
     check(after.fps > 0, `page keeps rendering after the error (fps ${after.fps.toFixed(1)})`);
     await bad.screenshot({ path: path.join(artifacts, 'web_error.png') });
     await bad.close();
+
+    // 4. Other failures, each shown with the URL and the reason: corrupt gzip,
+    //    a file that is not IDX, a network error; Retry recovers once the data is there.
+    const cases = [
+      ['corrupt-gz', (r) => r.fulfill({ status: 200, body: Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3, 4, 5, 6, 7, 8]) }), /gzip|inflate|corrupt|truncated/i],
+      ['not-idx', (r) => r.fulfill({ status: 200, body: Buffer.from('this is not an IDX file at all') }), /magic|idx|header|truncated/i],
+      ['net-fail', (r) => r.abort('connectionrefused'), /network/i],
+    ];
+    for (const [name, handler, reason] of cases) {
+      const ep = await browser.newPage();
+      await ep.route(`**/${name}/**`, handler);
+      const target = `${base}${name}`;
+      await ep.goto(`${base}?data=${encodeURIComponent(target)}&autostart=1`);
+      let es = await status(ep);
+      for (let i = 0; i < 40 && es.state !== 'error'; ++i) {
+        await ep.waitForTimeout(250);
+        es = await status(ep);
+      }
+      check(es.state === 'error' && es.error.includes(`${target}/`) && reason.test(es.error),
+            `${name}: state ${es.state}, error names the URL and why ("${es.error}")`);
+      if (name === 'net-fail') {
+        // The network comes back: Retry fetches the real mnist files.
+        await ep.unroute(`**/${name}/**`);
+        await ep.route(`**/${name}/**`, (r) => r.continue({ url: r.request().url().replace(`/${name}/`, '/data/mnist/') }));
+        check(await ep.evaluate(() => nnlabCommand('retry')) === '', 'Retry');
+        for (let i = 0; i < 40 && es.trainCount !== 8000; ++i) {
+          await ep.waitForTimeout(250);
+          es = await status(ep);
+        }
+        check(es.state === 'idle' && es.trainCount === 8000 && es.error === '',
+              `Retry after a network error loads the data (state ${es.state}, ${es.trainCount} images)`);
+      }
+      await ep.close();
+    }
   } finally {
     await browser.close();
     proc.kill();
