@@ -62,6 +62,17 @@ class CpuBackend final : public Backend {
       for (int c = 0; c < C; ++c) dst[c] = float(src[c]) / 255.0f;
       ys[b] = lb[row];
     }
+    // Shuffled rows are random lines of a 47 MB array, each a cache miss: ask for the
+    // next batch's rows now so they arrive while this batch computes (a third of the
+    // gather's time at batch 10 went to waiting for memory).
+    if (order) {
+      const size_t n = bufs_[idx].bytes / sizeof(int32_t);
+      for (size_t b = size_t(offset) + B; b < size_t(offset) + 2 * size_t(B) && b < n; ++b) {
+        const uint8_t* next = im + size_t(order[b]) * size_t(C);
+        for (int c = 0; c < C; c += 64) __builtin_prefetch(next + c);
+        __builtin_prefetch(lb + order[b]);
+      }
+    }
   }
 
   void matmul_forward(Buf out, Buf inp, Buf weight, Buf bias, int B, int C, int OC) override {
