@@ -214,6 +214,9 @@ void Dashboard::draw_pad(Session& s) {
     upload_rgba_texture(&pad_tex_, kPad, kPad, rgba.data());
     upload_rgba_texture(&digit_tex_, 28, 28, d.data());
   }
+  s.pad.rect[0] = p0.x;
+  s.pad.rect[1] = p0.y;
+  s.pad.rect[2] = s.pad.rect[3] = side;
   ImDrawList* dl = ImGui::GetWindowDrawList();
   dl->AddImage(tex_id(pad_tex_), p0, ImVec2(p0.x + side, p0.y + side));
   dl->AddRect(p0, ImVec2(p0.x + side, p0.y + side), IM_COL32(120, 120, 130, 255));
@@ -240,6 +243,8 @@ void Dashboard::draw_pad(Session& s) {
     pad_dirty_ = true;
   }
   bool blank = std::all_of(digit_.begin(), digit_.end(), [](float v) { return v == 0; });
+  s.pad.predicted = -1;
+  s.pad.probs.clear();
   if (probs_.size() >= 10 && !blank) {
     // Probabilities as the network outputs them (sigmoid outputs normalised to sum 1).
     float sum = 0;
@@ -248,8 +253,10 @@ void Dashboard::draw_pad(Session& s) {
       sum += std::max(0.0f, probs_[size_t(k)]);
       if (probs_[size_t(k)] > probs_[size_t(best)]) best = k;
     }
+    s.pad.predicted = best;
     for (int k = 0; k < 10; ++k) {
       float p = sum > 0 ? std::max(0.0f, probs_[size_t(k)]) / sum : 0;
+      s.pad.probs.push_back(p);
       char lab[48];
       std::snprintf(lab, sizeof lab, "%s %4.1f%%", class_name(s, k).c_str(), p * 100);
       if (k == best) ImGui::PushStyleColor(ImGuiCol_PlotHistogram, ImVec4(0.4f, 0.85f, 0.4f, 1));

@@ -282,8 +282,8 @@ void Session::parse_files() {
 void Session::reset_histories() {
   smooth_loss.clear();
   sps_history.clear();
-  sps_last_time_ = -1;
-  sps_last_samples_ = 0;
+  sps_window_.clear();
+  sps_last_point_ = -1;
   samples_done_ = 0;
   epoch_eta_seconds = run_eta_seconds = -1;
   invalidate_predictions();
@@ -466,18 +466,19 @@ void Session::tick(double now) {
     }
     follow_trainer();
   }
-  // samples/s as the user sees it (wall clock), four points per second.
+  // samples/s as the user sees it (wall clock): the rate over the last second,
+  // one chart point per quarter second.
   if (phase == Phase::Training) {
-    if (sps_last_time_ < 0) {
-      sps_last_time_ = now;
-      sps_last_samples_ = samples_done_;
-    } else if (now - sps_last_time_ >= 0.25) {
-      sps_history.push_back(float((samples_done_ - sps_last_samples_) / (now - sps_last_time_)));
-      sps_last_time_ = now;
-      sps_last_samples_ = samples_done_;
+    sps_window_.emplace_back(now, samples_done_);
+    while (sps_window_.size() > 2 && sps_window_.front().first < now - 1.0)
+      sps_window_.erase(sps_window_.begin());
+    double span = now - sps_window_.front().first;
+    if (span >= 0.25 && (sps_history.empty() || now - sps_last_point_ >= 0.25)) {
+      sps_history.push_back(float(double(samples_done_ - sps_window_.front().second) / span));
+      sps_last_point_ = now;
     }
   } else {
-    sps_last_time_ = -1;
+    sps_window_.clear();
   }
   if (trainer && !sps_history.empty() && sps_history.back() > 0) {
     const Metrics& m = trainer->metrics();
@@ -552,6 +553,19 @@ std::string Session::status_json() const {
   json_number(o, cfg.eta);
   o += ",\"device\":";
   json_string(o, trainer ? trainer->device() : "");
+  o += ",\"drawPad\":{\"rect\":[";
+  for (int i = 0; i < 4; ++i) {
+    if (i) o += ',';
+    json_number(o, pad.rect[i]);
+  }
+  o += "],\"predicted\":";
+  json_number(o, pad.predicted);
+  o += ",\"probs\":[";
+  for (size_t i = 0; i < pad.probs.size(); ++i) {
+    if (i) o += ',';
+    json_number(o, pad.probs[i]);
+  }
+  o += "]}";
   o += ",\"error\":";
   json_string(o, error);
   o += ",\"notice\":";

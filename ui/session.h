@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -97,14 +98,21 @@ class Session {
   int predictions_epoch = -1;       // test-accuracy count they belong to
   int predictions_next = 0;
 
+  // What the draw pad shows, written by the dashboard each frame (for scripts).
+  struct DrawPad {
+    float rect[4] = {0, 0, 0, 0};  // x, y, w, h in window pixels
+    int predicted = -1;
+    std::vector<float> probs;      // (K), normalised to sum 1
+  } pad;
+
   std::string status_json() const;
 
  private:
   bool start_after_load_ = false;
   double last_tick_ = -1;
   std::vector<double> frame_times_;  // ticks within the last second
-  double sps_last_time_ = -1;
-  long sps_last_samples_ = 0;
+  std::vector<std::pair<double, long>> sps_window_;  // (time, samples done) over ~1 s
+  double sps_last_point_ = -1;
   long samples_done_ = 0;
   void parse_files();
   void fail(const std::string& message);

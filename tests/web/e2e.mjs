@@ -67,7 +67,8 @@ async function main() {
     const page = await browser.newPage();
     const errors = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    const url = `${base}?data=mnist&sizes=784,30,10&output=softmax&cost=cross-entropy&init=scaled&eta=0.5&epochs=30&batch=10&seed=1&autostart=1`;
+    // 200 epochs: long enough to sample the frame rate however fast this machine trains.
+    const url = `${base}?data=mnist&sizes=784,30,10&output=softmax&cost=cross-entropy&init=scaled&eta=0.5&epochs=200&batch=10&seed=1&autostart=1`;
     console.log(`open ${url}`);
     await page.goto(url);
     // Sample fps (a one-second window) every half second of training, from
@@ -99,6 +100,22 @@ async function main() {
     check(fpsSamples.length >= 8 && median >= kMinFps,
           `fps while training: median ${median.toFixed(1)} (mean ${mean.toFixed(1)}, min ${(sorted[0] ?? 0).toFixed(1)}) >= ${kMinFps} over ${fpsSamples.length} samples`);
     check(st.samplesPerSec > 0, `samples/s reported (${Math.round(st.samplesPerSec)})`);
+    // Draw a "1" on the draw pad with the mouse: the live prediction follows.
+    const pad = st.drawPad.rect;
+    check(pad[2] > 50, `draw pad on screen at ${pad.map(Math.round)}`);
+    const cx = pad[0] + pad[2] * 0.52;
+    await page.mouse.move(cx, pad[1] + pad[3] * 0.15);
+    await page.mouse.down();
+    for (let i = 1; i <= 12; ++i) {
+      await page.mouse.move(cx - i * 0.6, pad[1] + pad[3] * (0.15 + 0.7 * i / 12));
+      await page.waitForTimeout(40);
+    }
+    await page.mouse.up();
+    await page.waitForTimeout(500);
+    st = await status(page);
+    const probs = st.drawPad.probs;
+    check(st.drawPad.predicted === 1,
+          `draw pad: a drawn stroke is classified as 1 (got ${st.drawPad.predicted}, p=${probs.map((p) => p.toFixed(2)).join(' ')})`);
     await page.waitForTimeout(1000);
     const shot = path.join(artifacts, 'web_dashboard.png');
     await page.screenshot({ path: shot });
