@@ -21,7 +21,7 @@ enum Prog {
   kGemmNT32, kGemmNN32, kGemmTN32,     // 32x32 tiles, 4x4 per invocation, 64 invocations
   kGemmNT, kGemmNN, kGemmTN,           // 64x64 tiles, 4x4 per invocation, 256
   kGemmNT128, kGemmNN128, kGemmTN128,  // 128x128 tiles, 8x8 per invocation, 256
-  kActForward, kSoftmax, kActBackward, kOutputBackward, kBiasBackward, kSgd, kEval,
+  kSplitkReduce, kActForward, kSoftmax, kActBackward, kOutputBackward, kBiasBackward, kSgd, kEval,
   kProgCount
 };
 
@@ -41,6 +41,7 @@ const ProgSpec kProgs[kProgCount] = {
     {"shaders/gemm.comp", T32 NT}, {"shaders/gemm.comp", T32 NN}, {"shaders/gemm.comp", T32 TN},
     {"shaders/gemm.comp", T64 NT}, {"shaders/gemm.comp", T64 NN}, {"shaders/gemm.comp", T64 TN},
     {"shaders/gemm.comp", T128 NT}, {"shaders/gemm.comp", T128 NN}, {"shaders/gemm.comp", T128 TN},
+    {"shaders/splitk_reduce.comp", ""},
     {"shaders/activation_forward.comp", ""},
     {"shaders/softmax.comp", ""},
     {"shaders/activation_backward.comp", ""},
@@ -57,6 +58,7 @@ const ProgSpec kProgs[kProgCount] = {
 #undef TN
 
 constexpr int kTiles[3] = {32, 64, 128};  // the GEMM programs' tile edges, in Prog order
+constexpr int kSplitMinK = 64;            // a split-K workgroup's least share of K
 constexpr GLenum kSmCountNV = 0x933B;     // GL_SM_COUNT_NV (GL_NV_shader_thread_group)
 constexpr GLuint kMaxGroups = 65535;  // GL's guaranteed minimum per dimension
 
@@ -310,20 +312,51 @@ class GlBackend final : public Backend {
       }
     }
     Prog p = Prog(variant + (t - 1) * (kGemmNT - kGemmNT32));
-    GLuint tile = GLuint(kTiles[t]);
-    bind({c, a, b, bias}, 1);
-    glProgramUniform1i(progs_[p], 0, M);
-    glProgramUniform1i(progs_[p], 1, N);
-    glProgramUniform1i(progs_[p], 2, K);
-    glProgramUniform1i(progs_[p], 3, bias != kNone);
-    dispatch(p, (GLuint(N) + tile - 1) / tile, (GLuint(M) + tile - 1) / tile);
+    const int tile = kTiles[t];
+    const GLuint gx = GLuint((N + tile - 1) / tile), gy = GLuint((M + tile - 1) / tile);
+    // Split K when even these tiles leave most multiprocessors idle and K is long
+    // (a batch of 10 against 784 inputs is one tile: one workgroup walking K alone).
+    int chunk = K, splits = 1;
+    const size_t tiles = size_t(gx) * gy;
+    if (tiles < size_t(processors_) && K >= 2 * kSplitMinK) {
+      int want = int(std::min<size_t>((size_t(processors_) + tiles - 1) / tiles, size_t(K / kSplitMinK)));
+      chunk = ((K + want - 1) / want + 15) / 16 * 16;  // whole BK slices
+      splits = (K + chunk - 1) / chunk;
+    }
+    GLuint prog = progs_[p];
+    glProgramUniform1i(prog, 0, M);
+    glProgramUniform1i(prog, 1, N);
+    glProgramUniform1i(prog, 2, K);
+    glProgramUniform1i(prog, 4, chunk);
+    if (splits == 1) {
+      bind({c, a, b, bias}, 1);
+      glProgramUniform1i(prog, 3, bias != kNone);
+      dispatch(p, gx, gy);
+      return;
+    }
+    const size_t mn = size_t(M) * N;
+    if (mn * splits > scratch_count_) {  // grows, never shrinks
+      if (scratch_ != kNone) release(scratch_);
+      scratch_count_ = mn * splits;
+      scratch_ = alloc(DType::F32, scratch_count_);
+    }
+    bind({scratch_, a, b, kNone}, 1);
+    glProgramUniform1i(prog, 3, 0);
+    dispatch(p, gx, gy, GLuint(splits));
+    bind({c, scratch_, bias}, 1);
+    GLuint r = progs_[kSplitkReduce];
+    glProgramUniform1ui(r, 0, GLuint(mn));
+    glProgramUniform1i(r, 1, N);
+    glProgramUniform1i(r, 2, splits);
+    glProgramUniform1i(r, 3, bias != kNone);
+    dispatch(kSplitkReduce, groups(mn, 256));
   }
 
   // Host reads and writes of buffers wait for every dispatch before them (update barrier).
-  void dispatch(Prog p, GLuint gx, GLuint gy = 1) {
-    if (gx == 0 || gy == 0) return;
+  void dispatch(Prog p, GLuint gx, GLuint gy = 1, GLuint gz = 1) {
+    if (gx == 0 || gy == 0 || gz == 0) return;
     glUseProgram(progs_[p]);
-    glDispatchCompute(gx, gy, 1);
+    glDispatchCompute(gx, gy, gz);
     need_update_barrier_ = true;
     if (debug_) {
       if (GLenum e = glGetError(); e != GL_NO_ERROR)
@@ -339,6 +372,8 @@ class GlBackend final : public Backend {
   std::shared_ptr<gl::Context> ctx_;
   std::vector<Buffer> bufs_;
   GLuint dummy_ = 0;  // bound where an optional buffer is kNone
+  Buf scratch_ = kNone;       // split-K partial sums (S,M,N)
+  size_t scratch_count_ = 0;
   GLuint progs_[kProgCount] = {};
   std::vector<Buf> touched_;  // buffers with a nonzero state
   bool need_update_barrier_ = false;

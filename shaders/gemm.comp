@@ -44,6 +44,9 @@ layout(location = 0) uniform int M;
 layout(location = 1) uniform int N;
 layout(location = 2) uniform int K;
 layout(location = 3) uniform int has_bias;
+// Split K: workgroup z sums k in [z*k_chunk, (z+1)*k_chunk) into its own (M,N)
+// slice of C, which splitk_reduce.comp then adds up. k_chunk = K: no split.
+layout(location = 4) uniform int k_chunk;
 
 // k-major slices, read as vec4. Rows padded by 4 floats (keeps vec4 alignment)
 // so that a k-contiguous load's stores spread over the banks.
@@ -53,6 +56,7 @@ shared vec4 As[BK * SA / 4];
 shared vec4 Bs[BK * SB / 4];
 
 float ra[LOADS_A], rb[LOADS_B];  // the next slice, in flight
+int k_end;                       // this workgroup's end of K
 
 void fetch(int m0, int n0, int k0, int tid) {
   for (int l = 0; l < LOADS_A; ++l) {
@@ -60,11 +64,11 @@ void fetch(int m0, int n0, int k0, int tid) {
 #if TRANS_A
     int mm = e % BM, kk = e / BM;  // (K,M): consecutive invocations along m
     int gm = m0 + mm, gk = k0 + kk;
-    ra[l] = (gm < M && gk < K && kk < BK) ? Am[gk * M + gm] : 0.0;
+    ra[l] = (gm < M && gk < k_end && kk < BK) ? Am[gk * M + gm] : 0.0;
 #else
     int kk = e % BK, mm = e / BK;  // (M,K): consecutive invocations along k
     int gm = m0 + mm, gk = k0 + kk;
-    ra[l] = (gm < M && gk < K && mm < BM) ? Am[gm * K + gk] : 0.0;
+    ra[l] = (gm < M && gk < k_end && mm < BM) ? Am[gm * K + gk] : 0.0;
 #endif
   }
   for (int l = 0; l < LOADS_B; ++l) {
@@ -72,11 +76,11 @@ void fetch(int m0, int n0, int k0, int tid) {
 #if TRANS_B
     int kk = e % BK, nn = e / BK;  // (N,K): along k
     int gn = n0 + nn, gk = k0 + kk;
-    rb[l] = (gn < N && gk < K && nn < BN) ? Bm[gn * K + gk] : 0.0;
+    rb[l] = (gn < N && gk < k_end && nn < BN) ? Bm[gn * K + gk] : 0.0;
 #else
     int nn = e % BN, kk = e / BN;  // (K,N): along n
     int gn = n0 + nn, gk = k0 + kk;
-    rb[l] = (gn < N && gk < K && kk < BK) ? Bm[gk * N + gn] : 0.0;
+    rb[l] = (gn < N && gk < k_end && kk < BK) ? Bm[gk * N + gn] : 0.0;
 #endif
   }
 }
@@ -117,11 +121,13 @@ void main() {
     for (int c = 0; c < TN / 4; ++c)
       for (int e = 0; e < 4; ++e) acc[r][c][e] = vec4(0.0);
 
-  fetch(m0, n0, 0, tid);
-  for (int k0 = 0; k0 < K; k0 += BK) {
+  int k_begin = int(gl_WorkGroupID.z) * k_chunk;
+  k_end = min(K, k_begin + k_chunk);
+  fetch(m0, n0, k_begin, tid);
+  for (int k0 = k_begin; k0 < k_end; k0 += BK) {
     stage(tid);
     barrier();
-    if (k0 + BK < K) fetch(m0, n0, k0 + BK, tid);
+    if (k0 + BK < k_end) fetch(m0, n0, k0 + BK, tid);
     for (int kk = 0; kk < BK; ++kk) {
       vec4 a[TM / 4], b[TN / 4];
       for (int r = 0; r < TM / 4; ++r) a[r] = As[kk * (SA / 4) + ty + r * TY];
@@ -137,6 +143,7 @@ void main() {
     barrier();
   }
 
+  int out_base = int(gl_WorkGroupID.z) * M * N;
   for (int r = 0; r < TM / 4; ++r)
     for (int e = 0; e < 4; ++e) {
       int gm = m0 + (ty + r * TY) * 4 + e;
@@ -144,7 +151,7 @@ void main() {
       for (int c = 0; c < TN / 4; ++c)
         for (int f = 0; f < 4; ++f) {
           int gn = n0 + (tx + c * TX) * 4 + f;
-          if (gn < N) Cm[gm * N + gn] = acc[r][c][e][f] + (has_bias != 0 ? bias[gn] : 0.0);
+          if (gn < N) Cm[out_base + gm * N + gn] = acc[r][c][e][f] + (has_bias != 0 ? bias[gn] : 0.0);
         }
     }
 }

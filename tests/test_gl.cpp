@@ -119,7 +119,9 @@ struct Shape {
 // The awkward shapes every op is tried on, then random ones (same seed each run).
 std::vector<Shape> shapes() {
   std::vector<Shape> s = {{1, 1, 1}, {7, 13, 5}, {129, 65, 33}, {10, 784, 30}, {64, 64, 64},
-                          {65, 63, 129}, {256, 100, 10}, {3, 200, 1}};
+                          {65, 63, 129}, {256, 100, 10}, {3, 200, 1},
+                          // a long K with few output tiles is split (forward, dinp, dweight)
+                          {2, 3000, 70}, {4, 3, 900}, {700, 5, 3}};
   Rng rng(2024);
   for (int i = 0; i < 6; ++i)
     s.push_back({1 + int(rng.below(300)), 1 + int(rng.below(300)), 1 + int(rng.below(300))});
