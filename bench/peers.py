@@ -208,10 +208,16 @@ def main():
     peers = [p.strip() for p in args.peers.split(",") if p.strip()]
     torch = None
     if "torch" in peers:
-        import torch as _torch
-        torch = _torch
-        torch.set_num_threads(1)
-        Xtorch, Ytorch = torch.from_numpy(X), torch.from_numpy(Y1h)
+        try:
+            import torch as _torch
+        except ImportError:
+            print("peers.py: warning: no torch (apt-get install python3-torch); skipping it",
+                  file=sys.stderr)
+            peers.remove("torch")
+        else:
+            torch = _torch
+            torch.set_num_threads(1)
+            Xtorch, Ytorch = torch.from_numpy(X), torch.from_numpy(Y1h)
     libs, core = loaded_blas()
     env_note = os.environ.get("NNLAB_PEERS_UNSET", "")
     meta = {"kind": "peers_env", "numpy": np.__version__,
