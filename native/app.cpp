@@ -28,7 +28,7 @@ namespace {
 constexpr const char* kUsage =
     "usage: nnlab_app [--data mnist|fashion|DIR] [--autostart] [--device cpu|gpu]\n"
     "                 [--screenshot FILE.png] [--quit-after-batches N] [--quit-after-seconds S]\n"
-    "                 [--width W] [--height H] [--sizes 784,30,10] [--eta 3] [--batch 10]\n"
+    "                 [--pad-test-image N] [--width W] [--height H] [--sizes 784,30,10] [--eta 3] [--batch 10]\n"
     "                 [--epochs 30] [--activation A] [--output O] [--cost C] [--init I]\n"
     "                 [--lambda L] [--momentum M] [--seed S] [--validation N]\n";
 
@@ -38,6 +38,7 @@ struct Options {
   double quit_after_seconds = -1;
   int width = 1280, height = 800;
   int device = 0;  // 0 CPU, 1 GPU
+  int pad_image = -1;  // test image to put on the draw pad once data is loaded
 };
 
 // Reads the rendered back buffer (before the swap) into a PNG.
@@ -79,6 +80,9 @@ int main(int argc, char** argv) {
     } else if (a == "--quit-after-seconds") {
       value(v);
       opt.quit_after_seconds = std::atof(v.c_str());
+    } else if (a == "--pad-test-image") {
+      value(v);
+      opt.pad_image = std::atoi(v.c_str());
     } else if (a == "--width") {
       value(v);
       opt.width = std::max(320, std::atoi(v.c_str()));
@@ -177,6 +181,10 @@ int main(int argc, char** argv) {
     const double t0 = glfwGetTime();
     glfwPollEvents();
     session.tick(t0);
+    if (opt.pad_image >= 0 && session.data_ready) {
+      dashboard.draw_on_pad(session.data.test, opt.pad_image);
+      opt.pad_image = -1;
+    }
     ImGui_ImplOpenGL3_NewFrame();
     ImGui_ImplGlfw_NewFrame();
     ImGui::NewFrame();

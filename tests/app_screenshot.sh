@@ -21,7 +21,7 @@ trap 'rm -f "$log"' EXIT
 # 1000 batches of 10 = 1.25 epochs of the 8,000 mnist training images.
 if ! timeout 300 xvfb-run -a -s "-screen 0 1280x800x24" "$app" --autostart --data mnist \
     --device "$device" --sizes 784,30,10 --output softmax --cost cross-entropy --init scaled \
-    --eta 0.5 --epochs 30 --screenshot "$out" --quit-after-batches 1000 \
+    --eta 0.5 --epochs 30 --pad-test-image 0 --screenshot "$out" --quit-after-batches 1000 \
     --quit-after-seconds 240 >"$log" 2>&1; then
   cat "$log"
   echo "app_screenshot: FAIL: nnlab_app exited with an error"
@@ -40,5 +40,6 @@ check "screenshot is 1280x800 (got $size)" test "$size" = 1280x800
 colors=$(identify -format '%k' "$out" 2>/dev/null || echo 0)
 check "screenshot has many colours ($colors)" test "$colors" -ge 100
 check "trained past epoch 1" grep -q '"testAccuracy":\[0\.[89]' "$log"
+check "draw pad classifies test image 0 (a 7)" grep -q '"predicted":7' "$log"
 echo "app_screenshot: $out"
 exit $fail

@@ -186,7 +186,7 @@ void Dashboard::charts_panel(Session& s) {
   for (float a : val) lo = std::min(lo, a);
   lo = std::floor(std::max(0.0f, lo - 0.02f) * 20) / 20;
   chart(title, {{&acc, kAcc, false, true}, {&val, kVal, false, true}}, h, acc.empty() ? 0 : lo,
-        1.0f, true, "%.2f", s.trainer ? s.trainer->config().epochs : 0);
+        1.0f, true, "%.2f", s.trainer ? std::min(s.trainer->config().epochs, 30) : 0);
 
   double sps = s.sps_history.empty() ? 0 : s.sps_history.back();
   std::snprintf(title, sizeof title, "Samples/s: %.0f   (trainer alone %.0f)", sps,

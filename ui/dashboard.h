@@ -30,6 +30,8 @@ class Dashboard {
  public:
   ~Dashboard();
   void draw(Session& s, const DashboardHooks& hooks);
+  // Puts a test image on the draw pad (scaled up), as if the user had drawn it.
+  void draw_on_pad(const Dataset& d, int index);
   std::string checkpoint_path = "nnlab-model.nnlb";
 
  private:

@@ -181,6 +181,15 @@ void Dashboard::confusion_map(Session& s) {
   }
 }
 
+void Dashboard::draw_on_pad(const Dataset& d, int index) {
+  if (index < 0 || index >= d.count || d.rows <= 0 || d.cols <= 0) return;
+  const uint8_t* img = d.image(index);
+  for (int y = 0; y < kPad; ++y)
+    for (int x = 0; x < kPad; ++x)
+      canvas_[size_t(y) * kPad + x] = img[(y * d.rows / kPad) * d.cols + x * d.cols / kPad] / 255.0f;
+  pad_dirty_ = true;
+}
+
 void Dashboard::draw_pad(Session& s) {
   const float scale = 1.5f;  // screen px per canvas px
   const float side = kPad * scale;
@@ -254,15 +263,30 @@ void Dashboard::draw_pad(Session& s) {
       if (probs_[size_t(k)] > probs_[size_t(best)]) best = k;
     }
     s.pad.predicted = best;
+    // One vertical bar per class: compact enough to sit beside the pad.
+    ImDrawList* bl = ImGui::GetWindowDrawList();
+    ImVec2 q = ImGui::GetCursorScreenPos();
+    const float bw = std::floor(std::min(28.0f, ImGui::GetContentRegionAvail().x / 10.0f));
+    const float bh = 70;
+    ImGui::Dummy(ImVec2(bw * 10, bh + 30));
     for (int k = 0; k < 10; ++k) {
       float p = sum > 0 ? std::max(0.0f, probs_[size_t(k)]) / sum : 0;
       s.pad.probs.push_back(p);
-      char lab[48];
-      std::snprintf(lab, sizeof lab, "%s %4.1f%%", class_name(s, k).c_str(), p * 100);
-      if (k == best) ImGui::PushStyleColor(ImGuiCol_PlotHistogram, ImVec4(0.4f, 0.85f, 0.4f, 1));
-      ImGui::ProgressBar(p, ImVec2(std::max(120.0f, ImGui::GetContentRegionAvail().x), 14), lab);
-      if (k == best) ImGui::PopStyleColor();
+      ImVec2 a(q.x + k * bw + 2, q.y + 14), b(q.x + (k + 1) * bw - 2, q.y + 14 + bh);
+      bl->AddRectFilled(a, b, IM_COL32(40, 44, 56, 255));
+      bl->AddRectFilled(ImVec2(a.x, b.y - bh * p), b,
+                        k == best ? IM_COL32(100, 215, 100, 255) : IM_COL32(90, 140, 220, 255));
+      std::string lab = is_fashion(s) ? std::string(1, kFashion[k][0]) : std::to_string(k);
+      ImVec2 ts = ImGui::CalcTextSize(lab.c_str());
+      bl->AddText(ImVec2(a.x + (b.x - a.x - ts.x) / 2, b.y + 2), IM_COL32(200, 200, 210, 255),
+                  lab.c_str());
+      if (ImGui::IsMouseHoveringRect(a, b))
+        ImGui::SetTooltip("%s: %.1f%%", class_name(s, k).c_str(), p * 100);
     }
+    char top[64];
+    std::snprintf(top, sizeof top, "%s %.1f%%", class_name(s, best).c_str(),
+                  double(s.pad.probs[size_t(best)]) * 100);
+    bl->AddText(q, IM_COL32(120, 230, 120, 255), top);
   } else if (!fits) {
     ImGui::TextDisabled("Start training (or load\na 28x28 model) to classify.");
   } else {

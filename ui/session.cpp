@@ -510,7 +510,9 @@ std::string Session::status_json() const {
   o += ",\"batchesDone\":";
   json_number(o, m ? double(m->batch_loss.size()) : 0);
   o += ",\"samplesPerSec\":";
-  json_number(o, sps_history.empty() ? 0 : sps_history.back());
+  // Wall-clock rate; before the first quarter second, the trainer's own.
+  json_number(o, !sps_history.empty() ? double(sps_history.back())
+                 : m ? m->recent_samples_per_sec : 0.0);
   o += ",\"trainerSamplesPerSec\":";
   json_number(o, m ? m->recent_samples_per_sec : 0);
   o += ",\"fps\":";
