@@ -169,8 +169,15 @@ void Dashboard::charts_panel(Session& s) {
   const std::vector<float>& raw = m ? m->batch_loss : kEmpty;
   float last_raw = raw.empty() ? NAN : raw.back();
   float last_smooth = s.smooth_loss.empty() ? NAN : s.smooth_loss.back();
-  std::snprintf(title, sizeof title, "Training loss per batch: %.4f  (smoothed %.4f)", last_raw,
-                last_smooth);
+  auto num = [](float v) {
+    char b[32];
+    if (std::isfinite(v)) std::snprintf(b, sizeof b, "%.4f", v);
+    else std::snprintf(b, sizeof b, "%s", std::isnan(v) ? "NaN" : "Inf");
+    return std::string(b);
+  };
+  std::snprintf(title, sizeof title, "Training loss per batch: %s  (smoothed %s)",
+                raw.empty() ? "-" : num(last_raw).c_str(),
+                s.smooth_loss.empty() ? "-" : num(last_smooth).c_str());
   chart(title, {{&raw, kRaw, true, false}, {&s.smooth_loss, kSmooth, false, false}}, h, 0, 1,
         false, "%.3f");
 

@@ -192,7 +192,7 @@ void Dashboard::model_panel(Session& s, const DashboardHooks& hooks) {
 
   // Eta may change between steps of a running trainer.
   float eta = c.eta;
-  if (ImGui::InputFloat("eta (live)", &eta, 0.1f, 1.0f, "%.3f") && eta > 0) {
+  if (ImGui::InputFloat("eta (live)", &eta, 0.1f, 1.0f, "%.4g") && eta > 0) {
     Status st = s.set_eta(eta);
     if (!st.ok()) s.notice = st.message;
   }

@@ -140,7 +140,7 @@ void Dashboard::image_grid(Session& s) {
 void Dashboard::confusion_map(Session& s) {
   const Metrics* m = s.trainer ? &s.trainer->metrics() : nullptr;
   const int K = 10;
-  if (!m || m->confusion.size() != size_t(K * K)) {
+  if (!m || m->confusion.size() != size_t(K * K) || m->test_accuracy.empty()) {
     ImGui::TextDisabled("Shown after the first epoch's test evaluation.");
     return;
   }

@@ -85,7 +85,7 @@ EMSCRIPTEN_KEEPALIVE const char* nnlab_status() {
 
 // Buttons by name for scripts and tests (window.nnlabCommand): start, pause,
 // resume, reset, save (downloads the checkpoint), load (opens the file picker),
-// retry (fetches the data again).
+// retry (fetches the data again), eta=X (changes eta, also while training).
 // Returns "" on success, else why not.
 EMSCRIPTEN_KEEPALIVE const char* nnlab_command(const char* command) {
   static std::string result;
@@ -109,8 +109,14 @@ EMSCRIPTEN_KEEPALIVE const char* nnlab_command(const char* command) {
     a.hooks.load_model();
   } else if (c == "retry") {  // the data panel's Retry / Load data button
     a.session.load_data();
+  } else if (c.rfind("eta=", 0) == 0) {  // the live eta field
+    char* end = nullptr;
+    float eta = std::strtof(c.c_str() + 4, &end);
+    nnlab::Status st = *end == '\0' && eta > 0 ? a.session.set_eta(eta)
+                                                : nnlab::Status::fail("eta must be a positive number");
+    result = st.message;
   } else {
-    result = "unknown command '" + c + "' (start pause resume reset save load retry)";
+    result = "unknown command '" + c + "' (start pause resume reset save load retry eta=X)";
   }
   return result.c_str();
 }

@@ -154,6 +154,12 @@ async function main() {
     check(ls.notice === '' && ls.state === 'paused', `Load model accepts the saved file (notice "${ls.notice}")`);
     check(await page.evaluate(() => nnlabCommand('resume')) === '' && (await status(page)).state === 'training',
           'Resume');
+    const etaAnswer = await page.evaluate(() => nnlabCommand('eta=0.25'));
+    const before = (await status(page)).batchesDone;
+    await page.waitForTimeout(500);
+    st = await status(page);
+    check(etaAnswer === '' && st.eta === 0.25 && st.state === 'training' && st.batchesDone > before,
+          `eta changed while training (eta ${st.eta}, ${st.batchesDone - before} batches since)`);
     check(errors.length === 0, `no page errors${errors.length ? ': ' + errors.join('; ') : ''}`);
     await page.close();
 
@@ -174,6 +180,46 @@ async function main() {
     } else {
       console.log('SKIP Fashion-MNIST memory check: data/fashion missing');
     }
+
+    // 2b. Divergence (ReLU with an absurd eta) is shown as such, not as numbers.
+    const dp = await browser.newPage();
+    await dp.goto(`${base}?data=mnist&activation=relu&output=softmax&cost=cross-entropy&eta=1e20&epochs=5&autostart=1`);
+    let ds = await status(dp);
+    for (let i = 0; i < 60 && ['idle', 'loading', 'training'].includes(ds.state); ++i) {
+      await dp.waitForTimeout(250);
+      ds = await status(dp);
+    }
+    check(ds.state === 'diverged' && /NaN|Inf|diverg/i.test(ds.error),
+          `eta=1e20 with ReLU: state ${ds.state}, error "${ds.error}"`);
+    await dp.screenshot({ path: path.join(artifacts, 'web_diverged.png') });
+    await dp.close();
+
+    // 2c. A URL base holding raw (not gzipped) IDX files: .gz 404s, the raw files load.
+    const zlib = await import('node:zlib');
+    const rp = await browser.newPage();
+    await rp.route('**/raw-only/**', (r) => {
+      const u = r.request().url();
+      if (u.endsWith('.gz')) return r.fulfill({ status: 404, body: 'not here' });
+      const file = path.join(site, 'data', 'mnist', path.basename(u) + '.gz');
+      return r.fulfill({ status: 200, body: zlib.gunzipSync(fs.readFileSync(file)) });
+    });
+    await rp.goto(`${base}?data=${encodeURIComponent(base + 'raw-only')}&autostart=1&epochs=1`);
+    let rs = await status(rp);
+    for (let i = 0; i < 80 && ['idle', 'loading', 'training'].includes(rs.state); ++i) {
+      await rp.waitForTimeout(250);
+      rs = await status(rp);
+    }
+    check(rs.state === 'done' && rs.trainCount === 8000 && rs.testCount === 2000,
+          `raw IDX files behind a custom URL base (state ${rs.state}, ${rs.trainCount}/${rs.testCount}, error "${rs.error}")`);
+    await rp.close();
+
+    // 2d. A bad URL parameter is an error naming the parameter.
+    const pp = await browser.newPage();
+    await pp.goto(`${base}?data=mnist&batch=zero&autostart=1`);
+    await pp.waitForTimeout(1000);
+    const ps = await status(pp);
+    check(ps.state === 'error' && ps.error.includes('batch'), `bad parameter batch=zero: "${ps.error}"`);
+    await pp.close();
 
     // 3. A data URL that 404s: state error, message naming the URL, page alive.
     const bad = await browser.newPage();
