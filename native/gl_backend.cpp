@@ -101,6 +101,8 @@ class GlBackend final : public Backend {
   }
 
   Status init() {
+    while (glGetError() != GL_NO_ERROR) {
+    }  // an adopted context may hold errors of its owner's
     for (int p = 0; p < kProgCount; ++p) {
       std::string src;
       Status s = gl::shader_source(kProgs[p].file, kProgs[p].defines, src);
@@ -130,6 +132,7 @@ class GlBackend final : public Backend {
     glGenBuffers(1, &b.id);
     glBindBuffer(GL_SHADER_STORAGE_BUFFER, b.id);
     glBufferData(GL_SHADER_STORAGE_BUFFER, GLsizeiptr(padded), nullptr, GL_DYNAMIC_DRAW);
+    if (glGetError() == GL_OUT_OF_MEMORY) contract("out of GPU memory (glBufferData)");
     glClearBufferData(GL_SHADER_STORAGE_BUFFER, GL_R32UI, GL_RED_INTEGER, GL_UNSIGNED_INT, nullptr);
     bufs_.push_back(b);
     return Buf(bufs_.size() - 1);
