@@ -2,6 +2,7 @@
 # native/app.cmake after they define NNLAB_IMGUI (a target providing imgui.h).
 add_library(nnlab_ui STATIC
   ${CMAKE_SOURCE_DIR}/ui/session.cpp
+  ${CMAKE_SOURCE_DIR}/ui/session_text.cpp
   ${CMAKE_SOURCE_DIR}/ui/preprocess.cpp
   ${CMAKE_SOURCE_DIR}/ui/dashboard.cpp
   ${CMAKE_SOURCE_DIR}/ui/charts.cpp

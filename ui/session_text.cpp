@@ -1,0 +1,242 @@
+// The session's text interfaces: URL / command-line parameters in (the page's
+// ?sizes=...&eta=... and the app's --sizes ...), and the status JSON out
+// (nnlabStatus() in the page, the app's closing line).
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
+#include "session.h"
+
+namespace nnlab {
+
+namespace {
+
+bool parse_int(const std::string& s, long lo, long hi, long& out) {
+  if (s.empty()) return false;
+  char* end = nullptr;
+  long v = std::strtol(s.c_str(), &end, 10);
+  if (*end != '\0' || v < lo || v > hi) return false;
+  out = v;
+  return true;
+}
+
+bool parse_float(const std::string& s, float& out) {
+  if (s.empty()) return false;
+  char* end = nullptr;
+  float v = std::strtof(s.c_str(), &end);
+  if (*end != '\0' || !std::isfinite(v)) return false;
+  out = v;
+  return true;
+}
+
+// %XX and '+' decoding for URL query values.
+std::string url_decode(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out += ' ';
+    } else if (s[i] == '%' && i + 2 < s.size()) {
+      out += char(std::strtol(s.substr(i + 1, 2).c_str(), nullptr, 16));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+void json_string(std::string& out, const std::string& s) {
+  out += '"';
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += char(c);
+    } else if (c < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    } else {
+      out += char(c);
+    }
+  }
+  out += '"';
+}
+
+void json_number(std::string& out, double v) {
+  if (!std::isfinite(v)) {
+    out += "null";  // NaN loss (divergence) is not valid JSON
+    return;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  out += buf;
+}
+
+}  // namespace
+
+Status Session::apply_param(const std::string& key, const std::string& value) {
+  long n = 0;
+  float f = 0;
+  auto bad = [&](const char* what) {
+    return Status::fail("parameter " + key + "=" + value + ": " + what);
+  };
+  if (key == "sizes") {
+    std::vector<int> sizes;
+    Status s = parse_sizes(value, sizes);
+    if (!s.ok()) return bad(s.message.c_str());
+    cfg.net.sizes = sizes;
+  } else if (key == "activation") {
+    Act a;
+    Status s = parse_act(value, a);
+    if (!s.ok()) return bad(s.message.c_str());
+    cfg.net.activation = a;
+  } else if (key == "output") {
+    Act a;
+    Status s = parse_act(value, a);
+    if (!s.ok()) return bad(s.message.c_str());
+    cfg.net.output = a;
+  } else if (key == "cost") {
+    Status s = parse_cost(value, cfg.net.cost);
+    if (!s.ok()) return bad(s.message.c_str());
+  } else if (key == "init") {
+    Status s = parse_init(value, cfg.init);
+    if (!s.ok()) return bad(s.message.c_str());
+  } else if (key == "eta") {
+    if (!parse_float(value, f) || f <= 0) return bad("expected a positive number");
+    cfg.eta = f;
+  } else if (key == "lambda") {
+    if (!parse_float(value, f) || f < 0) return bad("expected a number >= 0");
+    cfg.lambda = f;
+  } else if (key == "momentum") {
+    if (!parse_float(value, f) || f < 0 || f >= 1) return bad("expected a number in [0, 1)");
+    cfg.momentum = f;
+  } else if (key == "batch") {
+    if (!parse_int(value, 1, 1 << 20, n)) return bad("expected an integer >= 1");
+    cfg.batch = int(n);
+  } else if (key == "epochs") {
+    if (!parse_int(value, 1, 100000, n)) return bad("expected an integer >= 1");
+    cfg.epochs = int(n);
+  } else if (key == "seed") {
+    if (!parse_int(value, 0, 0x7fffffffL, n)) return bad("expected an integer >= 0");
+    cfg.seed = uint64_t(n);
+  } else if (key == "validation") {
+    if (!parse_int(value, 0, 1 << 30, n)) return bad("expected an integer >= 0");
+    cfg.validation = int(n);
+  } else if (key == "data") {
+    if (value.empty()) return bad("expected mnist, fashion or a URL base");
+    if (value == "mnist" || value == "fashion")
+      data_base = "data/" + value;
+    else
+      data_base = value;
+  } else if (key == "budgetMs") {
+    if (!parse_float(value, f) || f < 0 || f > 1000) return bad("expected milliseconds in [0, 1000]");
+    fixed_budget = f / 1000.0;
+  } else if (key == "autostart") {
+    autostart = value == "1" || value == "true" || value == "yes" || value.empty();
+  } else {
+    return Status::fail("unknown parameter '" + key +
+                        "' (known: sizes activation output cost eta batch epochs lambda momentum "
+                        "init seed validation data autostart budgetMs)");
+  }
+  return Status::success();
+}
+
+Status Session::apply_query(const std::string& query) {
+  size_t pos = (!query.empty() && query[0] == '?') ? 1 : 0;
+  while (pos < query.size()) {
+    size_t amp = query.find('&', pos);
+    if (amp == std::string::npos) amp = query.size();
+    std::string item = query.substr(pos, amp - pos);
+    pos = amp + 1;
+    if (item.empty()) continue;
+    size_t eq = item.find('=');
+    std::string key = url_decode(item.substr(0, eq));
+    std::string value = eq == std::string::npos ? "" : url_decode(item.substr(eq + 1));
+    Status s = apply_param(key, value);
+    if (!s.ok()) return s;
+  }
+  return Status::success();
+}
+
+std::string Session::status_json() const {
+  std::string o = "{\"state\":";
+  json_string(o, name(phase));
+  const Metrics* m = trainer ? &trainer->metrics() : nullptr;
+  o += ",\"epoch\":";
+  json_number(o, m ? m->epoch : 0);
+  o += ",\"epochs\":";
+  json_number(o, cfg.epochs);
+  o += ",\"batch\":";
+  json_number(o, m ? m->batch : 0);
+  o += ",\"batchesPerEpoch\":";
+  json_number(o, m ? m->batches_per_epoch : 0);
+  o += ",\"batchesDone\":";
+  json_number(o, m ? double(m->batch_loss.size()) : 0);
+  o += ",\"samplesPerSec\":";
+  // Wall-clock rate; before the first quarter second, the trainer's own.
+  json_number(o, !sps_history.empty() ? double(sps_history.back())
+                 : m ? m->recent_samples_per_sec : 0.0);
+  o += ",\"trainerSamplesPerSec\":";
+  json_number(o, m ? m->recent_samples_per_sec : 0);
+  o += ",\"fps\":";
+  json_number(o, fps);
+  o += ",\"budgetMs\":";
+  json_number(o, budget * 1000);
+  o += ",\"frameWorkMs\":";
+  json_number(o, frame_work_ms);
+  o += ",\"loss\":";
+  if (m && !m->batch_loss.empty())
+    json_number(o, m->batch_loss.back());
+  else
+    o += "null";
+  o += ",\"smoothedLoss\":";
+  if (!smooth_loss.empty())
+    json_number(o, smooth_loss.back());
+  else
+    o += "null";
+  o += ",\"testAccuracy\":[";
+  if (m)
+    for (size_t i = 0; i < m->test_accuracy.size(); ++i) {
+      if (i) o += ',';
+      json_number(o, m->test_accuracy[i]);
+    }
+  o += "],\"validationAccuracy\":[";
+  if (m)
+    for (size_t i = 0; i < m->validation_accuracy.size(); ++i) {
+      if (i) o += ',';
+      json_number(o, m->validation_accuracy[i]);
+    }
+  o += "],\"data\":";
+  json_string(o, data_base);
+  o += ",\"trainCount\":";
+  json_number(o, data_ready ? data.train.count : 0);
+  o += ",\"testCount\":";
+  json_number(o, data_ready ? data.test.count : 0);
+  o += ",\"sizes\":";
+  json_string(o, format_sizes(cfg.net.sizes));
+  o += ",\"eta\":";
+  json_number(o, cfg.eta);
+  o += ",\"device\":";
+  json_string(o, trainer ? trainer->device() : "");
+  o += ",\"drawPad\":{\"rect\":[";
+  for (int i = 0; i < 4; ++i) {
+    if (i) o += ',';
+    json_number(o, pad.rect[i]);
+  }
+  o += "],\"predicted\":";
+  json_number(o, pad.predicted);
+  o += ",\"probs\":[";
+  for (size_t i = 0; i < pad.probs.size(); ++i) {
+    if (i) o += ',';
+    json_number(o, pad.probs[i]);
+  }
+  o += "]}";
+  o += ",\"error\":";
+  json_string(o, error);
+  o += ",\"notice\":";
+  json_string(o, notice);
+  o += "}";
+  return o;
+}
+
+}  // namespace nnlab
