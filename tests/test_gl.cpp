@@ -1,12 +1,11 @@
 // The OpenGL backend against the CPU backend (the specification): every op on
-// random inputs of awkward shapes with its outputs poisoned first, then whole
-// training runs. Each test skips with a message where no GL 4.3 context exists.
+// random inputs of awkward shapes with its outputs poisoned first (whole runs:
+// test_gl_train.cpp). Each test skips with a message where no GL 4.3 context exists.
 #include <doctest.h>
 #include <epoxy/egl.h>
 
 #include <cmath>
 #include <cstdlib>
-#include <filesystem>
 #include <limits>
 #include <numeric>
 #include <vector>
@@ -14,10 +13,7 @@
 #include "backend.h"
 #include "gl_backend.h"
 #include "gl_context.h"
-#include "io.h"
 #include "rng.h"
-#include "synthetic.h"
-#include "trainer.h"
 
 using namespace nnlab;
 
@@ -413,104 +409,4 @@ TEST_CASE("gl: eval_accumulate gives exactly the CPU's confusion matrix") {
     CHECK(c == g);
     CHECK(std::accumulate(g.begin(), g.end(), 0) == std::accumulate(start.begin(), start.end(), 0) + 2 * B);
   }
-}
-
-namespace {
-
-// The first `n` images of a data set.
-Dataset head(const Dataset& d, int n) {
-  Dataset out = d;
-  out.count = std::min(n, d.count);
-  out.images.resize(size_t(out.count) * d.pixels());
-  out.labels.resize(size_t(out.count));
-  return out;
-}
-
-// data/mnist (NNLAB_DATA_DIR) when prepared, else synthetic digits-sized data.
-void training_data(int n_train, int n_test, Dataset& train, Dataset& test) {
-  const std::string dir = std::string(NNLAB_DATA_DIR) + "/mnist";
-  DataFiles files;
-  if (std::filesystem::exists(dir) && load_data_dir(dir, files).ok()) {
-    train = head(files.train, n_train);
-    test = head(files.test, n_test);
-    MESSAGE("data: " << dir);
-  } else {
-    train = nnlab::testing::synthetic(n_train, 784, 10, 1);
-    test = nnlab::testing::synthetic(n_test, 784, 10, 2);
-    MESSAGE("data: synthetic (" << dir << " is absent)");
-  }
-}
-
-double rel_norm(const std::vector<float>& g, const std::vector<float>& c) {
-  double d = 0, n = 0;
-  for (size_t i = 0; i < c.size(); ++i) d += double(g[i] - c[i]) * (g[i] - c[i]), n += double(c[i]) * c[i];
-  return std::sqrt(d / n);
-}
-
-// Trains one epoch (n_train / batch batches) on both devices from the same seed
-// and compares weights, accuracy and evaluation.
-void compare_runs(const TrainConfig& cfg, int n_train, int n_test) {
-  Dataset train, test;
-  training_data(n_train, n_test, train, test);
-  Status why;
-  std::unique_ptr<Backend> gl = make_gl_backend(why);
-  REQUIRE_MESSAGE(gl, why.message);
-  Trainer cpu(cfg, train, test, Dataset{}, make_cpu_backend());
-  Trainer gpu(cfg, train, test, Dataset{}, std::move(gl));
-  REQUIRE_MESSAGE(cpu.status().ok(), cpu.status().message);
-  REQUIRE_MESSAGE(gpu.status().ok(), gpu.status().message);
-  while (cpu.state() == State::Training) cpu.step(1000);
-  while (gpu.state() == State::Training) gpu.step(1000);
-  REQUIRE(cpu.state() == State::Done);
-  REQUIRE(gpu.state() == State::Done);
-  CHECK(gpu.metrics().batch_loss.size() == size_t(n_train / cfg.batch));
-
-  Model mc = cpu.model(), mg = gpu.model();
-  for (int l = 0; l < mc.layers(); ++l) {
-    CAPTURE(l);
-    double ew = rel_norm(mg.weights[l], mc.weights[l]), eb = rel_norm(mg.biases[l], mc.biases[l]);
-    MESSAGE("layer " << l << ": |W_gpu - W_cpu| / |W_cpu| = " << ew << ", biases " << eb);
-    CHECK(ew < 1e-3);
-    CHECK(eb < 1e-3);
-  }
-  const float acc_c = cpu.metrics().test_accuracy.back(), acc_g = gpu.metrics().test_accuracy.back();
-  MESSAGE("test accuracy: cpu " << acc_c << ", gpu " << acc_g);
-  CHECK(acc_c > 0.2f);  // twice chance: it learned, so the comparison means something
-  CHECK(std::fabs(acc_c - acc_g) <= 0.005f);
-  const float loss_c = cpu.metrics().batch_loss.back(), loss_g = gpu.metrics().batch_loss.back();
-  CHECK(std::fabs(loss_g - loss_c) <= 1e-3f * std::fabs(loss_c) + 1e-6f);
-
-  // Evaluation on the GPU equals the CPU's for the same weights.
-  REQUIRE(gpu.set_model(mc).ok());
-  std::vector<int> conf_c, conf_g;
-  const int correct_c = cpu.evaluate(test, conf_c), correct_g = gpu.evaluate(test, conf_g);
-  CHECK(correct_c == correct_g);
-  CHECK(conf_c == conf_g);
-}
-
-}  // namespace
-
-TEST_CASE("gl: 200 batches of network.py's SGD agree with the CPU") {
-  REQUIRE_GL();
-  TrainConfig cfg;  // [784,30,10] sigmoid, quadratic cost, batch 10, eta 3 (chapter 1)
-  cfg.epochs = 1;
-  cfg.seed = 5;
-  compare_runs(cfg, 2000, 1000);
-}
-
-TEST_CASE("gl: softmax + cross-entropy with momentum and L2 agree with the CPU") {
-  REQUIRE_GL();
-  TrainConfig cfg;
-  cfg.net.sizes = {784, 40, 10};
-  cfg.net.activation = Act::Relu;
-  cfg.net.output = Act::Softmax;
-  cfg.net.cost = Cost::CrossEntropy;
-  cfg.init = Init::Scaled;
-  cfg.epochs = 1;
-  cfg.batch = 20;
-  cfg.eta = 0.1f;
-  cfg.lambda = 5.0f;
-  cfg.momentum = 0.9f;
-  cfg.seed = 6;
-  compare_runs(cfg, 2000, 1000);
 }
