@@ -25,6 +25,15 @@ ImTextureID tex_id(unsigned t) { return (ImTextureID)(intptr_t)t; }
 
 bool is_fashion(const Session& s) { return s.data_loaded_from.find("fashion") != std::string::npos; }
 
+// Four letters fit under a grid image.
+const char* const kFashionShort[10] = {"Tee", "Trou", "Pull", "Dres", "Coat",
+                                       "Sand", "Shrt", "Snkr", "Bag", "Boot"};
+
+std::string short_name(const Session& s, int k) {
+  if (is_fashion(s) && k >= 0 && k < 10) return kFashionShort[k];
+  return std::to_string(k);
+}
+
 std::string class_name(const Session& s, int k) {
   if (is_fashion(s) && k >= 0 && k < 10) return kFashion[k];
   return std::to_string(k);
@@ -121,10 +130,10 @@ void Dashboard::image_grid(Session& s) {
     if (pred < 0) {
       std::snprintf(lab, sizeof lab, "%s", is_fashion(s) ? "" : "?");
     } else if (pred == truth) {
-      std::snprintf(lab, sizeof lab, "%s", class_name(s, pred).c_str());
+      std::snprintf(lab, sizeof lab, "%s", short_name(s, pred).c_str());
       col = IM_COL32(120, 220, 120, 255);
     } else {
-      std::snprintf(lab, sizeof lab, "%s", class_name(s, pred).c_str());
+      std::snprintf(lab, sizeof lab, "%s", short_name(s, pred).c_str());
       col = IM_COL32(255, 90, 80, 255);
       dl->AddRect(ImVec2(a.x - 1, a.y - 1), ImVec2(b.x + 1, b.y + 1), col, 0, 0, 2.0f);
     }
