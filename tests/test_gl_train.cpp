@@ -35,8 +35,8 @@ void training_data(int n_train, int n_test, Dataset& train, Dataset& test) {
     test = head(files.test, n_test);
     MESSAGE("data: " << dir);
   } else {
-    train = nnlab::testing::synthetic(n_train, 784, 10, 1);
-    test = nnlab::testing::synthetic(n_test, 784, 10, 2);
+    train = nnlab::testing::synthetic(n_train + n_test, 784, 10, 1);  // one set of class prototypes
+    test = split_tail(train, n_test);
     MESSAGE("data: synthetic (" << dir << " is absent)");
   }
 }
