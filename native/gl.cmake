@@ -38,11 +38,21 @@ pkg_check_modules(EPOXY REQUIRED IMPORTED_TARGET epoxy)
 
 file(GLOB NNLAB_SHADERS CONFIGURE_DEPENDS "${CMAKE_SOURCE_DIR}/shaders/*.comp")
 set(NNLAB_SHADERS_CPP "${CMAKE_BINARY_DIR}/generated/gl_shaders.cpp")
+# The list of shaders as a file that changes only when the list does, so that
+# removing a shader regenerates too (adding one already does: a new dependency).
+set(_list_file "${CMAKE_BINARY_DIR}/generated/gl_shaders.list")
+set(_old_list "")
+if(EXISTS "${_list_file}")
+  file(READ "${_list_file}" _old_list)
+endif()
+if(NOT _old_list STREQUAL "${NNLAB_SHADERS}")
+  file(WRITE "${_list_file}" "${NNLAB_SHADERS}")
+endif()
 add_custom_command(
   OUTPUT "${NNLAB_SHADERS_CPP}"
   COMMAND "${CMAKE_COMMAND}" "-DSHADER_DIR=${CMAKE_SOURCE_DIR}/shaders" "-DOUT=${NNLAB_SHADERS_CPP}"
           -P "${CMAKE_CURRENT_LIST_FILE}"
-  DEPENDS ${NNLAB_SHADERS} "${CMAKE_CURRENT_LIST_FILE}"
+  DEPENDS ${NNLAB_SHADERS} "${_list_file}" "${CMAKE_CURRENT_LIST_FILE}"
   COMMENT "Embedding shaders/*.comp"
   VERBATIM)
 
