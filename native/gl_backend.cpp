@@ -114,6 +114,7 @@ class GlBackend final : public Backend {
       glGetIntegerv(kSmCountNV, &sms);
       if (sms > 0) processors_ = sms;
     }
+    if (const char* p = std::getenv("NNLAB_GL_PROCESSORS"); p && std::atoi(p) > 0) processors_ = std::atoi(p);
     glGenBuffers(1, &dummy_);
     glBindBuffer(GL_SHADER_STORAGE_BUFFER, dummy_);
     glBufferData(GL_SHADER_STORAGE_BUFFER, 16, nullptr, GL_STATIC_DRAW);

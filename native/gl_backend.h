@@ -18,6 +18,8 @@ namespace nnlab {
 //   NNLAB_GL_BREAK_SHADER=gemm  appends a non-GLSL line to shaders/gemm.comp, so that
 //       make_gl_backend fails with that file's name and the driver's log (fallback tests)
 //   NNLAB_GL_GEMM_TILE=32|64|128  one GEMM tile for every size (tuning, tests)
+//   NNLAB_GL_PROCESSORS=N  the multiprocessor count that picks tiles and K splits
+//       (NVIDIA reports it; 64 elsewhere)
 //   NNLAB_GL_DEBUG=1  glGetError after every dispatch, printed to stderr
 std::unique_ptr<Backend> make_gl_backend(Status& why);
 
