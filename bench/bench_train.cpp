@@ -144,10 +144,11 @@ bool run_once(const Spec& spec, const nnlab::DataFiles& data, const std::string&
 std::map<std::string, std::pair<std::string, double>> run_peers(const std::string& script,
                                                                 const std::string& models,
                                                                 const std::string& data_dir,
-                                                                int samples) {
+                                                                int samples, int repeats) {
   std::map<std::string, std::pair<std::string, double>> best;
   std::string cmd = "/usr/bin/python3 '" + script + "' --json-only --models '" + models +
-                    "' --samples " + std::to_string(samples) + " --data '" + data_dir + "'";
+                    "' --samples " + std::to_string(samples) + " --repeats " + std::to_string(repeats) +
+                    " --data '" + data_dir + "'";
   std::FILE* p = popen(cmd.c_str(), "r");
   if (!p) {
     std::fprintf(stderr, "bench_train: could not run %s\n", cmd.c_str());
@@ -269,7 +270,7 @@ int main(int argc, char** argv) {
   }
 
   std::map<std::string, std::pair<std::string, double>> peer_best;
-  if (peers) peer_best = run_peers(peers_script, models, data_dir, samples);
+  if (peers) peer_best = run_peers(peers_script, models, data_dir, samples, repeats);
 
   if (json_only) return 0;
   std::printf("\ndevice: %s%s%s, data: %s, %d samples per run, best of %d\n",
