@@ -77,6 +77,12 @@ int act_code(Act a) {
   return 0;
 }
 
+void GLAPIENTRY debug_message(GLenum, GLenum type, GLuint, GLenum severity, GLsizei, const GLchar* text,
+                              const void*) {
+  if (severity != GL_DEBUG_SEVERITY_NOTIFICATION || type == GL_DEBUG_TYPE_PERFORMANCE)
+    std::fprintf(stderr, "nnlab GL backend: driver: %s\n", text);
+}
+
 [[noreturn]] void contract(const char* what) {
   std::fprintf(stderr, "nnlab GL backend: %s\n", what);
   std::abort();
@@ -115,6 +121,11 @@ class GlBackend final : public Backend {
       if (sms > 0) processors_ = sms;
     }
     if (const char* p = std::getenv("NNLAB_GL_PROCESSORS"); p && std::atoi(p) > 0) processors_ = std::atoi(p);
+    buffer_storage_ = epoxy_gl_version() >= 44 || epoxy_has_gl_extension("GL_ARB_buffer_storage");
+    if (debug_) {  // the driver's own messages too (performance warnings, errors)
+      glEnable(GL_DEBUG_OUTPUT);
+      glDebugMessageCallback(debug_message, nullptr);
+    }
     glGenBuffers(1, &dummy_);
     glBindBuffer(GL_SHADER_STORAGE_BUFFER, dummy_);
     glBufferData(GL_SHADER_STORAGE_BUFFER, 16, nullptr, GL_STATIC_DRAW);
@@ -132,8 +143,13 @@ class GlBackend final : public Backend {
     size_t padded = std::max<size_t>((b.bytes + 3) / 4 * 4, 4);  // u8 data is read as words
     glGenBuffers(1, &b.id);
     glBindBuffer(GL_SHADER_STORAGE_BUFFER, b.id);
-    glBufferData(GL_SHADER_STORAGE_BUFFER, GLsizeiptr(padded), nullptr, GL_DYNAMIC_DRAW);
-    if (glGetError() == GL_OUT_OF_MEMORY) contract("out of GPU memory (glBufferData)");
+    // Immutable storage without map or client bits is device memory on every
+    // driver; only glBufferSubData writes it (4.3 without it: a GPU-to-GPU hint).
+    if (buffer_storage_)
+      glBufferStorage(GL_SHADER_STORAGE_BUFFER, GLsizeiptr(padded), nullptr, GL_DYNAMIC_STORAGE_BIT);
+    else
+      glBufferData(GL_SHADER_STORAGE_BUFFER, GLsizeiptr(padded), nullptr, GL_DYNAMIC_COPY);
+    if (glGetError() == GL_OUT_OF_MEMORY) contract("out of GPU memory (allocating a buffer)");
     glClearBufferData(GL_SHADER_STORAGE_BUFFER, GL_R32UI, GL_RED_INTEGER, GL_UNSIGNED_INT, nullptr);
     bufs_.push_back(b);
     return Buf(bufs_.size() - 1);
@@ -384,6 +400,7 @@ class GlBackend final : public Backend {
   bool debug_ = false;    // NNLAB_GL_DEBUG: check glGetError after every dispatch
   int force_tile_ = 0;    // NNLAB_GL_GEMM_TILE=32|64|128: one GEMM tile for every size
   int processors_ = 64;   // multiprocessors (NVIDIA reports them; a guess elsewhere)
+  bool buffer_storage_ = false;  // glBufferStorage (GL 4.4 or ARB_buffer_storage)
 };
 
 }  // namespace
