@@ -206,7 +206,7 @@ class GlBackend final : public Backend {
     GLuint p = progs_[kBiasBackward];
     glProgramUniform1i(p, 0, B);
     glProgramUniform1i(p, 1, OC);
-    dispatch(kBiasBackward, groups(size_t(OC), 64));
+    dispatch(kBiasBackward, groups(size_t(OC), 32));
   }
 
   void activation_forward(Buf a, Buf z, int B, int OC, Act act) override {
