@@ -61,5 +61,11 @@ expect "truncated model is refused" 1 "$tmp/short.nnlab: truncated" -- "$nnlab" 
 expect "gpu device names itself or says why not" 0 "^device: (OpenGL [0-9]|gpu unavailable \(.+\); falling back to the cpu)" -- \
   "$nnlab" train --data "$data" --epochs 1 --device gpu
 
+expect "a broken shader is named and the cpu takes over" 0 "shaders/gemm.comp: compile failed.*" -- \
+  env NNLAB_GL_BREAK_SHADER=gemm "$nnlab" train --data "$data" --epochs 1 --device gpu
+if grep -q "^device: OpenGL" "$tmp/out" || ! grep -q "falling back to the cpu" "$tmp/out" || ! grep -q "^Epoch 0: " "$tmp/out"; then
+  failed=$((failed + 1)); echo "FAILED - the fallback run did not train on the cpu"
+fi
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" = 0 ]
