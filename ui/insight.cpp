@@ -240,7 +240,8 @@ void Dashboard::draw_pad(Session& s) {
   dl->AddRect(p0, ImVec2(p0.x + side, p0.y + side), IM_COL32(120, 120, 130, 255));
 
   // Live class probabilities from the current model (also refreshed each epoch).
-  const bool fits = s.trainer && s.trainer->config().net.sizes.front() == 28 * 28;
+  const bool fits = s.trainer && s.phase != Phase::Diverged &&
+                    s.trainer->config().net.sizes.front() == 28 * 28;
   const int epochs = fits ? int(s.trainer->metrics().test_accuracy.size()) : -1;
   if (fits && (pad_dirty_ || probs_for_ != s.trainer.get() || probs_epoch_ != epochs ||
                s.phase == Phase::Training)) {

@@ -307,7 +307,7 @@ void Session::tick(double now) {
     // Proportional control of the training slice: long frames shrink it,
     // short ones grow it; rendering gets what is left of kTargetFrame.
     budget += 0.5 * (kTargetFrame - std::min(interval, 0.1));
-    budget = std::clamp(budget, 0.002, kTargetFrame - 0.004);
+    budget = std::clamp(budget, 0.001, kTargetFrame - 0.004);
     if (fixed_budget > 0) budget = fixed_budget;
     const Metrics& m = trainer->metrics();
     size_t batches_before = m.batch_loss.size();

@@ -169,6 +169,11 @@ int main() {
   glfwWindowHint(GLFW_CLIENT_API, GLFW_OPENGL_ES_API);
   glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
   glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
+  // An opaque canvas with no depth/stencil: less for SwiftShader and the
+  // compositor to move per frame (the dashboard needs neither).
+  glfwWindowHint(GLFW_ALPHA_BITS, 0);
+  glfwWindowHint(GLFW_DEPTH_BITS, 0);
+  glfwWindowHint(GLFW_STENCIL_BITS, 0);
   g_app = new App;
   App& a = *g_app;
   a.width = nnlab_js_width() > 0 ? nnlab_js_width() : 1280;
