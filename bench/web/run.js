@@ -24,7 +24,7 @@ const samples = Number(opt('samples', '12000'));
 const nnlabSamples = Number(opt('nnlab-samples', '48000'));
 const repeats = Number(opt('repeats', '3'));
 const warmSeconds = Number(opt('warm', '1'));  // untimed, before each (impl, model)
-const impls = opt('impls', 'nnlab,tfjs-manual,tfjs-autograd').split(',');
+const impls = opt('impls', 'nnlab,tfjs-manual,tfjs-autograd,tfjs-prebatched').split(',');
 const chromiumPath = opt('chromium', '/usr/bin/chromium');
 let dataDir = opt('data', '');
 if (!dataDir) {
@@ -115,14 +115,14 @@ function table(rows, headers) {
       const fmt = (r) => (r ? Math.round(r.samples_per_sec) : '-');
       const ratio = ours && bestTf ? ours.samples_per_sec / bestTf.samples_per_sec : null;
       const target = Number(batch) <= 10 ? 5 : 2;
-      rows.push([sizes, batch, fmt(ours), fmt(of('tfjs-manual')), fmt(of('tfjs-autograd')),
+      rows.push([sizes, batch, fmt(ours), fmt(of('tfjs-manual')), fmt(of('tfjs-autograd')), fmt(of('tfjs-prebatched')),
                  ratio ? ratio.toFixed(2) + 'x' : '-', target + 'x', ratio && ratio >= target ? 'yes' : 'no']);
       console.log(JSON.stringify({ kind: 'ratio', sizes, batch: Number(batch), nnlab: ours && ours.samples_per_sec,
                                    best_tfjs: bestTf && bestTf.impl, ratio }));
     }
     console.log(`\nheadless Chromium ${env.browser}, TF.js ${env.tf.version} ${env.tf.backend} (SIMD ${env.tf.simd}, threads ${env.tf.threads}); ` +
                 `${nnlabSamples} (nnlab) / ${samples} (TF.js) samples per run, best of ${repeats} after ${warmSeconds} s warm-up; samples/s`);
-    console.log(table(rows, ['sizes', 'batch', 'nnlab', 'tfjs-manual', 'tfjs-autograd', 'nnlab/best tfjs', 'target', 'met']));
+    console.log(table(rows, ['sizes', 'batch', 'nnlab', 'tfjs-manual', 'tfjs-autograd', 'tfjs-prebatched', 'nnlab/best tfjs', 'target', 'met']));
   } catch (e) {
     console.error('run.js:', e);
     status = 1;
