@@ -1,12 +1,24 @@
-# The shared dashboard library, included by web/CMakeLists.txt and
-# native/app.cmake after they define NNLAB_IMGUI (a target providing imgui.h).
-add_library(nnlab_ui STATIC
+# The shared dashboard, included by web/CMakeLists.txt and native/app.cmake
+# after they define NNLAB_IMGUI (a target providing imgui.h):
+#   nnlab_ui_core  session state machine, parameters/status JSON, draw-pad
+#                  preprocessing (engine only, no ImGui, no GL)
+#   nnlab_ui       the ImGui panels on top of it
+# The core's tests (tests/web/test_session.cpp) join the one doctest binary.
+add_library(nnlab_ui_core STATIC
   ${CMAKE_SOURCE_DIR}/ui/session.cpp
   ${CMAKE_SOURCE_DIR}/ui/session_text.cpp
-  ${CMAKE_SOURCE_DIR}/ui/preprocess.cpp
+  ${CMAKE_SOURCE_DIR}/ui/preprocess.cpp)
+target_include_directories(nnlab_ui_core PUBLIC ${CMAKE_SOURCE_DIR}/ui)
+target_link_libraries(nnlab_ui_core PUBLIC nnlab_engine)
+
+add_library(nnlab_ui STATIC
   ${CMAKE_SOURCE_DIR}/ui/dashboard.cpp
   ${CMAKE_SOURCE_DIR}/ui/charts.cpp
   ${CMAKE_SOURCE_DIR}/ui/insight.cpp
   ${CMAKE_SOURCE_DIR}/ui/gl_texture.cpp)
-target_include_directories(nnlab_ui PUBLIC ${CMAKE_SOURCE_DIR}/ui)
-target_link_libraries(nnlab_ui PUBLIC nnlab_engine ${NNLAB_IMGUI})
+target_link_libraries(nnlab_ui PUBLIC nnlab_ui_core ${NNLAB_IMGUI})
+
+if(TARGET nnlab_tests)
+  target_sources(nnlab_tests PRIVATE ${CMAKE_SOURCE_DIR}/tests/web/test_session.cpp)
+  target_link_libraries(nnlab_tests PRIVATE nnlab_ui_core)
+endif()

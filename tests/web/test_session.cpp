@@ -1,0 +1,224 @@
+// The dashboard's session logic without a browser (linked into nnlab_tests by
+// ui/ui.cmake, so it runs natively and under node): URL parameters, loading
+// with per-file answers and failures, time-sliced training, checkpoints, and
+// the draw pad's MNIST-style preprocessing.
+#include <doctest.h>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "idx.h"
+#include "model.h"
+#include "preprocess.h"
+#include "session.h"
+
+using namespace nnlab;
+
+namespace {
+
+// A tiny learnable 28x28 set: class k lights row block k.
+Dataset blocks(int count, uint64_t seed) {
+  Rng rng(seed);
+  Dataset d;
+  d.count = count, d.rows = 28, d.cols = 28, d.classes = 10;
+  d.images.assign(size_t(count) * 784, 0);
+  for (int i = 0; i < count; ++i) {
+    int k = int(rng.below(10));
+    d.labels.push_back(uint8_t(k));
+    for (int y = 2 * k + 4; y < 2 * k + 6; ++y)
+      for (int x = 4; x < 24; ++x) d.images[size_t(i) * 784 + size_t(y) * 28 + x] = uint8_t(200 + rng.below(56));
+  }
+  return d;
+}
+
+// Serves the four files from memory, answering synchronously like the desktop
+// app does (the page answers later from JS; the session does not care).
+struct FakeServer {
+  std::vector<uint8_t> bytes[4];
+  int fail_index = -1;
+  std::vector<std::string> requested;
+  void attach(Session& s) {
+    s.fetch_file = [this, &s](int gen, int i, const std::string& url) {
+      requested.push_back(url);
+      if (i == fail_index) {
+        s.file_failed(gen, i, url + ".gz", "HTTP 404 Not Found");
+        return;
+      }
+      s.file_progress(gen, i, double(bytes[i].size()) / 2, double(bytes[i].size()));
+      s.file_loaded(gen, i, url + ".gz", bytes[i]);
+    };
+  }
+};
+
+FakeServer good_server() {
+  FakeServer f;
+  Dataset train = blocks(600, 1), test = blocks(200, 2);
+  f.bytes[0] = encode_idx_images(train, true);
+  f.bytes[1] = encode_idx_labels(train, true);
+  f.bytes[2] = encode_idx_images(test, true);
+  f.bytes[3] = encode_idx_labels(test, false);  // raw and gzip mix freely
+  return f;
+}
+
+bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+}  // namespace
+
+TEST_CASE("session: URL parameters set every hyper-parameter") {
+  Session s;
+  Status st = s.apply_query(
+      "?sizes=784,100,10&activation=relu&output=softmax&cost=cross-entropy&init=scaled&eta=0.5"
+      "&batch=20&epochs=3&lambda=5&momentum=0.9&seed=7&validation=100"
+      "&data=http%3A%2F%2Fexample.org%2Fidx&autostart=1");
+  REQUIRE_MESSAGE(st.ok(), st.message);
+  CHECK(s.cfg.net.sizes == std::vector<int>{784, 100, 10});
+  CHECK(s.cfg.net.activation == Act::Relu);
+  CHECK(s.cfg.net.output == Act::Softmax);
+  CHECK(s.cfg.net.cost == Cost::CrossEntropy);
+  CHECK(s.cfg.init == Init::Scaled);
+  CHECK(s.cfg.eta == doctest::Approx(0.5));
+  CHECK(s.cfg.batch == 20);
+  CHECK(s.cfg.epochs == 3);
+  CHECK(s.cfg.lambda == doctest::Approx(5));
+  CHECK(s.cfg.momentum == doctest::Approx(0.9));
+  CHECK(s.cfg.seed == 7);
+  CHECK(s.cfg.validation == 100);
+  CHECK(s.data_base == "http://example.org/idx");
+  CHECK(s.autostart);
+  CHECK(s.apply_query("data=fashion").ok());
+  CHECK(s.data_base == "data/fashion");
+}
+
+TEST_CASE("session: bad URL parameters name the parameter") {
+  Session s;
+  const char* bad[] = {"batch=0", "eta=-1", "eta=abc", "epochs=1.5", "sizes=784,,10",
+                       "cost=hinge", "momentum=1", "colour=red"};
+  for (const char* q : bad) {
+    Status st = s.apply_query(q);
+    std::string key = std::string(q).substr(0, std::string(q).find('='));
+    CHECK_MESSAGE(!st.ok(), q);
+    CHECK_MESSAGE(contains(st.message, key), st.message);
+  }
+}
+
+TEST_CASE("session: loads four files, autostarts, trains in time slices, reports JSON") {
+  FakeServer server = good_server();
+  Session s;
+  server.attach(s);
+  REQUIRE(s.apply_query("data=mem&sizes=784,30,10&output=softmax&cost=cross-entropy&init=scaled"
+                        "&eta=0.5&epochs=2&batch=10")
+              .ok());
+  s.start();  // no data yet: loads first, then starts
+  REQUIRE_MESSAGE(s.error.empty(), s.error);
+  CHECK(server.requested.size() == 4);
+  CHECK(server.requested[0] == "mem/train-images-idx3-ubyte");
+  REQUIRE(s.data_ready);
+  CHECK(s.data.train.count == 600);
+  CHECK(s.data.test.count == 200);
+  for (const FileLoad& f : s.files) CHECK(f.bytes.empty());  // freed after parsing
+  REQUIRE(s.phase == Phase::Training);
+
+  double now = 0;
+  for (int i = 0; i < 10000 && s.phase == Phase::Training; ++i) s.tick(now += 0.03);
+  CHECK(s.phase == Phase::Done);
+  const Metrics& m = s.trainer->metrics();
+  REQUIRE(m.test_accuracy.size() == 2);
+  CHECK(m.test_accuracy.back() >= 0.9f);  // the blocks are easy
+  CHECK(s.smooth_loss.size() == m.batch_loss.size());
+  std::string json = s.status_json();
+  CHECK(contains(json, "\"state\":\"done\""));
+  CHECK(contains(json, "\"testAccuracy\":["));
+  CHECK(contains(json, "\"error\":\"\""));
+  // Predictions for the insight grid fill in once training stops.
+  for (int i = 0; i < 5; ++i) s.tick(now += 0.03);
+  CHECK(s.predictions_next == 200);
+  int correct = 0;
+  for (int i = 0; i < 200; ++i) correct += s.predictions[size_t(i)] == s.data.test.labels[size_t(i)];
+  CHECK(correct == int(std::lround(m.test_accuracy.back() * 200)));
+}
+
+TEST_CASE("session: a failed file is an error naming the URL; stale answers are ignored") {
+  FakeServer server = good_server();
+  server.fail_index = 1;
+  Session s;
+  server.attach(s);
+  s.data_base = "http://host/base";
+  s.start();
+  CHECK(s.phase == Phase::Error);
+  CHECK(contains(s.error, "http://host/base/train-labels-idx1-ubyte.gz"));
+  CHECK(contains(s.error, "404"));
+  CHECK(s.status_json().find("\"state\":\"error\"") != std::string::npos);
+  // Retry with the file back: a late answer from the failed generation changes nothing.
+  int old = s.generation;
+  server.fail_index = -1;
+  s.load_data();
+  CHECK(s.data_ready);
+  s.file_failed(old, 0, "late", "late failure");
+  CHECK(s.phase == Phase::Idle);
+  CHECK(s.error.empty());
+}
+
+TEST_CASE("session: corrupt data names the file") {
+  FakeServer server = good_server();
+  server.bytes[2] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 9, 9, 9, 9};  // gzip magic, garbage
+  Session s;
+  server.attach(s);
+  s.data_base = "d";
+  s.load_data();
+  CHECK(s.phase == Phase::Error);
+  CHECK(contains(s.error, "d/t10k-images-idx3-ubyte.gz"));
+  CHECK_FALSE(s.data_ready);
+}
+
+TEST_CASE("session: eta changes while training; a bad checkpoint keeps the model") {
+  FakeServer server = good_server();
+  Session s;
+  server.attach(s);
+  s.data_base = "mem";
+  s.cfg.epochs = 50;
+  s.start();
+  REQUIRE(s.phase == Phase::Training);
+  s.tick(0.0);
+  s.tick(0.03);
+  CHECK(s.set_eta(0.25f).ok());
+  CHECK(s.cfg.eta == doctest::Approx(0.25));
+  CHECK_FALSE(s.set_eta(-1).ok());
+  s.pause();
+  CHECK(s.phase == Phase::Paused);
+  std::vector<uint8_t> saved = s.save_checkpoint();
+  REQUIRE(!saved.empty());
+  std::vector<uint8_t> bad = saved;
+  bad[bad.size() / 2] ^= 0xff;
+  Status st = s.load_checkpoint(bad.data(), bad.size(), "bad.nnlb");
+  CHECK_FALSE(st.ok());
+  CHECK(contains(st.message, "bad.nnlb"));
+  CHECK(s.save_checkpoint() == saved);
+  CHECK(s.load_checkpoint(saved.data(), saved.size(), "good.nnlb").ok());
+  CHECK(s.phase == Phase::Paused);
+  s.resume();
+  CHECK(s.phase == Phase::Training);
+}
+
+TEST_CASE("draw pad: MNIST-style preprocessing fits a 20x20 box centred by mass") {
+  const int w = 112, h = 112;
+  std::vector<float> canvas(size_t(w) * h, 0.0f);
+  CHECK(mnist_preprocess(canvas, w, h) == std::vector<float>(784, 0.0f));
+  // A tall bar in the top-left corner of the canvas.
+  paint_stroke(canvas, w, h, 15, 10, 15, 60, 4);
+  std::vector<float> d = mnist_preprocess(canvas, w, h);
+  int x0 = 28, x1 = -1, y0 = 28, y1 = -1;
+  double m = 0, mx = 0, my = 0;
+  for (int y = 0; y < 28; ++y)
+    for (int x = 0; x < 28; ++x) {
+      float v = d[size_t(y) * 28 + x];
+      CHECK(v >= 0.0f);
+      CHECK(v <= 1.0f);
+      if (v > 0.02f) x0 = std::min(x0, x), x1 = std::max(x1, x), y0 = std::min(y0, y), y1 = std::max(y1, y);
+      m += v, mx += v * (x + 0.5), my += v * (y + 0.5);
+    }
+  CHECK(y1 - y0 + 1 == doctest::Approx(20).epsilon(0.1));  // the long side becomes 20 px
+  CHECK(x1 - x0 + 1 < 8);                                   // the aspect ratio is kept
+  CHECK(mx / m == doctest::Approx(14).epsilon(0.05));      // centre of mass in the middle
+  CHECK(my / m == doctest::Approx(14).epsilon(0.05));
+}
