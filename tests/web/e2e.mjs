@@ -1,10 +1,16 @@
-// End-to-end test of the web page in Debian's headless Chromium: serves the
-// built site (tools/build_web) with tools/serve on a free loopback port, trains
-// [784,30,10] on data/mnist from URL parameters (Nielsen's chapter 3 choices) and checks nnlabStatus(): test
-// accuracy after epoch 1 and the frame rate while training; then a data URL
-// that 404s must put the page in state "error" naming the URL; full Fashion-MNIST
-// trains within a 256 MB WASM heap. Saves the
-// trained dashboard to artifacts/web_dashboard.png.
+// End-to-end test of the web page in Debian's headless Chromium. Serves the
+// built site (tools/build_web) with tools/serve on a free loopback port, then:
+//  1. trains [784,30,10] on data/mnist from URL parameters (Nielsen's chapter 3
+//     choices) and checks nnlabStatus(): test accuracy after epoch 1, fps while
+//     training, the draw pad (a "1" drawn with the mouse), Pause/Save/Load
+//     (a corrupt checkpoint is refused and the model kept), Resume, live eta;
+//     saves the dashboard to artifacts/web_dashboard.png;
+//  2. full Fashion-MNIST trains within a 256 MB WASM heap; divergence, raw IDX
+//     behind a custom URL base and a bad URL parameter are handled;
+//  3. a data URL that 404s gives state "error" naming the URL;
+//  4. corrupt gzip, a non-IDX file and a network error each name the URL and
+//     the reason, and Retry recovers.
+// The last line is "N passed, M failed"; the exit status is 1 on any failure.
 //   node tests/web/e2e.mjs [--site DIR]          (after npm ci in tests/web)
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
