@@ -73,7 +73,7 @@ try {
   page.on('console', (m) => { if (m.type() === 'error') console.error(`console: ${m.text()}`); });
   await page.goto(`${base}bench.html`);
   await page.waitForFunction(() => typeof window.runBench === 'function' && typeof NnlabBench === 'function');
-  const browserVersion = browser.browser()?.version() ?? 'chromium';
+  const browserVersion = (await page.evaluate(() => navigator.userAgent)).match(/Chrome\/[\d.]+/)?.[0] ?? 'chromium';
   rows = await page.evaluate((s) => window.runBench(s), seconds);
   for (const r of rows) console.log(JSON.stringify({ bench: 'web_train', browser: browserVersion, ...r }));
 } finally {
