@@ -31,6 +31,7 @@ struct Series {
 std::string fmt_time(double s) {
   char buf[32];
   if (s < 0) return "?";
+  if (s < 1) return "<1 s";
   if (s < 90)
     std::snprintf(buf, sizeof buf, "%.0f s", s);
   else if (s < 5400)
