@@ -15,20 +15,13 @@
 #include "gl_backend.h"
 #include "io.h"
 #include "kernel_check.h"
+#include "kernels.h"
 #include "trainer.h"
 
 namespace {
 
 using nnlab::Status;
 
-// Which kernels file CMake linked (it picks by the same compiler flags as this file).
-#if defined(__AVX512F__)
-constexpr const char* kKernels = "kernels_native (AVX-512)";
-#elif defined(__AVX2__) && defined(__FMA__)
-constexpr const char* kKernels = "kernels_native (AVX2)";
-#else
-constexpr const char* kKernels = "kernels_eigen";
-#endif
 
 constexpr const char* kDefaultModels = "784,30,10:10 784,30,10:100 784,100,10:10 784,100,10:100";
 
@@ -263,7 +256,7 @@ int main(int argc, char** argv) {
     std::printf(
         "{\"kind\": \"nnlab\", \"device\": \"%s\", \"kernels\": \"%s\", \"sizes\": [%s], \"batch\": %d, \"samples\": %.0f, "
         "\"seconds\": %.4f, \"samples_per_sec\": %.1f, \"gflops\": %.3f, \"threads\": 1}\n",
-        device_name.c_str(), device == "cpu" ? kKernels : "-", sizes_str(spec.sizes).c_str(),
+        device_name.c_str(), device == "cpu" ? nnlab::kernels_name() : "-", sizes_str(spec.sizes).c_str(),
         spec.batch, best.samples, best.seconds,
         best.samples_per_sec(), best.samples_per_sec() * flops_per_sample(spec.sizes) / 1e9);
     std::fflush(stdout);
@@ -274,7 +267,7 @@ int main(int argc, char** argv) {
 
   if (json_only) return 0;
   std::printf("\ndevice: %s%s%s, data: %s, %d samples per run, best of %d\n",
-              device_name.c_str(), device == "cpu" ? ", " : "", device == "cpu" ? kKernels : "",
+              device_name.c_str(), device == "cpu" ? ", " : "", device == "cpu" ? nnlab::kernels_name() : "",
               data_dir.c_str(), samples, repeats);
   std::printf("%-18s %6s %12s %9s", "sizes", "batch", "samples/s", "GFLOP/s");
   if (peers) std::printf(" %16s %12s %9s", "best peer", "samples/s", "speed-up");

@@ -28,7 +28,7 @@ class CpuBackend final : public Backend {
   ~CpuBackend() override {
     for (Storage& s : bufs_) std::free(s.data);
   }
-  std::string name() const override { return "cpu (Eigen, 1 thread)"; }
+  std::string name() const override { return std::string("cpu (1 thread, ") + kernels_name() + ")"; }
 
   Buf alloc(DType type, size_t count) override {
     size_t bytes = count * elem_size(type);

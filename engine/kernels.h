@@ -5,6 +5,9 @@
 
 namespace nnlab {
 
+// Which implementation this build linked, e.g. "AVX-512 kernels".
+const char* kernels_name();
+
 // C (M,N) = A (M,K) . B (N,K)^T + bias (N), bias may be null.    forward: out = inp . W^T + b
 void gemm_nt(float* C, const float* A, const float* B, const float* bias, int M, int N, int K);
 // C (M,N) = A (M,K) . B (K,N)                                     dinp = dout . W

@@ -23,4 +23,6 @@ void gemm_tn(float* C, const float* A, const float* B, int M, int N, int K) {
   MapR(C, M, N).noalias() = CMapR(A, K, M).transpose() * CMapR(B, K, N);
 }
 
+const char* kernels_name() { return "Eigen kernels"; }
+
 }  // namespace nnlab

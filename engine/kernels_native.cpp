@@ -194,4 +194,12 @@ void gemm_tn(float* C, const float* A, const float* B, int M, int N, int K) {
   outer_gemm(C, A, /*sai=*/1, /*sak=*/M, B, M, N, K);
 }
 
+const char* kernels_name() {
+#if defined(__AVX512F__)
+  return "AVX-512 kernels";
+#else
+  return "AVX2 kernels";
+#endif
+}
+
 }  // namespace nnlab

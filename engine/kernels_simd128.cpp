@@ -119,4 +119,6 @@ void gemm_tn(float* C, const float* A, const float* B, int M, int N, int K) {
   outer_gemm(C, A, /*sai=*/1, /*sak=*/M, B, M, N, K);
 }
 
+const char* kernels_name() { return "wasm SIMD kernels"; }
+
 }  // namespace nnlab
