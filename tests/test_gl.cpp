@@ -13,6 +13,7 @@
 #include "backend.h"
 #include "gl_backend.h"
 #include "gl_context.h"
+#include "gl_skip.h"
 #include "rng.h"
 
 using namespace nnlab;
@@ -37,18 +38,7 @@ Gpu& gpu() {
   return g;
 }
 
-// A GL test skips only where this machine cannot make an OpenGL 4.3 context;
-// a backend that fails on one that can (a shader that does not compile) fails
-// the test, and NNLAB_REQUIRE_GL=1 (CI on llvmpipe) makes a missing context fail too.
-void skip_or_fail(const Status& why) {
-  Status no_context;
-  const bool context = gl::Context::acquire(gl::ContextOptions{}, no_context) != nullptr;
-  const char* required = std::getenv("NNLAB_REQUIRE_GL");
-  if (context || (required && std::string(required) == "1"))
-    FAIL("the GL backend could not be made: " << why.message);
-  else
-    MESSAGE("skipped: no OpenGL 4.3 context (" << why.message << ")");
-}
+using nnlab::testing::skip_or_fail;
 
 #define REQUIRE_GL()          \
   if (!gpu().be) {            \
