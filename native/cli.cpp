@@ -3,6 +3,7 @@
 // Exit status: 0 ok, 1 bad data or file, 2 bad flags, 3 training diverged.
 #include <unistd.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -179,11 +180,12 @@ int main(int argc, char** argv) {
   std::fflush(stdout);
   const bool tty = isatty(STDOUT_FILENO);
   size_t printed = 0;
-  double epoch_elapsed = 0;
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point epoch_start = Clock::now();
   bool progress_shown = false;
   while (trainer.state() == State::Training) {
     trainer.step(1 << 30, 0.1);
-    epoch_elapsed += 0.1;
+    const double epoch_elapsed = std::chrono::duration<double>(Clock::now() - epoch_start).count();
     const Metrics& m = trainer.metrics();
     if (tty && epoch_elapsed > 1.0 && m.batch < m.batches_per_epoch) {
       draw_progress(m, epoch_elapsed);
@@ -193,7 +195,7 @@ int main(int argc, char** argv) {
       const EpochReport& r = m.epochs[printed];
       if (progress_shown) std::printf("\r%*s\r", 80, "");
       progress_shown = false;
-      epoch_elapsed = 0;
+      epoch_start = Clock::now();
       std::printf("Epoch %d: %d / %d", r.epoch, r.test_correct, r.test_total);
       if (r.validation_total) std::printf("  (validation %d / %d)", r.validation_correct, r.validation_total);
       std::printf("  %.2f s, %.0f samples/s, loss %.4f\n", r.train_seconds, r.samples_per_sec, r.mean_loss);
