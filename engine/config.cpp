@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "params.h"
+
 namespace nnlab {
 
 const char* name(Act a) {
@@ -69,14 +71,18 @@ Status validate(const TrainConfig& c) {
     return Status::fail(std::string("output: ") + name(n.output) + " is not an output layer (sigmoid or softmax)");
   if (n.output == Act::Softmax && n.sizes.back() < 2)
     return Status::fail("output: softmax needs at least two output neurons");
-  if (c.epochs < 1) return Status::fail("epochs: must be at least 1, got " + std::to_string(c.epochs));
-  if (c.batch < 1) return Status::fail("batch: must be at least 1, got " + std::to_string(c.batch));
-  if (!(std::isfinite(c.eta) && c.eta > 0)) return Status::fail("eta: must be a positive number, got " + std::to_string(c.eta));
-  if (!(std::isfinite(c.lambda) && c.lambda >= 0)) return Status::fail("lambda: must be >= 0, got " + std::to_string(c.lambda));
-  if (!(std::isfinite(c.momentum) && c.momentum >= 0 && c.momentum < 1))
-    return Status::fail("momentum: must be in [0, 1), got " + std::to_string(c.momentum));
-  if (c.validation < 0) return Status::fail("validation: must be >= 0, got " + std::to_string(c.validation));
+  for (const Param& p : params()) {
+    if (p.kind == Param::kText || p.kind == Param::kChoice) continue;
+    TrainConfig scratch = c;
+    Status s = set_param_value(scratch, p, p.get(c));
+    if (!s.ok()) return s;
+  }
   return Status::success();
+}
+
+int validation_count(int validation, int train_count) {
+  if (validation == kValidationAuto) return train_count == kNielsenTrain ? kNielsenValidation : 0;
+  return validation;
 }
 
 }  // namespace nnlab

@@ -20,6 +20,12 @@ struct NetConfig {
   Cost cost = Cost::Quadratic;
 };
 
+// Nielsen's split (mnist_loader.py): of MNIST's 60,000 training images the
+// last 10,000 are the validation set. kValidationAuto picks it for any
+// training set of that size (MNIST, Fashion-MNIST) and holds out none otherwise.
+constexpr int kValidationAuto = -1;
+constexpr int kNielsenTrain = 60000, kNielsenValidation = 10000;
+
 struct TrainConfig {
   NetConfig net;
   Init init = Init::Normal;
@@ -29,7 +35,7 @@ struct TrainConfig {
   float lambda = 0.0f;    // L2, applied as w *= 1 - eta*lambda/n (ch.3)
   float momentum = 0.0f;  // 0 = plain SGD
   uint64_t seed = 1;
-  int validation = 0;     // hold out the last N training images
+  int validation = kValidationAuto;  // hold out the last N training images
 };
 
 const char* name(Act);
@@ -41,7 +47,11 @@ Status parse_init(const std::string& s, Init& out);     // normal|scaled
 Status parse_sizes(const std::string& s, std::vector<int>& out);  // "784,30,10"
 std::string format_sizes(const std::vector<int>& sizes);
 
-// Checks every field of a run; the message names the field and what is wrong.
+// Checks every field of a run against the parameter table (params.h) and the
+// rules between fields; the message names the field and what is wrong.
 Status validate(const TrainConfig&);
+
+// How many images `validation` holds out of a training set of `train_count`.
+int validation_count(int validation, int train_count);
 
 }  // namespace nnlab

@@ -2,6 +2,9 @@
 #include "dataset.h"
 
 #include <algorithm>
+#include <string>
+
+#include "config.h"
 
 namespace nnlab {
 
@@ -22,6 +25,15 @@ Dataset split_tail(Dataset& from, int n) {
   from.labels.resize(size_t(keep));
   from.count = keep;
   return tail;
+}
+
+Status split_validation(int validation, Dataset& train, Dataset& out) {
+  const int n = validation_count(validation, train.count);
+  if (n < 0 || n >= train.count)
+    return Status::fail("validation: holding out " + std::to_string(n) + " of the " +
+                        std::to_string(train.count) + " training images leaves none to train on");
+  out = split_tail(train, n);
+  return Status::success();
 }
 
 }  // namespace nnlab

@@ -26,4 +26,9 @@ struct DataFiles {
 // Moves the last n images of `from` into the returned set (Nielsen's validation split).
 Dataset split_tail(Dataset& from, int n);
 
+// The run's `validation` setting applied to a training set: resolves
+// kValidationAuto (config.h), moves the held-out images into `out`, and fails
+// without touching anything when no training image would be left.
+Status split_validation(int validation, Dataset& train, Dataset& out);
+
 }  // namespace nnlab

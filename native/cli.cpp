@@ -14,44 +14,55 @@
 #include "gl_backend.h"
 #include "io.h"
 #include "model.h"
+#include "params.h"
+#include "presets.h"
 #include "trainer.h"
 
 using namespace nnlab;
 
 namespace {
 
-const char* kUsage =
-    "usage: nnlab train --data DIR [--sizes 784,30,10] [--epochs 30] [--batch 10] [--eta 3.0]\n"
-    "                   [--cost quadratic|cross-entropy] [--activation sigmoid|tanh|relu]\n"
-    "                   [--output sigmoid|softmax] [--init normal|scaled] [--lambda L]\n"
-    "                   [--momentum M] [--validation N] [--seed S] [--device cpu|gpu]\n"
-    "                   [--save FILE] [--load FILE]\n"
-    "       nnlab eval --data DIR --load FILE [--device cpu|gpu]\n"
-    "DIR holds train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and\n"
-    "t10k-labels-idx1-ubyte, each optionally .gz (tools/prepare_data makes data/mnist, data/fashion).\n";
+// Flags of the front end itself; every hyper-parameter comes from params().
+struct Flag {
+  const char* name;
+  const char* help;
+};
+const Flag kFrontFlags[] = {
+    {"data", "directory of the four IDX files (.gz or raw); tools/prepare_data makes data/mnist, data/fashion"},
+    {"preset", "one of the book's runs (nnlab presets lists them); other flags override it"},
+    {"device", "cpu or gpu (OpenGL compute; falls back to the cpu, saying why)"},
+    {"save", "write the trained model to FILE"},
+    {"load", "start from (train) or score (eval) the model in FILE"},
+};
+
+std::string usage() {
+  std::string u =
+      "usage: nnlab train --data DIR [--preset ID] [--NAME VALUE ...] [--device cpu|gpu] [--save FILE] [--load FILE]\n"
+      "       nnlab eval --data DIR --load FILE [--device cpu|gpu]\n"
+      "       nnlab presets\n"
+      "flags:\n";
+  char line[512];
+  for (const Flag& f : kFrontFlags) {
+    std::snprintf(line, sizeof line, "  --%-11s %s\n", f.name, f.help);
+    u += line;
+  }
+  u += "hyper-parameters (default in brackets):\n";
+  for (const Param& p : params()) {
+    std::string choices = p.kind == Param::kChoice ? std::string(" (") + p.choices + ")" : "";
+    std::snprintf(line, sizeof line, "  --%-11s %s%s [%s]\n", p.name, p.help, choices.c_str(),
+                  param_default(p).c_str());
+    u += line;
+  }
+  return u;
+}
 
 int usage_error(const std::string& msg) {
-  std::fprintf(stderr, "nnlab: %s\n%s", msg.c_str(), kUsage);
+  std::fprintf(stderr, "nnlab: %s\n%s", msg.c_str(), usage().c_str());
   return 2;
 }
 int data_error(const std::string& msg) {
   std::fprintf(stderr, "nnlab: %s\n", msg.c_str());
   return 1;
-}
-
-bool parse_int(const std::string& s, int& out) {
-  char* end = nullptr;
-  long v = std::strtol(s.c_str(), &end, 10);
-  if (s.empty() || *end != '\0' || v < -2147483647L || v > 2147483647L) return false;
-  out = int(v);
-  return true;
-}
-bool parse_float(const std::string& s, float& out) {
-  char* end = nullptr;
-  double v = std::strtod(s.c_str(), &end);
-  if (s.empty() || *end != '\0' || !std::isfinite(v)) return false;
-  out = float(v);
-  return true;
 }
 
 std::unique_ptr<Backend> make_backend(const std::string& device) {
@@ -86,53 +97,54 @@ void print_confusion(const std::vector<int>& c, int k) {
   }
 }
 
+int print_presets() {
+  std::printf("%-11s %6s  %s\n", "preset", "book", "run (nnlab train --data data/mnist --preset ID)");
+  for (const Preset& p : presets())
+    std::printf("%-11s %5.2f%%  %s%s%s\n", p.id, p.book_percent, p.title, *p.settings ? "  | " : "",
+                p.settings);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
-    std::printf("%s", kUsage);
+    std::printf("%s", usage().c_str());
     return argc < 2 ? 2 : 0;
   }
   const std::string cmd = argv[1];
+  if (cmd == "presets" && argc == 2) return print_presets();
   if (cmd != "train" && cmd != "eval") return usage_error("unknown command '" + cmd + "'");
 
-  std::map<std::string, std::string> flags;
+  std::map<std::string, std::string> flags;  // front-end flags
+  std::vector<std::pair<std::string, std::string>> settings;  // hyper-parameters, in order
   for (int i = 2; i < argc; ++i) {
     std::string a = argv[i];
     if (a.rfind("--", 0) != 0) return usage_error("unexpected argument '" + a + "'");
     if (i + 1 >= argc) return usage_error(a + " needs a value");
-    flags[a.substr(2)] = argv[++i];
-  }
-  static const char* kKnown[] = {"data", "sizes", "epochs", "batch", "eta", "cost", "activation", "output",
-                                 "init", "lambda", "momentum", "validation", "seed", "device", "save", "load"};
-  for (const auto& [k, v] : flags) {
-    bool known = false;
-    for (const char* n : kKnown) known = known || k == n;
-    if (!known) return usage_error("unknown flag --" + k);
+    std::string key = a.substr(2), value = argv[++i];
+    bool front = false;
+    for (const Flag& f : kFrontFlags) front = front || key == f.name;
+    if (!front && !find_param(key)) return usage_error("unknown flag " + a);
+    bool repeated = flags.count(key) > 0;
+    for (const auto& kv : settings) repeated = repeated || kv.first == key;
+    if (repeated) return usage_error(a + " is given twice");
+    if (front)
+      flags[key] = value;
+    else
+      settings.emplace_back(key, value);
   }
 
   TrainConfig cfg;
   Status s;
-  auto int_flag = [&](const char* n, int& out) {
-    return !flags.count(n) || parse_int(flags[n], out) ? Status::success()
-                                                      : Status::fail(std::string("--") + n + ": '" + flags[n] + "' is not an integer");
+  if (flags.count("preset") && !(s = apply_preset(cfg, flags["preset"])).ok()) return usage_error("--" + s.message);
+  for (const auto& [key, value] : settings)
+    if (!(s = set_param(cfg, key, value)).ok()) return usage_error("--" + s.message);
+  auto given = [&](const char* key) {
+    for (const auto& kv : settings)
+      if (kv.first == key) return true;
+    return false;
   };
-  auto float_flag = [&](const char* n, float& out) {
-    return !flags.count(n) || parse_float(flags[n], out) ? Status::success()
-                                                        : Status::fail(std::string("--") + n + ": '" + flags[n] + "' is not a number");
-  };
-  int seed = 1;
-  for (Status st : {int_flag("epochs", cfg.epochs), int_flag("batch", cfg.batch), int_flag("validation", cfg.validation),
-                    int_flag("seed", seed), float_flag("eta", cfg.eta), float_flag("lambda", cfg.lambda),
-                    float_flag("momentum", cfg.momentum)})
-    if (!st.ok()) return usage_error(st.message);
-  cfg.seed = uint64_t(uint32_t(seed));
-  if (flags.count("sizes") && !(s = parse_sizes(flags["sizes"], cfg.net.sizes)).ok()) return usage_error("--" + s.message);
-  if (flags.count("cost") && !(s = parse_cost(flags["cost"], cfg.net.cost)).ok()) return usage_error("--cost: " + s.message);
-  if (flags.count("activation") && !(s = parse_act(flags["activation"], cfg.net.activation)).ok())
-    return usage_error("--activation: " + s.message);
-  if (flags.count("output") && !(s = parse_act(flags["output"], cfg.net.output)).ok()) return usage_error("--output: " + s.message);
-  if (flags.count("init") && !(s = parse_init(flags["init"], cfg.init)).ok()) return usage_error("--init: " + s.message);
   const std::string device = flags.count("device") ? flags["device"] : "cpu";
   if (device != "cpu" && device != "gpu") return usage_error("--device: '" + device + "' is not cpu or gpu");
   if (!flags.count("data")) return usage_error("--data DIR is required");
@@ -145,7 +157,7 @@ int main(int argc, char** argv) {
     std::vector<uint8_t> bytes;
     if (!(s = read_file(flags["load"], bytes)).ok()) return data_error(s.message);
     if (!(s = load_model(bytes.data(), bytes.size(), flags["load"], loaded)).ok()) return data_error(s.message);
-    if (flags.count("sizes") && loaded.net.sizes != cfg.net.sizes)
+    if (given("sizes") && loaded.net.sizes != cfg.net.sizes)
       return usage_error("--sizes " + format_sizes(cfg.net.sizes) + " does not match " + flags["load"] +
                          " (" + format_sizes(loaded.net.sizes) + ")");
     cfg.net = loaded.net;
@@ -153,11 +165,9 @@ int main(int argc, char** argv) {
 
   DataFiles data;
   if (!(s = load_data_dir(flags["data"], data)).ok()) return data_error(s.message);
-  if (cfg.validation >= data.train.count)
-    return usage_error("--validation: " + std::to_string(cfg.validation) + " leaves no training images (the set has " +
-                       std::to_string(data.train.count) + ")");
-  Dataset validation = split_tail(data.train, cfg.validation);
-  const int test_total = data.test.count;
+  Dataset validation;
+  if (!(s = split_validation(cfg.validation, data.train, validation)).ok()) return usage_error("--" + s.message);
+  const int test_total = data.test.count, train_total = data.train.count, validation_total = validation.count;
   Dataset test_copy = cmd == "eval" ? data.test : Dataset{};
 
   Trainer trainer(cfg, std::move(data.train), std::move(data.test), std::move(validation), make_backend(device));
@@ -174,9 +184,13 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  std::printf("training %s %s/%s/%s, %d epochs, batch %d, eta %g, lambda %g, momentum %g, seed %d\n",
+  std::printf("training %s %s/%s/%s, %d epochs, batch %d, eta %g, lambda %g, momentum %g, seed %llu\n",
               format_sizes(cfg.net.sizes).c_str(), name(cfg.net.activation), name(cfg.net.output),
-              name(cfg.net.cost), cfg.epochs, cfg.batch, cfg.eta, cfg.lambda, cfg.momentum, seed);
+              name(cfg.net.cost), cfg.epochs, cfg.batch, cfg.eta, cfg.lambda, cfg.momentum,
+              (unsigned long long)cfg.seed);
+  if (validation_total)
+    std::printf("data: %d training images, the next %d for validation, %d test images\n", train_total,
+                validation_total, test_total);
   std::fflush(stdout);
   const bool tty = isatty(STDOUT_FILENO);
   size_t printed = 0;

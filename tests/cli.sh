@@ -25,16 +25,38 @@ expect() {
   fi
 }
 
+# A small copy of the data (the first 2,000 train / 500 test images) for runs
+# that only need to train at all: the GPU ones run on llvmpipe.
+small="$tmp/small"
+python3 - "$data" "$small" <<'PY' || { echo "FAILED - cannot make the small data set"; exit 1; }
+import gzip, os, struct, sys
+src, dst = sys.argv[1:]
+os.makedirs(dst)
+for part, n in (("train", 2000), ("t10k", 500)):
+    img = gzip.open(os.path.join(src, part + "-images-idx3-ubyte.gz")).read()
+    lab = gzip.open(os.path.join(src, part + "-labels-idx1-ubyte.gz")).read()
+    with gzip.open(os.path.join(dst, part + "-images-idx3-ubyte.gz"), "wb") as f:
+        f.write(struct.pack(">IIII", 0x803, n, 28, 28) + img[16:16 + n * 784])
+    with gzip.open(os.path.join(dst, part + "-labels-idx1-ubyte.gz"), "wb") as f:
+        f.write(struct.pack(">II", 0x801, n) + lab[8:8 + n])
+PY
+
 expect "no arguments prints usage"     2 "usage: nnlab train" -- "$nnlab"
 expect "unknown command"               2 "unknown command 'fly'" -- "$nnlab" fly
-expect "batch 0"                       2 "--batch: must be at least 1.*" -- "$nnlab" train --data "$data" --batch 0
-expect "negative eta"                  2 "--eta: must be a positive number" -- "$nnlab" train --data "$data" --eta -3
-expect "eta not a number"              2 "--eta: 'fast' is not a number" -- "$nnlab" train --data "$data" --eta fast
-expect "unknown cost"                  2 "unknown cost 'hinge'" -- "$nnlab" train --data "$data" --cost hinge
+expect "batch 0"                       2 "--batch: '0' is not an integer from 1 to 1048576" -- "$nnlab" train --data "$data" --batch 0
+expect "negative eta"                  2 "--eta: '-3' is not a number > 0 and <= 1e.30" -- "$nnlab" train --data "$data" --eta -3
+expect "eta not a number"              2 "--eta: 'fast' is not a number > 0" -- "$nnlab" train --data "$data" --eta fast
+expect "unknown cost"                  2 "--cost: 'hinge' is not one of quadratic, cross-entropy" -- "$nnlab" train --data "$data" --cost hinge
+expect "negative seed"                 2 "--seed: '-1' is not an integer from 0 to 4294967295" -- "$nnlab" train --data "$data" --seed -1
+expect "a repeated flag"               2 "--eta is given twice" -- "$nnlab" train --data "$data" --eta 1 --eta 2
+expect "unknown preset"                2 "--preset: unknown preset 'ch9'" -- "$nnlab" train --data "$data" --preset ch9
+expect "presets lists the book's rows" 0 "^ch3-l2 +97.92%" -- "$nnlab" presets
+expect "a preset sets the run, flags override it" 0 "^training 784,100,10 sigmoid/sigmoid/cross-entropy, 2 epochs, batch 10, eta 0.5, lambda 5," -- \
+  "$nnlab" train --data "$small" --preset ch3-l2 --epochs 2
 expect "unknown flag"                  2 "unknown flag --learning-rate" -- "$nnlab" train --data "$data" --learning-rate 3
 expect "sizes do not match the images" 2 "input layer has 700 neurons but the images have 784" -- "$nnlab" train --data "$data" --sizes 700,30,10
 expect "sizes do not match the classes" 2 "output layer has 12 neurons but the data has 10 classes" -- "$nnlab" train --data "$data" --sizes 784,30,12
-expect "validation too large"          2 "--validation: 9000 leaves no training images" -- "$nnlab" train --data "$data" --validation 9000
+expect "validation too large"          2 "--validation: holding out 60000 of the 60000 training images leaves none" -- "$nnlab" train --data "$data" --validation 60000
 expect "missing data directory"        1 "$tmp/nowhere/train-images-idx3-ubyte.gz: not found" -- "$nnlab" train --data "$tmp/nowhere"
 
 mkdir -p "$tmp/bad"
@@ -42,12 +64,12 @@ cp "$data"/*.gz "$tmp/bad/"
 head -c 5000 "$data/train-images-idx3-ubyte.gz" >"$tmp/bad/train-images-idx3-ubyte.gz"
 expect "truncated gzip names the file" 1 "$tmp/bad/train-images-idx3-ubyte.gz: " -- "$nnlab" train --data "$tmp/bad"
 
-expect "one epoch prints network.py's line" 0 "^Epoch 0: [0-9]+ / 2000  [0-9.]+ s, [0-9]+ samples/s, loss [0-9.]+$" -- \
+expect "one epoch prints network.py's line" 0 "^Epoch 0: [0-9]+ / 10000  \(validation [0-9]+ / 10000\)  [0-9.]+ s, [0-9]+ samples/s, loss [0-9.]+$" -- \
   "$nnlab" train --data "$data" --epochs 1 --cost cross-entropy --output softmax --init scaled --eta 0.5 --save "$tmp/m.nnlab"
 correct=$(grep -Eo '^Epoch 0: [0-9]+' "$tmp/out" | grep -Eo '[0-9]+$')
-expect "eval reproduces the epoch's accuracy" 0 "accuracy: $correct / 2000" -- "$nnlab" eval --data "$data" --load "$tmp/m.nnlab"
+expect "eval reproduces the epoch's accuracy" 0 "accuracy: $correct / 10000" -- "$nnlab" eval --data "$data" --load "$tmp/m.nnlab"
 expect "eval prints the confusion matrix" 0 "confusion matrix" -- "$nnlab" eval --data "$data" --load "$tmp/m.nnlab"
-expect "validation split is reported" 0 "^Epoch 0: [0-9]+ / 2000  \(validation [0-9]+ / 1000\)" -- \
+expect "validation split is reported" 0 "^Epoch 0: [0-9]+ / 10000  \(validation [0-9]+ / 1000\)" -- \
   "$nnlab" train --data "$data" --epochs 1 --validation 1000
 expect "loaded model continues training" 0 "^Epoch 0: " -- "$nnlab" train --data "$data" --epochs 1 --load "$tmp/m.nnlab"
 expect "load with other sizes" 2 "--sizes 784,100,10 does not match" -- "$nnlab" train --data "$data" --load "$tmp/m.nnlab" --sizes 784,100,10
@@ -59,10 +81,10 @@ head -c 100 "$tmp/m.nnlab" >"$tmp/short.nnlab"
 expect "truncated model is refused" 1 "$tmp/short.nnlab: truncated" -- "$nnlab" eval --data "$data" --load "$tmp/short.nnlab"
 
 expect "gpu device names itself or says why not" 0 "^device: (OpenGL [0-9]|gpu unavailable \(.+\); falling back to the cpu)" -- \
-  "$nnlab" train --data "$data" --epochs 1 --device gpu
+  "$nnlab" train --data "$small" --epochs 1 --device gpu
 
 expect "a broken shader is named and the cpu takes over" 0 "shaders/gemm.comp: compile failed.*" -- \
-  env NNLAB_GL_BREAK_SHADER=gemm "$nnlab" train --data "$data" --epochs 1 --device gpu
+  env NNLAB_GL_BREAK_SHADER=gemm "$nnlab" train --data "$small" --epochs 1 --device gpu
 if grep -q "^device: OpenGL" "$tmp/out" || ! grep -q "falling back to the cpu" "$tmp/out" || ! grep -q "^Epoch 0: " "$tmp/out"; then
   failed=$((failed + 1)); echo "FAILED - the fallback run did not train on the cpu"
 fi

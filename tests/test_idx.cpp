@@ -506,7 +506,7 @@ TEST_CASE("idx: split_tail moves the last n images") {
   CHECK(e.images.empty());
 }
 
-TEST_CASE("idx: the prepared mnist directory has 8000/2000 images of all 10 digits") {
+TEST_CASE("idx: the prepared mnist directory is the official MNIST: 60000/10000 images of all 10 digits") {
   const std::string dir = std::string(NNLAB_DATA_DIR) + "/mnist";
   if (!fs::exists(dir)) {
     MESSAGE("skipped: " << dir << " is absent (run tools/prepare_data mnist)");
@@ -515,8 +515,11 @@ TEST_CASE("idx: the prepared mnist directory has 8000/2000 images of all 10 digi
   DataFiles files;
   const Status s = load_data_dir(dir, files);
   REQUIRE_MESSAGE(s.ok(), s.message);
-  CHECK(files.train.count == 8000);
-  CHECK(files.test.count == 2000);
+  CHECK(files.train.count == 60000);
+  CHECK(files.test.count == 10000);
+  // The official files' first labels (train: 5 0 4 1 9, test: 7 2 1 0 4).
+  CHECK(std::vector<int>(files.train.labels.begin(), files.train.labels.begin() + 5) == std::vector<int>{5, 0, 4, 1, 9});
+  CHECK(std::vector<int>(files.test.labels.begin(), files.test.labels.begin() + 5) == std::vector<int>{7, 2, 1, 0, 4});
   for (const Dataset* d : {&files.train, &files.test}) {
     CHECK(d->rows == 28);
     CHECK(d->cols == 28);

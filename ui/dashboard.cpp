@@ -10,6 +10,8 @@
 #include <cstring>
 
 #include "gl_texture.h"
+#include "params.h"
+#include "presets.h"
 
 namespace nnlab {
 
@@ -30,10 +32,6 @@ std::string human_bytes(double b) {
 
 void copy_to(char* dst, size_t n, const std::string& s) {
   std::snprintf(dst, n, "%s", s.c_str());
-}
-
-bool combo(const char* label, int* current, const char* const items[], int count) {
-  return ImGui::Combo(label, current, items, count);
 }
 
 }  // namespace
@@ -132,57 +130,85 @@ void Dashboard::data_panel(Session& s, const DashboardHooks& hooks) {
   }
 }
 
+// One widget per entry of the parameter table (params.h): its help is the
+// tooltip, its range the widget's limits, and set_param() the one judge.
+// A refused value leaves the setting as it was and says why under the widget.
+void Dashboard::param_widget(Session& s, const Param& p) {
+  TrainConfig next = s.cfg;
+  bool changed = false;
+  Status st;
+  std::string& err = errors_[p.name];
+  switch (p.kind) {
+    case Param::kChoice: {
+      std::vector<std::string> names = p.choice_list();
+      std::vector<const char*> items;
+      for (const std::string& n : names) items.push_back(n.c_str());
+      int i = int(p.get(next));
+      if ((changed = ImGui::Combo(p.name, &i, items.data(), int(items.size())))) st = set_param_value(next, p, i);
+      break;
+    }
+    case Param::kInt: {
+      double v = p.get(next);
+      int i = v > 2147483647.0 ? 2147483647 : int(v);
+      if ((changed = ImGui::InputInt(p.name, &i))) st = set_param_value(next, p, i);
+      break;
+    }
+    case Param::kFloat: {
+      float f = float(p.get(next));
+      if ((changed = ImGui::InputFloat(p.name, &f, 0, 0, "%.4g"))) st = set_param_value(next, p, f);
+      break;
+    }
+    case Param::kText: {
+      std::string& text = edits_[p.name];
+      if (err.empty()) text = param_text(next, p);
+      char buf[256];
+      copy_to(buf, sizeof buf, text);
+      if ((changed = ImGui::InputText(p.name, buf, sizeof buf))) {
+        text = buf;
+        st = set_param(next, p.name, text);
+      }
+      break;
+    }
+  }
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", p.help);
+  if (changed) {
+    err = st.message;
+    if (st.ok() && p.live && s.trainer) st = s.set_eta(next.eta);
+    if (st.ok()) s.cfg = next;
+    err = st.message;
+  }
+  if (!err.empty()) {
+    ImGui::PushTextWrapPos(0);
+    ImGui::TextColored(kRed, "%s", err.c_str());
+    ImGui::PopTextWrapPos();
+  }
+}
+
 void Dashboard::model_panel(Session& s, const DashboardHooks& hooks) {
-  static const char* const kActs[] = {"sigmoid", "tanh", "relu"};
-  static const char* const kOuts[] = {"sigmoid", "softmax"};
-  static const char* const kCosts[] = {"quadratic", "cross-entropy"};
-  static const char* const kInits[] = {"normal N(0,1)", "scaled N(0,1/n)"};
   TrainConfig& c = s.cfg;
   const bool running = s.trainer != nullptr;
   ImGui::PushItemWidth(ImGui::GetContentRegionAvail().x * 0.55f);
 
   // The architecture and data-dependent settings are fixed once a run exists.
   ImGui::BeginDisabled(running || s.phase == Phase::Loading);
-  static const char* const kPresets[] = {"preset...", "chapter 1: sigmoid, quadratic, eta 3",
-                                         "chapter 3: softmax, cross-entropy, eta 0.5"};
-  int preset = 0;
-  if (combo("##preset", &preset, kPresets, 3) && preset > 0) {
-    c.net.activation = Act::Sigmoid;
-    c.net.output = preset == 1 ? Act::Sigmoid : Act::Softmax;
-    c.net.cost = preset == 1 ? Cost::Quadratic : Cost::CrossEntropy;
-    c.init = preset == 1 ? Init::Normal : Init::Scaled;
-    c.eta = preset == 1 ? 3.0f : 0.5f;
-    c.lambda = 0;
-    c.momentum = 0;
+  const std::vector<Preset>& list = presets();
+  if (ImGui::BeginCombo("##preset", "the book's runs...")) {
+    for (const Preset& p : list) {
+      char label[160];
+      std::snprintf(label, sizeof label, "%s  (book %.2f%%)", p.title, p.book_percent);
+      if (ImGui::Selectable(label)) {
+        Status st = apply_preset(c, p.id);
+        if (!st.ok()) s.notice = st.message;
+        edits_.clear();
+        errors_.clear();
+      }
+    }
+    ImGui::EndCombo();
   }
-  if (sizes_[0] == '\0' || running) copy_to(sizes_, sizeof sizes_, format_sizes(c.net.sizes));
-  if (ImGui::InputText("layer sizes", sizes_, sizeof sizes_)) {
-    std::vector<int> v;
-    Status st = parse_sizes(sizes_, v);
-    sizes_error_ = st.ok() ? "" : st.message;
-    if (st.ok()) c.net.sizes = v;
+  for (const Param& p : params()) {
+    if (p.live) continue;  // drawn below, enabled while training
+    param_widget(s, p);
   }
-  if (!sizes_error_.empty()) ImGui::TextColored(kRed, "%s", sizes_error_.c_str());
-  int act = int(c.net.activation) <= 2 ? int(c.net.activation) : 0;
-  if (combo("activation", &act, kActs, 3)) c.net.activation = Act(act);
-  int out = c.net.output == Act::Softmax ? 1 : 0;
-  if (combo("output", &out, kOuts, 2)) c.net.output = out ? Act::Softmax : Act::Sigmoid;
-  int cost = int(c.net.cost);
-  if (combo("cost", &cost, kCosts, 2)) c.net.cost = Cost(cost);
-  int init = int(c.init);
-  if (combo("init", &init, kInits, 2)) c.init = Init(init);
-  ImGui::InputInt("batch size", &c.batch);
-  if (c.batch < 1) c.batch = 1;
-  ImGui::InputInt("epochs", &c.epochs);
-  if (c.epochs < 1) c.epochs = 1;
-  ImGui::InputFloat("L2 lambda", &c.lambda, 0.1f, 1.0f, "%.3f");
-  if (c.lambda < 0) c.lambda = 0;
-  ImGui::InputFloat("momentum", &c.momentum, 0.05f, 0.1f, "%.2f");
-  c.momentum = c.momentum < 0 ? 0 : c.momentum > 0.99f ? 0.99f : c.momentum;
-  int seed = int(c.seed);
-  if (ImGui::InputInt("seed", &seed)) c.seed = uint64_t(seed < 0 ? 0 : seed);
-  ImGui::InputInt("validation", &c.validation, 1000, 10000);
-  if (c.validation < 0) c.validation = 0;
   if (!hooks.devices.empty() && hooks.device)
     ImGui::Combo("device", hooks.device, [](void* d, int i, const char** o) {
       *o = (*static_cast<const std::vector<std::string>*>(d))[size_t(i)].c_str();
@@ -190,12 +216,9 @@ void Dashboard::model_panel(Session& s, const DashboardHooks& hooks) {
     }, (void*)&hooks.devices, int(hooks.devices.size()));
   ImGui::EndDisabled();
 
-  // Eta may change between steps of a running trainer.
-  float eta = c.eta;
-  if (ImGui::InputFloat("eta (live)", &eta, 0.1f, 1.0f, "%.4g") && eta > 0) {
-    Status st = s.set_eta(eta);
-    if (!st.ok()) s.notice = st.message;
-  }
+  // Live parameters (eta) may change between steps of a running trainer.
+  for (const Param& p : params())
+    if (p.live) param_widget(s, p);
   ImGui::PopItemWidth();
   ImGui::Separator();
 

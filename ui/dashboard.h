@@ -5,9 +5,11 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
+#include "params.h"
 #include "session.h"
 
 namespace nnlab {
@@ -37,6 +39,7 @@ class Dashboard {
  private:
   void data_panel(Session& s, const DashboardHooks& hooks);
   void model_panel(Session& s, const DashboardHooks& hooks);
+  void param_widget(Session& s, const Param& p);
   void charts_panel(Session& s);
   void insight_panel(Session& s);
   void image_grid(Session& s);
@@ -46,8 +49,8 @@ class Dashboard {
   // Panel edit state.
   int source_ = -1;  // 0 mnist, 1 fashion, 2 custom; -1 = derive from the session
   char custom_[512] = "";
-  char sizes_[256] = "";
-  std::string sizes_error_;
+  std::map<std::string, std::string> edits_;   // text parameters as typed
+  std::map<std::string, std::string> errors_;  // why a typed value was refused
   char path_[512] = "";
 
   // Grid.

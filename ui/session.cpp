@@ -167,17 +167,13 @@ void Session::start() {
     s = Status::fail("sizes: the last layer has " + std::to_string(cfg.net.sizes.back()) +
                      " outputs but the data has " + std::to_string(data.train.classes) +
                      " classes");
-  if (s.ok() && cfg.validation >= data.train.count)
-    s = Status::fail("validation: " + std::to_string(cfg.validation) +
-                     " is not less than the " + std::to_string(data.train.count) +
-                     " training images");
+  Dataset train = data.train;
+  Dataset validation;
+  if (s.ok()) s = split_validation(cfg.validation, train, validation);
   if (!s.ok()) {
     fail(s.message);
     return;
   }
-  Dataset train = data.train;
-  Dataset validation;
-  if (cfg.validation > 0) validation = split_tail(train, cfg.validation);
   backend_note.clear();
   std::unique_ptr<Backend> backend =
       make_backend ? make_backend(backend_note) : make_cpu_backend();

@@ -5,20 +5,13 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "params.h"
+#include "presets.h"
 #include "session.h"
 
 namespace nnlab {
 
 namespace {
-
-bool parse_int(const std::string& s, long lo, long hi, long& out) {
-  if (s.empty()) return false;
-  char* end = nullptr;
-  long v = std::strtol(s.c_str(), &end, 10);
-  if (*end != '\0' || v < lo || v > hi) return false;
-  out = v;
-  return true;
-}
 
 bool parse_float(const std::string& s, float& out) {
   if (s.empty()) return false;
@@ -75,53 +68,14 @@ void json_number(std::string& out, double v) {
 }  // namespace
 
 Status Session::apply_param(const std::string& key, const std::string& value) {
-  long n = 0;
-  float f = 0;
-  auto bad = [&](const char* what) {
-    return Status::fail("parameter " + key + "=" + value + ": " + what);
-  };
-  if (key == "sizes") {
-    std::vector<int> sizes;
-    Status s = parse_sizes(value, sizes);
-    if (!s.ok()) return bad(s.message.c_str());
-    cfg.net.sizes = sizes;
-  } else if (key == "activation") {
-    Act a;
-    Status s = parse_act(value, a);
-    if (!s.ok()) return bad(s.message.c_str());
-    cfg.net.activation = a;
-  } else if (key == "output") {
-    Act a;
-    Status s = parse_act(value, a);
-    if (!s.ok()) return bad(s.message.c_str());
-    cfg.net.output = a;
-  } else if (key == "cost") {
-    Status s = parse_cost(value, cfg.net.cost);
-    if (!s.ok()) return bad(s.message.c_str());
-  } else if (key == "init") {
-    Status s = parse_init(value, cfg.init);
-    if (!s.ok()) return bad(s.message.c_str());
-  } else if (key == "eta") {
-    if (!parse_float(value, f) || f <= 0) return bad("expected a positive number");
-    cfg.eta = f;
-  } else if (key == "lambda") {
-    if (!parse_float(value, f) || f < 0) return bad("expected a number >= 0");
-    cfg.lambda = f;
-  } else if (key == "momentum") {
-    if (!parse_float(value, f) || f < 0 || f >= 1) return bad("expected a number in [0, 1)");
-    cfg.momentum = f;
-  } else if (key == "batch") {
-    if (!parse_int(value, 1, 1 << 20, n)) return bad("expected an integer >= 1");
-    cfg.batch = int(n);
-  } else if (key == "epochs") {
-    if (!parse_int(value, 1, 100000, n)) return bad("expected an integer >= 1");
-    cfg.epochs = int(n);
-  } else if (key == "seed") {
-    if (!parse_int(value, 0, 0x7fffffffL, n)) return bad("expected an integer >= 0");
-    cfg.seed = uint64_t(n);
-  } else if (key == "validation") {
-    if (!parse_int(value, 0, 1 << 30, n)) return bad("expected an integer >= 0");
-    cfg.validation = int(n);
+  auto bad = [&](const std::string& what) { return Status::fail("parameter " + key + "=" + value + ": " + what); };
+  if (find_param(key)) {
+    Status s = set_param(cfg, key, value);
+    return s.ok() ? s : Status::fail("parameter " + s.message);
+  }
+  if (key == "preset") {
+    Status s = apply_preset(cfg, value);
+    return s.ok() ? s : Status::fail("parameter " + s.message);
   } else if (key == "data") {
     if (value.empty()) return bad("expected mnist, fashion or a URL base");
     if (value == "mnist" || value == "fashion")
@@ -129,14 +83,16 @@ Status Session::apply_param(const std::string& key, const std::string& value) {
     else
       data_base = value;
   } else if (key == "budgetMs") {
+    float f = 0;
     if (!parse_float(value, f) || f < 0 || f > 1000) return bad("expected milliseconds in [0, 1000]");
     fixed_budget = f / 1000.0;
   } else if (key == "autostart") {
     autostart = value == "1" || value == "true" || value == "yes" || value.empty();
   } else {
-    return Status::fail("unknown parameter '" + key +
-                        "' (known: sizes activation output cost eta batch epochs lambda momentum "
-                        "init seed validation data autostart budgetMs)");
+    std::string known;
+    for (const Param& p : params()) known += std::string(p.name) + " ";
+    return Status::fail("unknown parameter '" + key + "' (known: " + known +
+                        "preset data autostart budgetMs)");
   }
   return Status::success();
 }

@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""Nielsen's accuracy tables, reproduced: runs every preset of `nnlab presets`
+(the rows of chapters 1 and 3) for several seeds on the official MNIST with
+Nielsen's 50,000 / 10,000 / 10,000 split, and prints each row's best test
+accuracy (best epoch, as the book reports it) against the book's number.
+
+  bench/book.py [--nnlab build/nnlab] [--data data/mnist] [--seeds 1,2,3]
+                [--presets ch1,ch3-ce] [--jobs N] [--json FILE]
+
+Prints one JSON line per run, then a Markdown table: book, median, range,
+whether the median is within 0.5 points of the book, the wall time of a run,
+and the command of each row. Python 3 standard library only.
+"""
+import argparse
+import concurrent.futures
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+EPOCH = re.compile(r"^Epoch (\d+): (\d+) / (\d+)")
+TOLERANCE = 0.5  # percentage points
+
+
+def list_presets(nnlab):
+    out = subprocess.run([nnlab, "presets"], check=True, stdout=subprocess.PIPE, text=True).stdout
+    rows = []
+    for line in out.splitlines()[1:]:
+        parts = line.split(None, 2)
+        title = parts[2].split("  | ")[0]
+        rows.append({"id": parts[0], "book": float(parts[1].rstrip("%")), "title": title})
+    return rows
+
+
+def run(nnlab, data, preset, seed):
+    cmd = [nnlab, "train", "--data", data, "--preset", preset, "--seed", str(seed)]
+    t0 = time.time()
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    wall = time.time() - t0
+    acc = [int(m.group(2)) / int(m.group(3)) for m in map(EPOCH.match, p.stdout.splitlines()) if m]
+    if p.returncode != 0 or not acc:
+        raise RuntimeError("%s failed (exit %d):\n%s" % (" ".join(cmd), p.returncode, p.stdout[-2000:]))
+    best = max(range(len(acc)), key=lambda i: acc[i])
+    return {"preset": preset, "seed": seed, "best_percent": round(100 * acc[best], 2),
+            "best_epoch": best, "first_epoch_percent": round(100 * acc[0], 2),
+            "last_percent": round(100 * acc[-1], 2), "epochs": len(acc), "wall_s": round(wall, 1)}
+
+
+def main(argv):
+    ap = argparse.ArgumentParser(prog="bench/book.py", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--nnlab", default=os.path.join(REPO, "build", "nnlab"))
+    ap.add_argument("--data", default=os.path.join(REPO, "data", "mnist"))
+    ap.add_argument("--seeds", default="1,2,3")
+    ap.add_argument("--presets", default="", help="comma-separated preset ids (default: all)")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--json", default="", help="also write every run as a JSON list to FILE")
+    a = ap.parse_args(argv)
+    seeds = [int(s) for s in a.seeds.split(",")]
+    rows = list_presets(a.nnlab)
+    if a.presets:
+        want = a.presets.split(",")
+        rows = [r for r in rows if r["id"] in want]
+    jobs = [(r["id"], s) for r in rows for s in seeds]
+    results = {}
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, a.jobs)) as pool:
+        futures = {pool.submit(run, a.nnlab, a.data, p, s): (p, s) for p, s in jobs}
+        for f in concurrent.futures.as_completed(futures):
+            r = f.result()
+            results[futures[f]] = r
+            print(json.dumps(r), flush=True)
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump([results[j] for j in jobs], f, indent=1)
+
+    print("\n| preset | run | book | median | range (seeds %s) | within %.1f | first epoch | s/run | command |"
+          % (a.seeds, TOLERANCE))
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    misses = 0
+    for r in rows:
+        runs = [results[(r["id"], s)] for s in seeds]
+        best = [x["best_percent"] for x in runs]
+        med = statistics.median(best)
+        ok = abs(med - r["book"]) <= TOLERANCE
+        misses += not ok
+        print("| %s | %s | %.2f%% | %.2f%% | %.2f–%.2f%% | %s | %s | %.0f | `nnlab train --data data/mnist --preset %s --seed S` |"
+              % (r["id"], r["title"], r["book"], med, min(best), max(best), "yes" if ok else "**no**",
+                 " / ".join("%.1f" % x["first_epoch_percent"] for x in runs),
+                 statistics.median(x["wall_s"] for x in runs), r["id"]))
+    return 0 if misses == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
