@@ -18,10 +18,10 @@ rm -f "$out"
 cd "$root"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-# 1000 batches of 10 = 1.25 epochs of the 8,000 mnist training images.
+# 5,200 batches of 10: a little over one epoch of the 50,000 mnist training images.
 if ! timeout 300 xvfb-run -a -s "-screen 0 1280x800x24" "$app" --autostart --data mnist \
     --device "$device" --sizes 784,30,10 --output softmax --cost cross-entropy --init scaled \
-    --eta 0.5 --epochs 30 --pad-test-image 0 --screenshot "$out" --quit-after-batches 1000 \
+    --eta 0.5 --epochs 30 --pad-test-image 0 --screenshot "$out" --quit-after-batches 5200 \
     --quit-after-seconds 240 >"$log" 2>&1; then
   cat "$log"
   echo "app_screenshot: FAIL: nnlab_app exited with an error"

@@ -1,7 +1,8 @@
 // End-to-end test of the web page in Debian's headless Chromium. Serves the
 // built site (tools/build_web) with tools/serve on a free loopback port, then:
-//  1. trains [784,30,10] on data/mnist from URL parameters (Nielsen's chapter 3
-//     choices) and checks nnlabStatus(): test accuracy after epoch 1, fps while
+//  1. opens the page with autostart=1 alone, so it trains its default, network.py's
+//     run on the full MNIST (Nielsen's 50k/10k/10k split), and checks
+//     nnlabStatus(): test accuracy after epoch 1 (the book: 91.29%), fps while
 //     training, the draw pad (a "1" drawn with the mouse), Pause/Save/Load
 //     (a corrupt checkpoint is refused and the model kept), Resume, live eta;
 //     saves the dashboard to artifacts/web_dashboard.png;
@@ -23,7 +24,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 const siteArg = process.argv.indexOf('--site');
 const site = siteArg > 0 ? process.argv[siteArg + 1] : path.join(root, 'build-wasm', 'site');
 const artifacts = path.join(root, 'artifacts');
-const kMinAccuracy = 0.85;
+const kMinAccuracy = 0.80;  // network.py on these 50,000 images: 81.9-90.7% after one epoch
 const kMinFps = 30;
 
 let passed = 0, failed = 0;
@@ -69,12 +70,11 @@ async function main() {
            '--enable-unsafe-swiftshader'],
   });
   try {
-    // 1. Train [784,30,10] on mnist from URL parameters; watch epoch 1.
+    // 1. The page's default run, network.py's; watch epoch 1.
     const page = await browser.newPage();
     const errors = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    // 200 epochs: long enough to sample the frame rate however fast this machine trains.
-    const url = `${base}?data=mnist&sizes=784,30,10&output=softmax&cost=cross-entropy&init=scaled&eta=0.5&epochs=200&batch=10&seed=1&autostart=1`;
+    const url = `${base}?autostart=1`;
     console.log(`open ${url}`);
     await page.goto(url);
     // Sample fps (a one-second window) every half second of training, from
@@ -211,11 +211,11 @@ async function main() {
     });
     await rp.goto(`${base}?data=${encodeURIComponent(base + 'raw-only')}&autostart=1&epochs=1`);
     let rs = await status(rp);
-    for (let i = 0; i < 80 && ['idle', 'loading', 'training'].includes(rs.state); ++i) {
+    for (let i = 0; i < 120 && ['idle', 'loading'].includes(rs.state); ++i) {
       await rp.waitForTimeout(250);
       rs = await status(rp);
     }
-    check(rs.state === 'done' && rs.trainCount === 8000 && rs.testCount === 2000,
+    check(['training', 'done'].includes(rs.state) && rs.trainCount === 60000 && rs.testCount === 10000,
           `raw IDX files behind a custom URL base (state ${rs.state}, ${rs.trainCount}/${rs.testCount}, error "${rs.error}")`);
     await rp.close();
 
@@ -270,11 +270,11 @@ async function main() {
         await ep.unroute(`**/${name}/**`);
         await ep.route(`**/${name}/**`, (r) => r.continue({ url: r.request().url().replace(`/${name}/`, '/data/mnist/') }));
         check(await ep.evaluate(() => nnlabCommand('retry')) === '', 'Retry');
-        for (let i = 0; i < 40 && es.trainCount !== 8000; ++i) {
+        for (let i = 0; i < 40 && es.trainCount !== 60000; ++i) {
           await ep.waitForTimeout(250);
           es = await status(ep);
         }
-        check(es.state === 'idle' && es.trainCount === 8000 && es.error === '',
+        check(es.state === 'idle' && es.trainCount === 60000 && es.error === '',
               `Retry after a network error loads the data (state ${es.state}, ${es.trainCount} images)`);
       }
       await ep.close();

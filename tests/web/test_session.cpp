@@ -5,11 +5,14 @@
 #include <doctest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
 #include "idx.h"
 #include "model.h"
+#include "params.h"
+#include "presets.h"
 #include "preprocess.h"
 #include "session.h"
 
@@ -221,4 +224,72 @@ TEST_CASE("draw pad: MNIST-style preprocessing fits a 20x20 box centred by mass"
   CHECK(x1 - x0 + 1 < 8);                                   // the aspect ratio is kept
   CHECK(mx / m == doctest::Approx(14).epsilon(0.05));      // centre of mass in the middle
   CHECK(my / m == doctest::Approx(14).epsilon(0.05));
+}
+
+TEST_CASE("params: the CLI, the URL and the panel give one verdict on one value") {
+  // The CLI passes --name VALUE to set_param; the page's URL goes through
+  // Session::apply_query; the panel's number widgets call set_param_value.
+  struct Case {
+    const char* name;
+    const char* value;
+    bool good;
+  };
+  const Case cases[] = {
+      {"seed", "0", true},          {"seed", "4294967295", true}, {"seed", "-1", false},
+      {"seed", "4294967296", false}, {"momentum", "0", true},     {"momentum", "0.99", true},
+      {"momentum", "1", false},     {"momentum", "-0.1", false}, {"eta", "1e-6", true},
+      {"eta", "0", false},          {"eta", "-1", false},        {"eta", "nan", false},
+      {"batch", "1", true},         {"batch", "0", false},       {"batch", "1048577", false},
+      {"epochs", "100000", true},   {"epochs", "0", false},      {"epochs", "1.5", false},
+      {"validation", "-1", true},   {"validation", "0", true},   {"validation", "-2", false},
+      {"lambda", "0", true},        {"lambda", "-1", false},     {"cost", "cross-entropy", true},
+      {"cost", "hinge", false},     {"sizes", "784,30,10", true}, {"sizes", "784,,10", false},
+      {"sizes", "784", false},      {"init", "scaled", true},    {"activation", "softmax", false},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.name);
+    CAPTURE(c.value);
+    TrainConfig cli;
+    CHECK(set_param(cli, c.name, c.value).ok() == c.good);
+    Session page;
+    CHECK(page.apply_query(std::string(c.name) + "=" + c.value).ok() == c.good);
+    const Param* p = find_param(c.name);
+    REQUIRE(p);
+    char* end = nullptr;
+    const double v = std::strtod(c.value, &end);
+    if ((p->kind == Param::kInt || p->kind == Param::kFloat) && *end == '\0') {
+      TrainConfig panel;
+      CHECK(set_param_value(panel, *p, v).ok() == c.good);
+      if (c.good) CHECK(param_text(panel, *p) == param_text(cli, *p));
+    }
+    if (c.good) CHECK(param_text(page.cfg, *p) == param_text(cli, *p));
+    // A refused value changes nothing.
+    if (!c.good) CHECK(param_text(cli, *p) == param_default(*p));
+  }
+}
+
+TEST_CASE("params: every entry has help, a default that passes its own check, and presets apply") {
+  for (const Param& p : params()) {
+    CAPTURE(p.name);
+    CHECK(std::string(p.help).size() > 10);
+    TrainConfig c;
+    CHECK(set_param(c, p.name, param_default(p)).ok());
+  }
+  CHECK(validate(TrainConfig{}).ok());
+  for (const Preset& pr : presets()) {
+    CAPTURE(pr.id);
+    TrainConfig c;
+    c.seed = 99;
+    REQUIRE(apply_preset(c, pr.id).ok());
+    CHECK(validate(c).ok());
+    CHECK(c.seed == 1);  // a preset starts from the defaults
+    CHECK(pr.book_percent > 90);
+  }
+  TrainConfig c;
+  CHECK(!apply_preset(c, "ch9").ok());
+  Session s;
+  REQUIRE(s.apply_query("preset=ch3-l2&epochs=3").ok());
+  CHECK(s.cfg.lambda == doctest::Approx(5));
+  CHECK(s.cfg.net.sizes == std::vector<int>{784, 100, 10});
+  CHECK(s.cfg.epochs == 3);
 }
