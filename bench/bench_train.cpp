@@ -93,10 +93,7 @@ bool parse_models(const std::string& text, std::vector<Spec>& out) {
 bool run_once(const Spec& spec, const nnlab::DataFiles& data, const std::string& device,
               int samples, Result& r, std::string& device_name) {
   nnlab::TrainConfig cfg;
-  cfg.net.sizes = spec.sizes;
-  cfg.net.activation = nnlab::Act::Sigmoid;
-  cfg.net.output = nnlab::Act::Sigmoid;
-  cfg.net.cost = nnlab::Cost::Quadratic;
+  cfg.net = nnlab::NetConfig::mlp(spec.sizes);  // sigmoid, quadratic
   cfg.batch = spec.batch;
   cfg.eta = 3.0f;
   cfg.epochs = 1;
@@ -112,12 +109,13 @@ bool run_once(const Spec& spec, const nnlab::DataFiles& data, const std::string&
   } else {
     backend = nnlab::make_cpu_backend();
   }
-  nnlab::Trainer trainer(cfg, data.train, data.test, nnlab::Dataset{}, std::move(backend));
+  nnlab::Net net(cfg.net, std::move(backend), cfg.batch);
+  nnlab::Trainer trainer(cfg, net, data.train, data.test, nnlab::Dataset{});
   if (!trainer.status().ok()) {
     std::fprintf(stderr, "bench_train: %s\n", trainer.status().message.c_str());
     return false;
   }
-  device_name = trainer.device();
+  device_name = net.device();
   const int total = std::min(samples, data.train.count) / spec.batch;  // batches in the run
   const int warm = std::min(20, total / 10);
   trainer.step(warm);

@@ -13,12 +13,44 @@ enum class Act { Sigmoid, Tanh, Relu, Softmax };  // Softmax: output layer only
 enum class Cost { Quadratic, CrossEntropy };
 enum class Init { Normal, Scaled };  // N(0,1) (ch.1) or N(0,1/n_in) (ch.3)
 
-struct NetConfig {
-  std::vector<int> sizes{784, 30, 10};
-  Act activation = Act::Sigmoid;  // hidden layers
-  Act output = Act::Sigmoid;      // Sigmoid or Softmax
-  Cost cost = Cost::Quadratic;
+// A network is a list of layers. The codes are written into checkpoints
+// (format version 2): they are pinned by tests, never renumbered.
+enum class LayerKind : uint32_t { Dense = 1, Sigmoid = 2, Tanh = 3, Relu = 4, Softmax = 5 };
+
+struct LayerSpec {
+  LayerKind kind = LayerKind::Dense;
+  int units = 0;  // Dense: outputs; activations keep their input's width
+  bool operator==(const LayerSpec& o) const { return kind == o.kind && units == o.units; }
 };
+
+// The last layer is the output activation (sigmoid or softmax); with `cost`
+// it forms the output + cost pair whose backward pass starts every step.
+struct NetConfig {
+  int inputs = 784;
+  std::vector<LayerSpec> layers = {{LayerKind::Dense, 30}, {LayerKind::Sigmoid, 0},
+                                   {LayerKind::Dense, 10}, {LayerKind::Sigmoid, 0}};
+  Cost cost = Cost::Quadratic;
+
+  // Nielsen's shorthand: sizes {784, 30, 10}, one activation for the hidden
+  // layers and one for the output.
+  static NetConfig mlp(const std::vector<int>& sizes, Act hidden = Act::Sigmoid,
+                       Act output = Act::Sigmoid, Cost cost = Cost::Quadratic);
+  std::vector<int> sizes() const;  // inputs, then every dense layer's units
+  int outputs() const;             // classes
+  Act hidden() const;              // the first hidden activation (sigmoid if none)
+  Act output() const;              // the last layer's activation
+  bool operator==(const NetConfig& o) const {
+    return inputs == o.inputs && layers == o.layers && cost == o.cost;
+  }
+  bool operator!=(const NetConfig& o) const { return !(*this == o); }
+};
+
+const char* name(LayerKind);
+// The text form shared by the CLI, the URL, the panel and the checkpoint's
+// messages: the input width, then each layer, e.g. "784-fc30-sigmoid-fc10-sigmoid".
+std::string format_net(const NetConfig& net);
+Status parse_net(const std::string& text, NetConfig& net);  // keeps net.cost
+Status check_net(const NetConfig& net);  // the rules every network follows
 
 // Nielsen's split (mnist_loader.py): of MNIST's 60,000 training images the
 // last 10,000 are the validation set. kValidationAuto picks it for any
@@ -27,7 +59,7 @@ constexpr int kValidationAuto = -1;
 constexpr int kNielsenTrain = 60000, kNielsenValidation = 10000;
 
 struct TrainConfig {
-  NetConfig net;
+  NetConfig net;  // what the run builds; a running Net's own config() is the truth
   Init init = Init::Normal;
   int epochs = 30;
   int batch = 10;
@@ -41,9 +73,6 @@ struct TrainConfig {
 const char* name(Act);
 const char* name(Cost);
 const char* name(Init);
-Status parse_act(const std::string& s, Act& out);       // sigmoid|tanh|relu|softmax
-Status parse_cost(const std::string& s, Cost& out);     // quadratic|cross-entropy
-Status parse_init(const std::string& s, Init& out);     // normal|scaled
 Status parse_sizes(const std::string& s, std::vector<int>& out);  // "784,30,10"
 std::string format_sizes(const std::vector<int>& sizes);
 

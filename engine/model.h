@@ -10,10 +10,11 @@
 
 namespace nnlab {
 
+// Parameters per dense layer l (the l-th fc of net.layers), C = its inputs, OC = its units.
 struct Model {
   NetConfig net;
-  std::vector<std::vector<float>> weights;  // layer l: (sizes[l+1], sizes[l]) row-major
-  std::vector<std::vector<float>> biases;   // layer l: (sizes[l+1])
+  std::vector<std::vector<float>> weights;  // (OC, C) row-major
+  std::vector<std::vector<float>> biases;   // (OC)
   int layers() const { return int(weights.size()); }
 };
 
@@ -23,10 +24,11 @@ Model init_model(const NetConfig& net, Init init, Rng& rng);
 // True if every parameter is finite.
 bool all_finite(const Model& m);
 
-// Checkpoint format (little-endian), documented in README.md:
-//   "NNLB" magic, u32 version=1, u32 activation, u32 output, u32 cost,
-//   u32 L (number of sizes), L x u32 sizes, then per layer weights (f32) and
-//   biases (f32), then u32 CRC-32 of everything before it.
+// Checkpoint format (little-endian), documented in README.md. Version 2:
+//   "NNLB" magic, u32 version=2, u32 cost, u32 inputs, u32 N (layers),
+//   N x (u32 kind code, u32 units), then per dense layer weights (f32) and
+//   biases (f32), then u32 CRC-32 of everything before it. Version 1 (an MLP:
+//   u32 activation, u32 output, u32 cost, u32 L, L x u32 sizes, ...) still loads.
 std::vector<uint8_t> save_model(const Model& m);
 // `out` is untouched unless the whole file is valid. `name` is used in messages.
 Status load_model(const uint8_t* data, size_t size, const std::string& name, Model& out);

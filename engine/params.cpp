@@ -32,17 +32,32 @@ Param choice(const char* name, const char* help, const char* choices,
 std::vector<Param> make_table() {
   using C = TrainConfig;
   std::vector<Param> t;
+  // The network itself, in its text form; sizes, activation and output are
+  // Nielsen's shorthand for it: each rebuilds the layer list, none is stored apart.
+  Param net{"net", "the layers after the input width, e.g. 784-fc30-sigmoid-fc10-sigmoid", Param::kText};
+  net.parse_text = [](const std::string& s, C& c) { return parse_net(s, c.net); };
+  net.format_text = [](const C& c) { return format_net(c.net); };
+  t.push_back(net);
   Param sizes{"sizes", "neurons per layer, input first, e.g. 784,30,10 (Nielsen's [784, 30, 10])",
               Param::kText};
-  sizes.parse_text = [](const std::string& s, C& c) { return parse_sizes(s, c.net.sizes); };
-  sizes.format_text = [](const C& c) { return format_sizes(c.net.sizes); };
+  sizes.parse_text = [](const std::string& s, C& c) {
+    std::vector<int> v;
+    Status st = parse_sizes(s, v);
+    if (st.ok()) c.net = NetConfig::mlp(v, c.net.hidden(), c.net.output(), c.net.cost);
+    return st;
+  };
+  sizes.format_text = [](const C& c) { return format_sizes(c.net.sizes()); };
   t.push_back(sizes);
   t.push_back(choice("activation", "hidden layers' activation", "sigmoid|tanh|relu",
-                     [](const C& c) { return double(c.net.activation); },
-                     [](C& c, double v) { c.net.activation = Act(int(v)); }));
+                     [](const C& c) { return double(c.net.hidden()); },
+                     [](C& c, double v) {
+                       c.net = NetConfig::mlp(c.net.sizes(), Act(int(v)), c.net.output(), c.net.cost);
+                     }));
   t.push_back(choice("output", "output layer: sigmoid (ch. 1) or softmax (ch. 3)", "sigmoid|softmax",
-                     [](const C& c) { return c.net.output == Act::Softmax ? 1.0 : 0.0; },
-                     [](C& c, double v) { c.net.output = v > 0 ? Act::Softmax : Act::Sigmoid; }));
+                     [](const C& c) { return c.net.output() == Act::Softmax ? 1.0 : 0.0; },
+                     [](C& c, double v) {
+                       c.net.layers.back().kind = v > 0 ? LayerKind::Softmax : LayerKind::Sigmoid;
+                     }));
   t.push_back(choice("cost", "quadratic (ch. 1) or cross-entropy (ch. 3; log-likelihood with softmax)",
                      "quadratic|cross-entropy", [](const C& c) { return double(c.net.cost); },
                      [](C& c, double v) { c.net.cost = Cost(int(v)); }));
@@ -144,7 +159,11 @@ Status set_param_value(TrainConfig& cfg, const Param& p, double v) {
   if (p.kind == Param::kText || !p.put)
     return Status::fail(std::string(p.name) + ": not a number parameter");
   if (!ok) return Status::fail(std::string(p.name) + ": " + number_text(v) + " is not " + p.range_text());
-  p.put(cfg, v);
+  TrainConfig next = cfg;
+  p.put(next, v);
+  Status s = check_net(next.net);  // e.g. output=softmax on a single output
+  if (!s.ok()) return Status::fail(std::string(p.name) + ": " + s.message);
+  cfg = next;
   return Status::success();
 }
 
@@ -160,6 +179,7 @@ Status set_param(TrainConfig& cfg, const std::string& name, const std::string& t
     case Param::kText: {
       TrainConfig next = cfg;
       Status s = p->parse_text(text, next);
+      if (s.ok() && !(s = check_net(next.net)).ok()) s = Status::fail(name + ": " + s.message);
       if (!s.ok()) return s;
       cfg = next;
       return s;

@@ -10,7 +10,6 @@
 namespace nnlab {
 namespace {
 
-constexpr int kEvalChunk = 256;  // images per evaluation unit: keeps a UI frame short
 constexpr int kLossSlots = 256;  // batch losses held on the device between reads
 
 double now_seconds() {
@@ -30,22 +29,14 @@ const char* name(State s) {
   return "?";
 }
 
-// Device buffers of one run. Layer l maps sizes[l] -> sizes[l+1].
+// The run's own device buffers; the Net holds the layers'.
 struct Trainer::Impl {
-  struct DataBufs {
-    Buf images = kNone, labels = kNone;
-    int count = 0;
-  };
   Backend* be = nullptr;
-  std::vector<int> sizes;
-  int cap = 0;                            // rows of the activation buffers
-  std::vector<Buf> w, b, dw, db, vw, vb;  // per layer: (OC,C) and (OC)
-  std::vector<Buf> z, a, da, dz;          // per layer: (cap, OC)
-  Buf x = kNone, y = kNone;               // (cap, C0) f32, (cap) i32
+  std::vector<Buf> velocity;              // per net tensor, momentum only
   Buf loss = kNone;                       // (kLossSlots) per-batch loss sums
   Buf confusion = kNone;                  // (K,K) i32
   Buf perm = kNone;                       // (n_train) i32, this epoch's order
-  DataBufs train, test, validation;
+  DeviceData train, test, validation;
 
   // Where the run is inside its epoch.
   enum Phase { kTrain, kEvalTest, kEvalValidation } phase = kTrain;
@@ -55,43 +46,13 @@ struct Trainer::Impl {
   double epoch_loss = 0;           // summed per-sample cost this epoch
   int test_correct = 0;
 
-  int layers() const { return int(sizes.size()) - 1; }
-  int classes() const { return sizes.back(); }
-
-  DataBufs upload(const Dataset& d) {
-    DataBufs out;
-    out.count = d.count;
-    if (d.count == 0) return out;
-    out.images = be->alloc(DType::U8, d.images.size());
-    be->write(out.images, d.images.data(), d.images.size());
-    out.labels = be->alloc(DType::U8, d.labels.size());
-    be->write(out.labels, d.labels.data(), d.labels.size());
-    return out;
-  }
-
-  void forward(int m, const TrainConfig& cfg) {
-    for (int l = 0; l < layers(); ++l) {
-      Buf inp = l == 0 ? x : a[l - 1];
-      be->matmul_forward(z[l], inp, w[l], b[l], m, sizes[l], sizes[l + 1]);
-      Act act = l + 1 == layers() ? cfg.net.output : cfg.net.activation;
-      be->activation_forward(a[l], z[l], m, sizes[l + 1], act);
-    }
-  }
-
-  // Evaluates rows [first, first+m) of a data set into `confusion`.
-  void eval_rows(const DataBufs& d, int first, int m, const TrainConfig& cfg) {
-    be->gather(x, y, d.images, d.labels, kNone, first, m, sizes[0]);
-    forward(m, cfg);
-    be->eval_accumulate(confusion, a[layers() - 1], y, m, classes());
-  }
-
-  std::vector<int> read_confusion() {
-    std::vector<int> c(size_t(classes()) * classes());
+  std::vector<int> read_confusion(int K) {
+    std::vector<int> c(size_t(K) * K);
     be->read(confusion, c.data(), c.size() * sizeof(int));
     return c;
   }
-  void clear_confusion() {
-    std::vector<int> zero(size_t(classes()) * classes(), 0);
+  void clear_confusion(int K) {
+    std::vector<int> zero(size_t(K) * K, 0);
     be->write(confusion, zero.data(), zero.size() * sizeof(int));
   }
 };
@@ -106,27 +67,32 @@ int trace(const std::vector<int>& confusion, int k) {
 
 }  // namespace
 
-Trainer::Trainer(const TrainConfig& cfg, Dataset train, Dataset test, Dataset validation,
-                 std::unique_ptr<Backend> backend)
+Trainer::Trainer(const TrainConfig& cfg, Net& net, Dataset train, Dataset test, Dataset validation,
+                 Start start)
     : cfg_(cfg),
+      net_(net),
       train_(std::move(train)),
       test_(std::move(test)),
       validation_(std::move(validation)),
-      backend_(std::move(backend)),
       impl_(std::make_unique<Impl>()),
       rng_(cfg.seed) {
-  status_ = validate(cfg_);
-  const std::vector<int>& sizes = cfg_.net.sizes;
+  cfg_.net = net.config();
+  status_ = net.status();
+  if (status_.ok()) status_ = validate(cfg_);
+  const NetConfig& n = cfg_.net;
+  if (status_.ok() && net.rows() < cfg_.batch)
+    status_ = Status::fail("batch: " + std::to_string(cfg_.batch) + " rows, but the network holds " +
+                           std::to_string(net.rows()));
   if (status_.ok() && train_.count == 0) status_ = Status::fail("data: the training set is empty");
   if (status_.ok() && test_.count == 0) status_ = Status::fail("data: the test set is empty");
   for (const Dataset* d : {&train_, &test_, &validation_}) {
     if (!status_.ok() || d->count == 0) break;
-    if (d->pixels() != sizes.front())
-      status_ = Status::fail("sizes: the input layer has " + std::to_string(sizes.front()) +
+    if (d->pixels() != n.inputs)
+      status_ = Status::fail("sizes: the input layer has " + std::to_string(n.inputs) +
                              " neurons but the images have " + std::to_string(d->pixels()) +
                              " pixels (" + std::to_string(d->rows) + "x" + std::to_string(d->cols) + ")");
-    else if (d->classes != sizes.back())
-      status_ = Status::fail("sizes: the output layer has " + std::to_string(sizes.back()) +
+    else if (d->classes != n.outputs())
+      status_ = Status::fail("sizes: the output layer has " + std::to_string(n.outputs()) +
                              " neurons but the data has " + std::to_string(d->classes) + " classes");
   }
   if (!status_.ok()) {
@@ -135,39 +101,33 @@ Trainer::Trainer(const TrainConfig& cfg, Dataset train, Dataset test, Dataset va
   }
 
   Impl& im = *impl_;
-  im.be = backend_.get();
-  im.sizes = sizes;
-  im.cap = std::max(cfg_.batch, kEvalChunk);
-  Model init = init_model(cfg_.net, cfg_.init, rng_);
-  for (int l = 0; l < im.layers(); ++l) {
-    size_t nw = size_t(sizes[l]) * sizes[l + 1], nb = size_t(sizes[l + 1]);
-    size_t na = size_t(im.cap) * sizes[l + 1];
-    im.w.push_back(im.be->alloc(DType::F32, nw));
-    im.b.push_back(im.be->alloc(DType::F32, nb));
-    im.dw.push_back(im.be->alloc(DType::F32, nw));
-    im.db.push_back(im.be->alloc(DType::F32, nb));
-    im.vw.push_back(cfg_.momentum > 0 ? im.be->alloc(DType::F32, nw) : kNone);
-    im.vb.push_back(cfg_.momentum > 0 ? im.be->alloc(DType::F32, nb) : kNone);
-    im.z.push_back(im.be->alloc(DType::F32, na));
-    im.a.push_back(im.be->alloc(DType::F32, na));
-    im.da.push_back(im.be->alloc(DType::F32, na));
-    im.dz.push_back(im.be->alloc(DType::F32, na));
+  im.be = &net.backend();
+  Backend& be = *im.be;
+  bool ok = true;
+  auto alloc = [&](DType t, size_t count) {
+    Buf b = ok ? be.alloc(t, count) : kNone;
+    ok = ok && b != kNone;
+    return b;
+  };
+  for (const Net::Tensor& t : net.tensors()) im.velocity.push_back(cfg_.momentum > 0 ? alloc(DType::F32, t.count) : kNone);
+  im.loss = alloc(DType::F32, kLossSlots);
+  const int K = n.outputs();
+  im.confusion = alloc(DType::I32, size_t(K) * K);
+  im.perm = alloc(DType::I32, size_t(train_.count));
+  for (auto [d, dev] : {std::pair{&train_, &im.train}, {&test_, &im.test}, {&validation_, &im.validation}})
+    if (ok && !(status_ = upload(be, *d, *dev)).ok()) ok = false;
+  if (!ok) {
+    if (status_.ok()) status_ = Status::fail("out of memory on " + be.name() + " for the run's buffers");
+    state_ = State::Done;
+    return;
   }
-  im.x = im.be->alloc(DType::F32, size_t(im.cap) * sizes[0]);
-  im.y = im.be->alloc(DType::I32, size_t(im.cap));
-  im.loss = im.be->alloc(DType::F32, kLossSlots);
-  im.confusion = im.be->alloc(DType::I32, size_t(sizes.back()) * sizes.back());
-  im.perm = im.be->alloc(DType::I32, size_t(train_.count));
-  (void)set_model(init);
-  im.train = im.upload(train_);
-  im.test = im.upload(test_);
-  im.validation = im.upload(validation_);
+  if (start == Start::Fresh) (void)net.set_parameters(init_model(n, cfg_.init, rng_));
   // The device holds the training images now; the host copy would only double memory.
   train_.images = {};
   train_.images.shrink_to_fit();
 
   metrics_.batches_per_epoch = (train_.count + cfg_.batch - 1) / cfg_.batch;
-  metrics_.confusion.assign(size_t(sizes.back()) * sizes.back(), 0);
+  metrics_.confusion.assign(size_t(K) * K, 0);
   start_epoch();
 }
 
@@ -178,7 +138,7 @@ void Trainer::start_epoch() {
   std::vector<int32_t> order(size_t(train_.count));
   std::iota(order.begin(), order.end(), 0);
   rng_.shuffle(order);
-  backend_->write(im.perm, order.data(), order.size() * sizeof(int32_t));
+  im.be->write(im.perm, order.data(), order.size() * sizeof(int32_t));
   im.phase = Impl::kTrain;
   im.next = 0;
   im.epoch_seconds = 0;
@@ -192,7 +152,7 @@ bool Trainer::flush_losses() {
   Metrics& metrics = metrics_;
   if (im.pending.empty()) return true;
   std::vector<float> sums(im.pending.size());
-  backend_->read(im.loss, sums.data(), sums.size() * sizeof(float));
+  im.be->read(im.loss, sums.data(), sums.size() * sizeof(float));
   bool finite = true;
   for (size_t i = 0; i < sums.size(); ++i) {
     finite = finite && std::isfinite(sums[i]);
@@ -205,27 +165,19 @@ bool Trainer::flush_losses() {
 
 bool Trainer::train_batch() {
   Impl& im = *impl_;
+  Backend& be = *im.be;
   const int m = std::min(cfg_.batch, train_.count - im.next);
-  const int L = im.layers();
-  const std::vector<int>& s = im.sizes;
-  backend_->gather(im.x, im.y, im.train.images, im.train.labels, im.perm, im.next, m, s[0]);
-  im.forward(m, cfg_);
-  backend_->output_backward(im.dz[L - 1], im.loss, int(im.pending.size()), im.z[L - 1],
-                            im.a[L - 1], im.y, m, s[L], cfg_.net.output, cfg_.net.cost);
+  be.gather(net_.input(), net_.labels(), im.train.images, im.train.labels, im.perm, im.next, m, cfg_.net.inputs);
+  net_.forward(m);
+  net_.backward(m, im.loss, int(im.pending.size()));
   im.pending.push_back(m);
-  for (int l = L - 1; l >= 0; --l) {
-    Buf inp = l == 0 ? im.x : im.a[l - 1];
-    Buf dinp = l == 0 ? kNone : im.da[l - 1];  // the input layer needs no delta
-    backend_->matmul_backward(dinp, im.dw[l], im.db[l], im.dz[l], inp, im.w[l], m, s[l], s[l + 1]);
-    if (l > 0) backend_->activation_backward(im.dz[l - 1], im.da[l - 1], im.a[l - 1], m, s[l], cfg_.net.activation);
-  }
   // network.py: w -= (eta/m) * sum of gradients; ch.3: w *= 1 - eta*lambda/n (weights only).
   const float scale = cfg_.eta / float(m);
   const float l2 = cfg_.eta * cfg_.lambda / float(train_.count);
-  for (int l = 0; l < L; ++l) {
-    backend_->sgd_update(im.w[l], im.dw[l], im.vw[l], size_t(s[l]) * s[l + 1], scale, l2, cfg_.momentum);
-    backend_->sgd_update(im.b[l], im.db[l], im.vb[l], size_t(s[l + 1]), scale, 0.0f, cfg_.momentum);
-  }
+  const std::vector<Net::Tensor>& tensors = net_.tensors();
+  for (size_t i = 0; i < tensors.size(); ++i)
+    be.sgd_update(tensors[i].value, tensors[i].grad, im.velocity[i], tensors[i].count, scale,
+                  tensors[i].decay ? l2 : 0.0f, cfg_.momentum);
   im.next += m;
   metrics_.batch += 1;
   if (int(im.pending.size()) == kLossSlots && !flush_losses()) return false;
@@ -234,15 +186,15 @@ bool Trainer::train_batch() {
 
 bool Trainer::eval_chunk() {
   Impl& im = *impl_;
-  const Impl::DataBufs& d = im.phase == Impl::kEvalTest ? im.test : im.validation;
-  if (im.next == 0) im.clear_confusion();
-  const int m = std::min(kEvalChunk, d.count - im.next);
-  im.eval_rows(d, im.next, m, cfg_);
+  const DeviceData& d = im.phase == Impl::kEvalTest ? im.test : im.validation;
+  const int K = cfg_.net.outputs();
+  if (im.next == 0) im.clear_confusion(K);
+  const int m = std::min(Net::kEvalChunk, d.count - im.next);
+  net_.evaluate_rows(d.images, d.labels, im.next, m, im.confusion);
   im.next += m;
   if (im.next < d.count) return true;
 
-  std::vector<int> confusion = im.read_confusion();
-  const int K = im.classes();
+  std::vector<int> confusion = im.read_confusion(K);
   if (im.phase == Impl::kEvalTest) {
     im.test_correct = trace(confusion, K);
     metrics_.confusion = confusion;
@@ -268,7 +220,7 @@ bool Trainer::eval_chunk() {
   metrics_.test_accuracy.push_back(float(r.test_correct) / float(r.test_total));
   metrics_.samples_per_sec.push_back(float(r.samples_per_sec));
   metrics_.epochs.push_back(r);
-  if (!all_finite(model())) return false;  // e.g. eta = 100: weights overflow
+  if (!all_finite(net_.parameters())) return false;  // e.g. eta = 100: weights overflow
   metrics_.epoch += 1;
   if (metrics_.epoch == cfg_.epochs)
     state_ = State::Done;
@@ -329,86 +281,6 @@ Status Trainer::set_eta(float eta) {
   Status s = validate(next);
   if (s.ok()) cfg_.eta = eta;
   return s;
-}
-
-Model Trainer::model() const {
-  Model m;
-  m.net = cfg_.net;
-  if (!status_.ok()) return m;
-  const Impl& im = *impl_;
-  for (int l = 0; l < im.layers(); ++l) {
-    m.weights.emplace_back(size_t(im.sizes[l]) * im.sizes[l + 1]);
-    m.biases.emplace_back(size_t(im.sizes[l + 1]));
-    backend_->read(im.w[l], m.weights.back().data(), m.weights.back().size() * sizeof(float));
-    backend_->read(im.b[l], m.biases.back().data(), m.biases.back().size() * sizeof(float));
-  }
-  return m;
-}
-
-Status Trainer::set_model(const Model& m) {
-  if (!status_.ok()) return status_;
-  const NetConfig& want = cfg_.net;
-  if (m.net.sizes != want.sizes)
-    return Status::fail("model: its layer sizes " + format_sizes(m.net.sizes) +
-                        " do not match this network's " + format_sizes(want.sizes));
-  if (m.net.activation != want.activation || m.net.output != want.output || m.net.cost != want.cost)
-    return Status::fail(std::string("model: it was trained as ") + name(m.net.activation) + "/" +
-                        name(m.net.output) + "/" + name(m.net.cost) + ", this network is " +
-                        name(want.activation) + "/" + name(want.output) + "/" + name(want.cost));
-  Impl& im = *impl_;
-  for (int l = 0; l < im.layers(); ++l) {
-    if (m.weights[l].size() != size_t(im.sizes[l]) * im.sizes[l + 1] || m.biases[l].size() != size_t(im.sizes[l + 1]))
-      return Status::fail("model: layer " + std::to_string(l) + " has the wrong number of parameters");
-  }
-  for (int l = 0; l < im.layers(); ++l) {
-    backend_->write(im.w[l], m.weights[l].data(), m.weights[l].size() * sizeof(float));
-    backend_->write(im.b[l], m.biases[l].data(), m.biases[l].size() * sizeof(float));
-  }
-  return Status::success();
-}
-
-std::vector<float> Trainer::predict(const float* x, int n) {
-  std::vector<float> probs;
-  if (!status_.ok()) return probs;
-  Impl& im = *impl_;
-  const int C = im.sizes.front(), K = im.classes();
-  probs.resize(size_t(n) * K);
-  for (int first = 0; first < n; first += im.cap) {
-    int m = std::min(im.cap, n - first);
-    backend_->write(im.x, x + size_t(first) * C, size_t(m) * C * sizeof(float));
-    im.forward(m, cfg_);
-    backend_->read(im.a[im.layers() - 1], probs.data() + size_t(first) * K, size_t(m) * K * sizeof(float));
-  }
-  return probs;
-}
-
-std::vector<int> Trainer::predict_labels(const Dataset& d, int first, int n) {
-  std::vector<int> out;
-  if (!status_.ok() || first < 0 || n <= 0 || first + n > d.count || d.pixels() != impl_->sizes.front()) return out;
-  std::vector<float> x(size_t(n) * d.pixels());
-  for (size_t i = 0; i < x.size(); ++i) x[i] = float(d.images[size_t(first) * d.pixels() + i]) / 255.0f;
-  std::vector<float> probs = predict(x.data(), n);
-  const int K = impl_->classes();
-  for (int i = 0; i < n; ++i) {
-    const float* p = probs.data() + size_t(i) * K;
-    out.push_back(int(std::max_element(p, p + K) - p));
-  }
-  return out;
-}
-
-int Trainer::evaluate(const Dataset& d, std::vector<int>& confusion) {
-  Impl& im = *impl_;
-  const int K = status_.ok() ? im.classes() : 0;
-  confusion.assign(size_t(K) * K, 0);
-  if (!status_.ok() || d.count == 0 || d.pixels() != im.sizes.front() || d.classes != K) return 0;
-  Impl::DataBufs bufs = im.upload(d);
-  im.clear_confusion();
-  for (int first = 0; first < d.count; first += kEvalChunk)
-    im.eval_rows(bufs, first, std::min(kEvalChunk, d.count - first), cfg_);
-  confusion = im.read_confusion();
-  backend_->release(bufs.images);
-  backend_->release(bufs.labels);
-  return trace(confusion, K);
 }
 
 }  // namespace nnlab

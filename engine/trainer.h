@@ -1,6 +1,8 @@
-// Mini-batch SGD with network.py's semantics, advanced in bounded steps so a UI
-// frame loop can interleave training and drawing. Parameters and data live in
-// the backend for the whole run; per batch only a loss scalar comes back.
+// Mini-batch SGD with network.py's semantics over a Net, advanced in bounded
+// steps so a UI frame loop can interleave training and drawing: shuffling,
+// mini-batches, L2, momentum, metrics and divergence, nothing else. Parameters
+// and data live in the Net's backend for the whole run; per batch only a loss
+// scalar comes back.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -11,6 +13,7 @@
 #include "config.h"
 #include "dataset.h"
 #include "model.h"
+#include "net.h"
 #include "rng.h"
 #include "status.h"
 
@@ -43,18 +46,20 @@ struct Metrics {
 
 class Trainer {
  public:
-  // `train` already has the validation images split off (see split_tail).
-  // `validation` may be empty. Fails (see status()) on a config that does not
-  // fit the data; check status() before stepping.
-  Trainer(const TrainConfig& cfg, Dataset train, Dataset test, Dataset validation,
-          std::unique_ptr<Backend> backend);
+  enum class Start { Fresh, Continue };  // new parameters from the seed, or the net's own
+  // Trains `net`, which must outlive the trainer and have rows() >= cfg.batch.
+  // `train` already has the validation images split off (split_validation);
+  // `validation` may be empty. cfg.net is not read: the net is what it is.
+  // Fails (see status()) on a config that does not fit the data or the net.
+  Trainer(const TrainConfig& cfg, Net& net, Dataset train, Dataset test, Dataset validation,
+          Start start = Start::Fresh);
   ~Trainer();
 
   const Status& status() const { return status_; }
   State state() const { return state_; }
   const TrainConfig& config() const { return cfg_; }
   const Metrics& metrics() const { return metrics_; }
-  std::string device() const { return backend_->name(); }
+  Net& net() { return net_; }
 
   // Runs training batches (and, at epoch ends, evaluation chunks) until
   // max_units are done or max_seconds have passed. Returns units done; the
@@ -65,20 +70,6 @@ class Trainer {
   void resume();
   Status set_eta(float eta);
 
-  // Host copy of the parameters (downloads from the backend).
-  Model model() const;
-  // Replaces the parameters; the sizes must match. On failure nothing changes.
-  Status set_model(const Model& m);
-
-  // Forward pass on the current parameters: probs (n, K) for n images of
-  // pixels in [0,1], (n, C) row-major.
-  std::vector<float> predict(const float* x, int n);
-  // Predicted class of each image of a dataset slice.
-  std::vector<int> predict_labels(const Dataset& d, int first, int n);
-
-  // Full evaluation on a dataset: returns correct count, fills confusion (K,K).
-  int evaluate(const Dataset& d, std::vector<int>& confusion);
-
  private:
   struct Impl;
   void start_epoch();
@@ -87,8 +78,8 @@ class Trainer {
   bool flush_losses();  // false if a batch loss is not finite
 
   TrainConfig cfg_;
+  Net& net_;
   Dataset train_, test_, validation_;
-  std::unique_ptr<Backend> backend_;
   std::unique_ptr<Impl> impl_;
   Rng rng_;
   Status status_;

@@ -199,9 +199,9 @@ int main(int argc, char** argv) {
     session.frame_work_ms = 0.9 * session.frame_work_ms + 100.0 * (glfwGetTime() - t0);
 
     const long batches = session.trainer ? long(session.trainer->metrics().batch_loss.size()) : 0;
-    const bool stopped = session.phase == nnlab::Phase::Done ||
-                         session.phase == nnlab::Phase::Error ||
-                         session.phase == nnlab::Phase::Diverged;
+    const bool stopped = session.phase() == nnlab::Phase::Done ||
+                         session.phase() == nnlab::Phase::Error ||
+                         session.phase() == nnlab::Phase::Diverged;
     const bool timed_out =
         opt.quit_after_seconds > 0 && glfwGetTime() - t_start > opt.quit_after_seconds;
     if (settle_frames < 0 &&
@@ -221,13 +221,14 @@ int main(int argc, char** argv) {
           rc = 1;
         }
       }
-      if (session.phase == nnlab::Phase::Error) rc = 1;
+      if (session.phase() == nnlab::Phase::Error) rc = 1;
       break;
     }
     if (settle_frames > 0) --settle_frames;
     glfwSwapBuffers(window);
   }
   session.trainer.reset();  // GL buffers go before the context
+  session.net.reset();
   ImGui_ImplOpenGL3_Shutdown();
   ImGui_ImplGlfw_Shutdown();
   ImGui::DestroyContext();

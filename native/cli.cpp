@@ -16,6 +16,7 @@
 #include "model.h"
 #include "params.h"
 #include "presets.h"
+#include "net.h"
 #include "trainer.h"
 
 using namespace nnlab;
@@ -157,37 +158,44 @@ int main(int argc, char** argv) {
     std::vector<uint8_t> bytes;
     if (!(s = read_file(flags["load"], bytes)).ok()) return data_error(s.message);
     if (!(s = load_model(bytes.data(), bytes.size(), flags["load"], loaded)).ok()) return data_error(s.message);
-    if (given("sizes") && loaded.net.sizes != cfg.net.sizes)
-      return usage_error("--sizes " + format_sizes(cfg.net.sizes) + " does not match " + flags["load"] +
-                         " (" + format_sizes(loaded.net.sizes) + ")");
+    for (const char* key : {"net", "sizes", "activation", "output", "cost"})
+      if (given(key) && cfg.net != loaded.net)
+        return usage_error("--" + std::string(key) + " makes " + format_net(cfg.net) + " (" + name(cfg.net.cost) +
+                           "), which does not match " + flags["load"] + ": " + format_net(loaded.net) + " (" +
+                           name(loaded.net.cost) + ")");
     cfg.net = loaded.net;
   }
 
   DataFiles data;
   if (!(s = load_data_dir(flags["data"], data)).ok()) return data_error(s.message);
-  Dataset validation;
-  if (!(s = split_validation(cfg.validation, data.train, validation)).ok()) return usage_error("--" + s.message);
-  const int test_total = data.test.count, train_total = data.train.count, validation_total = validation.count;
-  Dataset test_copy = cmd == "eval" ? data.test : Dataset{};
+  Net net(cfg.net, make_backend(device), cfg.batch);
+  if (!net.status().ok()) return data_error(net.status().message);
+  std::printf("device: %s\n", net.device().c_str());
+  if (flags.count("load") && !(s = net.set_parameters(loaded)).ok()) return data_error(flags["load"] + ": " + s.message);
 
-  Trainer trainer(cfg, std::move(data.train), std::move(data.test), std::move(validation), make_backend(device));
-  if (!trainer.status().ok()) return usage_error(trainer.status().message);
-  std::printf("device: %s\n", trainer.device().c_str());
-  if (flags.count("load") && !(s = trainer.set_model(loaded)).ok()) return data_error(flags["load"] + ": " + s.message);
-
-  const int K = cfg.net.sizes.back();
   if (cmd == "eval") {
+    if (data.test.pixels() != net.inputs() || data.test.classes != net.classes())
+      return data_error(flags["load"] + ": the model takes " + std::to_string(net.inputs()) + " inputs and " +
+                        std::to_string(net.classes()) + " classes; " + flags["data"] + " has " +
+                        std::to_string(data.test.pixels()) + " pixels and " + std::to_string(data.test.classes) +
+                        " classes");
     std::vector<int> confusion;
-    int correct = trainer.evaluate(test_copy, confusion);
-    std::printf("accuracy: %d / %d (%.2f%%)\n", correct, test_total, 100.0 * correct / test_total);
-    print_confusion(confusion, K);
+    const int correct = net.evaluate(data.test, confusion);
+    std::printf("accuracy: %d / %d (%.2f%%)\n", correct, data.test.count, 100.0 * correct / data.test.count);
+    print_confusion(confusion, net.classes());
     return 0;
   }
 
-  std::printf("training %s %s/%s/%s, %d epochs, batch %d, eta %g, lambda %g, momentum %g, seed %llu\n",
-              format_sizes(cfg.net.sizes).c_str(), name(cfg.net.activation), name(cfg.net.output),
-              name(cfg.net.cost), cfg.epochs, cfg.batch, cfg.eta, cfg.lambda, cfg.momentum,
-              (unsigned long long)cfg.seed);
+  Dataset validation;
+  if (!(s = split_validation(cfg.validation, data.train, validation)).ok()) return usage_error("--" + s.message);
+  const int test_total = data.test.count, train_total = data.train.count, validation_total = validation.count;
+  Trainer trainer(cfg, net, std::move(data.train), std::move(data.test), std::move(validation),
+                  flags.count("load") ? Trainer::Start::Continue : Trainer::Start::Fresh);
+  if (!trainer.status().ok()) return usage_error(trainer.status().message);
+
+  std::printf("training %s (%s), %d epochs, batch %d, eta %g, lambda %g, momentum %g, seed %llu\n",
+              format_net(cfg.net).c_str(), name(cfg.net.cost), cfg.epochs, cfg.batch, cfg.eta, cfg.lambda,
+              cfg.momentum, (unsigned long long)cfg.seed);
   if (validation_total)
     std::printf("data: %d training images, the next %d for validation, %d test images\n", train_total,
                 validation_total, test_total);
@@ -218,7 +226,7 @@ int main(int argc, char** argv) {
   }
   if (progress_shown) std::printf("\n");
   if (flags.count("save")) {
-    if (!(s = write_file(flags["save"], save_model(trainer.model()))).ok()) return data_error(s.message);
+    if (!(s = write_file(flags["save"], save_model(net.parameters()))).ok()) return data_error(s.message);
     std::printf("saved model to %s\n", flags["save"].c_str());
   }
   if (trainer.state() == State::Diverged) {

@@ -51,8 +51,12 @@ expect "negative seed"                 2 "--seed: '-1' is not an integer from 0 
 expect "a repeated flag"               2 "--eta is given twice" -- "$nnlab" train --data "$data" --eta 1 --eta 2
 expect "unknown preset"                2 "--preset: unknown preset 'ch9'" -- "$nnlab" train --data "$data" --preset ch9
 expect "presets lists the book's rows" 0 "^ch3-l2 +97.92%" -- "$nnlab" presets
-expect "a preset sets the run, flags override it" 0 "^training 784,100,10 sigmoid/sigmoid/cross-entropy, 2 epochs, batch 10, eta 0.5, lambda 5," -- \
+expect "a preset sets the run, flags override it" 0 "^training 784-fc100-sigmoid-fc10-sigmoid \(cross-entropy\), 2 epochs, batch 10, eta 0.5, lambda 5," -- \
   "$nnlab" train --data "$small" --preset ch3-l2 --epochs 2
+expect "--net gives the layer list" 0 "^training 784-fc20-relu-fc10-tanh-fc10-softmax \(cross-entropy\)" -- \
+  "$nnlab" train --data "$small" --net 784-fc20-relu-fc10-tanh-fc10-softmax --cost cross-entropy --eta 0.1 --epochs 1
+expect "a bad --net names the layer"   2 "--net: '784-fc20-conv-fc10-sigmoid': unknown layer 'conv'" -- \
+  "$nnlab" train --data "$data" --net 784-fc20-conv-fc10-sigmoid
 expect "unknown flag"                  2 "unknown flag --learning-rate" -- "$nnlab" train --data "$data" --learning-rate 3
 expect "sizes do not match the images" 2 "input layer has 700 neurons but the images have 784" -- "$nnlab" train --data "$data" --sizes 700,30,10
 expect "sizes do not match the classes" 2 "output layer has 12 neurons but the data has 10 classes" -- "$nnlab" train --data "$data" --sizes 784,30,12
@@ -71,8 +75,12 @@ expect "eval reproduces the epoch's accuracy" 0 "accuracy: $correct / 10000" -- 
 expect "eval prints the confusion matrix" 0 "confusion matrix" -- "$nnlab" eval --data "$data" --load "$tmp/m.nnlab"
 expect "validation split is reported" 0 "^Epoch 0: [0-9]+ / 10000  \(validation [0-9]+ / 1000\)" -- \
   "$nnlab" train --data "$data" --epochs 1 --validation 1000
+expect "load with a contradicting --cost" 2 "--cost makes .* \(quadratic\), which does not match" -- \
+  "$nnlab" train --data "$small" --load "$tmp/m.nnlab" --cost quadratic
+expect "eval scores a model without a training run" 0 "^accuracy: " -- "$nnlab" eval --data "$data" --load "$tmp/m.nnlab"
+if grep -q "^training" "$tmp/out"; then failed=$((failed + 1)); echo "FAILED - eval started a training run"; fi
 expect "loaded model continues training" 0 "^Epoch 0: " -- "$nnlab" train --data "$data" --epochs 1 --load "$tmp/m.nnlab"
-expect "load with other sizes" 2 "--sizes 784,100,10 does not match" -- "$nnlab" train --data "$data" --load "$tmp/m.nnlab" --sizes 784,100,10
+expect "load with other sizes" 2 "--sizes makes 784-fc100-sigmoid-fc10-sigmoid \(quadratic\), which does not match" -- "$nnlab" train --data "$data" --load "$tmp/m.nnlab" --sizes 784,100,10
 
 cp "$tmp/m.nnlab" "$tmp/corrupt.nnlab"
 printf '\x7f' | dd of="$tmp/corrupt.nnlab" bs=1 seek=2000 conv=notrunc 2>/dev/null

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "synthetic.h"
-#include "trainer.h"
+#include "run.h"
 
 using namespace nnlab;
 using nnlab::testing::synthetic;
@@ -51,7 +51,7 @@ struct RefNet {
     as = {x};
     zs.clear();
     for (int l = 0; l < layers(); ++l) {
-      int out = net.sizes[l + 1], in = net.sizes[l];
+      int out = net.sizes()[l + 1], in = net.sizes()[l];
       Vec z(size_t(out), 0.0);
       for (int o = 0; o < out; ++o) {
         double s = b[l][o];
@@ -60,12 +60,12 @@ struct RefNet {
       }
       Vec a(z.size());
       bool last = l + 1 == layers();
-      if (last && net.output == Act::Softmax) {
+      if (last && net.output() == Act::Softmax) {
         double sum = 0;
         for (double v : z) sum += std::exp(v);
         for (size_t k = 0; k < z.size(); ++k) a[k] = std::exp(z[k]) / sum;
       } else {
-        for (size_t k = 0; k < z.size(); ++k) a[k] = act(last ? net.output : net.activation, z[k]);
+        for (size_t k = 0; k < z.size(); ++k) a[k] = act(last ? net.output() : net.hidden(), z[k]);
       }
       zs.push_back(z);
       as.push_back(a);
@@ -81,7 +81,7 @@ struct RefNet {
       double y = int(k) == label ? 1 : 0;
       if (net.cost == Cost::Quadratic)
         c += 0.5 * (a[k] - y) * (a[k] - y);
-      else if (net.output == Act::Softmax)
+      else if (net.output() == Act::Softmax)
         c += -y * std::log(a[k]);
       else
         c += -(y * std::log(a[k]) + (1 - y) * std::log(1 - a[k]));
@@ -100,19 +100,19 @@ struct RefNet {
     for (size_t k = 0; k < a.size(); ++k) e[k] = a[k] - (int(k) == label ? 1 : 0);
     if (net.cost == Cost::CrossEntropy) {
       delta = e;
-    } else if (net.output == Act::Softmax) {  // Jacobian of softmax times (a - y)
+    } else if (net.output() == Act::Softmax) {  // Jacobian of softmax times (a - y)
       for (size_t j = 0; j < a.size(); ++j) {
         double s = 0;
         for (size_t i = 0; i < a.size(); ++i) s += e[i] * a[i] * ((i == j ? 1 : 0) - a[j]);
         delta[j] = s;
       }
     } else {
-      for (size_t k = 0; k < a.size(); ++k) delta[k] = e[k] * act_prime(net.output, zs.back()[k]);
+      for (size_t k = 0; k < a.size(); ++k) delta[k] = e[k] * act_prime(net.output(), zs.back()[k]);
     }
     nw.assign(size_t(L), {});
     nb.assign(size_t(L), {});
     for (int l = L - 1; l >= 0; --l) {
-      int out = net.sizes[l + 1], in = net.sizes[l];
+      int out = net.sizes()[l + 1], in = net.sizes()[l];
       nb[l] = delta;
       nw[l].assign(size_t(out) * in, 0);
       for (int o = 0; o < out; ++o)
@@ -122,7 +122,7 @@ struct RefNet {
       for (int i = 0; i < in; ++i) {
         double s = 0;
         for (int o = 0; o < out; ++o) s += w[l][size_t(o) * in + i] * delta[o];
-        prev[i] = s * act_prime(net.activation, zs[l - 1][i]);
+        prev[i] = s * act_prime(net.hidden(), zs[l - 1][i]);
       }
       delta = prev;
     }
@@ -151,7 +151,7 @@ Grads engine_gradient(const TrainConfig& base, const Dataset& d, Model& initial)
   c.batch = d.count;
   c.epochs = 1;
   c.eta = 1000.0f;  // a large step keeps the recovered gradient's rounding small
-  Trainer t(c, d, d, Dataset{}, make_cpu_backend());
+  Run t(c, d, d, Dataset{}, make_cpu_backend());
   REQUIRE(t.status().ok());
   initial = t.model();
   REQUIRE(t.step(1) == 1);
@@ -220,8 +220,7 @@ TEST_CASE("backprop: gradients match central differences for every activation x 
         CAPTURE(name(out));
         CAPTURE(name(cost));
         TrainConfig c;
-        c.net.sizes = {6, 5, 4, 3};
-        c.net.activation = act, c.net.output = out, c.net.cost = cost;
+        c.net = NetConfig::mlp({6, 5, 4, 3}, act, out, cost);
         c.init = Init::Scaled;
         c.seed = 21;
         Dataset d = synthetic(4, 6, 3, 5);

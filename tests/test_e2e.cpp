@@ -6,7 +6,7 @@
 #include <string>
 
 #include "io.h"
-#include "trainer.h"
+#include "run.h"
 
 using namespace nnlab;
 
@@ -23,7 +23,7 @@ TEST_CASE("e2e: network.py's run ([784,30,10], ch. 1 defaults) reaches >= 80% on
   REQUIRE(split_validation(c.validation, data.train, validation).ok());
   CHECK(data.train.count == 50000);  // Nielsen's split by default
   CHECK(validation.count == 10000);
-  Trainer t(c, std::move(data.train), std::move(data.test), std::move(validation), make_cpu_backend());
+  Run t(c, std::move(data.train), std::move(data.test), std::move(validation), make_cpu_backend());
   REQUIRE(t.status().ok());
   while (t.state() == State::Training) t.step(1 << 30);
   REQUIRE(t.state() == State::Done);

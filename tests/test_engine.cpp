@@ -6,12 +6,16 @@
 #include <cmath>
 #include <cstring>
 #include <numeric>
+#include <string>
+
+#include <zlib.h>
 
 #include "config.h"
 #include "model.h"
+#include "params.h"
 #include "rng.h"
 #include "synthetic.h"
-#include "trainer.h"
+#include "run.h"
 
 using namespace nnlab;
 using nnlab::testing::synthetic;
@@ -76,10 +80,12 @@ TEST_CASE("config: every impossible hyper-parameter is refused, naming the field
   fails_on(c, "lambda");
   c = ok, c.momentum = 1.0f;
   fails_on(c, "momentum");
-  c = ok, c.net.activation = Act::Softmax;
-  fails_on(c, "activation");
-  c = ok, c.net.output = Act::Relu;
-  fails_on(c, "output");
+  c = ok, c.net = NetConfig::mlp(c.net.sizes(), Act::Softmax, c.net.output(), c.net.cost);
+  fails_on(c, "net: softmax is for the output layer only");
+  c = ok, c.net.layers.back().kind = LayerKind::Relu;
+  fails_on(c, "net: the last layer must be the output activation");
+  c = ok, c.net.layers.clear();
+  fails_on(c, "net:");
   std::vector<int> sizes;
   CHECK(parse_sizes("784,30,10", sizes).ok());
   CHECK(sizes == std::vector<int>{784, 30, 10});
@@ -87,16 +93,50 @@ TEST_CASE("config: every impossible hyper-parameter is refused, naming the field
   CHECK_FALSE(parse_sizes("784,,10", sizes).ok());
   CHECK_FALSE(parse_sizes("784,-3,10", sizes).ok());
   CHECK_FALSE(parse_sizes("784,x", sizes).ok());
-  Cost cost;
-  CHECK(parse_cost("cross-entropy", cost).ok());
-  CHECK(cost == Cost::CrossEntropy);
-  Status s = parse_cost("hinge", cost);
+  c = ok;
+  CHECK(set_param(c, "cost", "cross-entropy").ok());
+  CHECK(c.net.cost == Cost::CrossEntropy);
+  Status s = set_param(c, "cost", "hinge");
   CHECK(s.message.find("hinge") != std::string::npos);
+}
+
+TEST_CASE("net: the text form names every layer and round-trips; Nielsen's sizes are its shorthand") {
+  NetConfig n;
+  CHECK(format_net(n) == "784-fc30-sigmoid-fc10-sigmoid");  // network.py's [784, 30, 10]
+  CHECK(n == NetConfig::mlp({784, 30, 10}));
+  CHECK(n.sizes() == std::vector<int>{784, 30, 10});
+  NetConfig m;
+  REQUIRE(parse_net("100-fc64-relu-fc32-tanh-fc5-softmax", m).ok());
+  CHECK(m.inputs == 100);
+  CHECK(m.layers.size() == 6);
+  CHECK(m.sizes() == std::vector<int>{100, 64, 32, 5});
+  CHECK(m.hidden() == Act::Relu);
+  CHECK(m.output() == Act::Softmax);
+  CHECK(format_net(m) == "100-fc64-relu-fc32-tanh-fc5-softmax");
+  NetConfig keep = m;
+  for (const char* bad : {"", "fc30-sigmoid", "784", "784-fc0-sigmoid", "784-fc30-relu", "784-fc30-softmax-fc10-sigmoid",
+                          "784-conv5-sigmoid", "784-fc10-softmax-", "784-fc1-softmax", "784--fc10-sigmoid"}) {
+    CAPTURE(bad);
+    Status s = parse_net(bad, m);
+    CHECK_FALSE(s.ok());
+    CHECK(s.message.find("net: '") == 0);
+    CHECK(m == keep);  // untouched on failure
+  }
+  TrainConfig c;
+  REQUIRE(set_param(c, "net", "784-fc100-relu-fc10-softmax").ok());
+  CHECK(param_text(c, *find_param("sizes")) == "784,100,10");
+  CHECK(param_text(c, *find_param("activation")) == "relu");
+  CHECK(param_text(c, *find_param("output")) == "softmax");
+  REQUIRE(set_param(c, "sizes", "784,50,20,10").ok());  // keeps the activations
+  CHECK(format_net(c.net) == "784-fc50-relu-fc20-relu-fc10-softmax");
+  REQUIRE(set_param(c, "activation", "tanh").ok());
+  CHECK(format_net(c.net) == "784-fc50-tanh-fc20-tanh-fc10-softmax");
+  CHECK_FALSE(set_param(c, "sizes", "784,1").ok());  // a softmax of one output
 }
 
 static TrainConfig small_config() {
   TrainConfig c;
-  c.net.sizes = {16, 12, 4};
+  c.net = NetConfig::mlp({16, 12, 4}, c.net.hidden(), c.net.output(), c.net.cost);
   c.epochs = 3;
   c.batch = 5;
   c.eta = 1.0f;
@@ -104,39 +144,94 @@ static TrainConfig small_config() {
   return c;
 }
 
-static Trainer make_trainer(const TrainConfig& c, int train = 60, int test = 40, uint64_t data_seed = 3) {
-  int px = c.net.sizes.front(), k = c.net.sizes.back();
+static Run make_trainer(const TrainConfig& c, int train = 60, int test = 40, uint64_t data_seed = 3) {
+  int px = c.net.sizes().front(), k = c.net.sizes().back();
   Dataset tr = synthetic(train, px, k, data_seed), te = synthetic(test, px, k, data_seed + 1);
-  return Trainer(c, std::move(tr), std::move(te), Dataset{}, make_cpu_backend());
+  return Run(c, std::move(tr), std::move(te), Dataset{}, make_cpu_backend());
 }
 
-static void run(Trainer& t) {
+static void run(Run& t) {
   while (t.state() == State::Training) t.step(1000);
 }
 
 TEST_CASE("checkpoint: save/load round trip restores every parameter") {
   Rng rng(5);
   NetConfig net;
-  net.sizes = {7, 5, 3};
-  net.activation = Act::Tanh;
-  net.output = Act::Softmax;
-  net.cost = Cost::CrossEntropy;
+  net = NetConfig::mlp({7, 5, 3}, Act::Tanh, Act::Softmax, Cost::CrossEntropy);
   Model m = init_model(net, Init::Scaled, rng);
   std::vector<uint8_t> bytes = save_model(m);
   Model back;
   REQUIRE(load_model(bytes.data(), bytes.size(), "m.nnlab", back).ok());
-  CHECK(back.net.sizes == net.sizes);
-  CHECK(back.net.activation == Act::Tanh);
-  CHECK(back.net.output == Act::Softmax);
+  CHECK(back.net == net);
   CHECK(back.net.cost == Cost::CrossEntropy);
   CHECK(back.weights == m.weights);
   CHECK(back.biases == m.biases);
 }
 
+// Little-endian u32s, as the checkpoint writes them.
+static std::vector<uint8_t> u32s(std::initializer_list<uint32_t> values) {
+  std::vector<uint8_t> out;
+  for (uint32_t v : values)
+    for (int i = 0; i < 4; ++i) out.push_back(uint8_t(v >> (8 * i)));
+  return out;
+}
+
+TEST_CASE("checkpoint: version 2 stores the layer list with pinned codes") {
+  // Written into files: these numbers never change.
+  CHECK(uint32_t(LayerKind::Dense) == 1);
+  CHECK(uint32_t(LayerKind::Sigmoid) == 2);
+  CHECK(uint32_t(LayerKind::Tanh) == 3);
+  CHECK(uint32_t(LayerKind::Relu) == 4);
+  CHECK(uint32_t(LayerKind::Softmax) == 5);
+  CHECK(uint32_t(Cost::Quadratic) == 0);
+  CHECK(uint32_t(Cost::CrossEntropy) == 1);
+  Rng rng(5);
+  const NetConfig net = NetConfig::mlp({7, 5, 3}, Act::Relu, Act::Softmax, Cost::CrossEntropy);
+  const std::vector<uint8_t> bytes = save_model(init_model(net, Init::Scaled, rng));
+  const std::vector<uint8_t> header = u32s({2, 1, 7, 4, 1, 5, 4, 0, 1, 3, 5, 0});
+  REQUIRE(bytes.size() > 4 + header.size());
+  CHECK(std::string(bytes.begin(), bytes.begin() + 4) == "NNLB");
+  CHECK(std::vector<uint8_t>(bytes.begin() + 4, bytes.begin() + 4 + long(header.size())) == header);
+  CHECK(bytes.size() == 4 + header.size() + 4 * (7 * 5 + 5 + 5 * 3 + 3) + 4);
+  Model back;
+  std::vector<uint8_t> bad = bytes;
+  bad[4 + 4 * 4] = 9;  // the first layer's code
+  Status s = load_model(bad.data(), bad.size(), "m.nnlb", back);
+  CHECK(s.message.find("bad layer code 9") != std::string::npos);
+}
+
+TEST_CASE("checkpoint: version-1 files (an MLP's sizes and activation codes) still load") {
+  // u32 version 1, activation 1 (tanh), output 3 (softmax), cost 1, 3 sizes 3,2,2.
+  std::vector<uint8_t> file{'N', 'N', 'L', 'B'};
+  const std::vector<uint8_t> head = u32s({1, 1, 3, 1, 3, 3, 2, 2});
+  file.insert(file.end(), head.begin(), head.end());
+  std::vector<float> params;
+  for (int i = 0; i < 3 * 2 + 2 + 2 * 2 + 2; ++i) params.push_back(0.25f * float(i) - 1.0f);
+  for (float f : params) {
+    uint32_t bits;
+    std::memcpy(&bits, &f, 4);
+    const std::vector<uint8_t> b = u32s({bits});
+    file.insert(file.end(), b.begin(), b.end());
+  }
+  const std::vector<uint8_t> crc = u32s({uint32_t(crc32(0L, file.data(), uInt(file.size())))});
+  file.insert(file.end(), crc.begin(), crc.end());
+  Model m;
+  Status s = load_model(file.data(), file.size(), "old.nnlb", m);
+  REQUIRE_MESSAGE(s.ok(), s.message);
+  CHECK(m.net == NetConfig::mlp({3, 2, 2}, Act::Tanh, Act::Softmax, Cost::CrossEntropy));
+  CHECK(m.weights.at(0) == std::vector<float>(params.begin(), params.begin() + 6));
+  CHECK(m.biases.at(0) == std::vector<float>(params.begin() + 6, params.begin() + 8));
+  CHECK(m.weights.at(1) == std::vector<float>(params.begin() + 8, params.begin() + 12));
+  CHECK(m.biases.at(1) == std::vector<float>(params.begin() + 12, params.end()));
+  // Saved again, it is version 2.
+  const std::vector<uint8_t> again = save_model(m);
+  CHECK(again[4] == 2);
+}
+
 TEST_CASE("checkpoint: corrupt, truncated or foreign files are rejected and the model kept") {
   Rng rng(5);
   NetConfig net;
-  net.sizes = {7, 5, 3};
+  net = NetConfig::mlp({7, 5, 3}, net.hidden(), net.output(), net.cost);
   Model m = init_model(net, Init::Normal, rng);
   const std::vector<uint8_t> good = save_model(m);
   Model target = init_model(net, Init::Normal, rng);
@@ -166,30 +261,30 @@ TEST_CASE("checkpoint: corrupt, truncated or foreign files are rejected and the 
   rejected(version, "version");
 
   // A valid file for another network does not replace a trainer's parameters.
-  Trainer t = make_trainer(small_config());
+  Run t = make_trainer(small_config());
   REQUIRE(t.status().ok());
   Model original = t.model();
   Status s = t.set_model(m);  // sizes 7,5,3 vs 16,12,4
   CHECK_FALSE(s.ok());
-  CHECK(s.message.find("7,5,3") != std::string::npos);
+  CHECK(s.message.find("7-fc5-sigmoid-fc3-sigmoid") != std::string::npos);
   CHECK(t.model().weights == original.weights);
 }
 
 TEST_CASE("trainer: the same seed gives bit-identical weights, another seed does not") {
   TrainConfig c = small_config();
-  Trainer a = make_trainer(c), b = make_trainer(c);
+  Run a = make_trainer(c), b = make_trainer(c);
   run(a), run(b);
   CHECK(save_model(a.model()) == save_model(b.model()));
   c.seed = 12;
-  Trainer other = make_trainer(c);
+  Run other = make_trainer(c);
   run(other);
   CHECK(save_model(a.model()) != save_model(other.model()));
 }
 
 TEST_CASE("trainer: a small net overfits one batch of 20 images to 100%") {
   TrainConfig c;
-  c.net.sizes = {64, 30, 10};
-  c.net.output = Act::Softmax;
+  c.net = NetConfig::mlp({64, 30, 10}, c.net.hidden(), c.net.output(), c.net.cost);
+  c.net.layers.back().kind = LayerKind::Softmax;
   c.net.cost = Cost::CrossEntropy;
   c.init = Init::Scaled;
   c.batch = 20;
@@ -199,7 +294,7 @@ TEST_CASE("trainer: a small net overfits one batch of 20 images to 100%") {
   Dataset d = synthetic(20, 64, 10, 9);
   Rng rng(99);
   for (uint8_t& l : d.labels) l = uint8_t(rng.below(10));
-  Trainer t(c, d, d, Dataset{}, make_cpu_backend());
+  Run t(c, d, d, Dataset{}, make_cpu_backend());
   REQUIRE(t.status().ok());
   run(t);
   REQUIRE(t.state() == State::Done);
@@ -209,13 +304,13 @@ TEST_CASE("trainer: a small net overfits one batch of 20 images to 100%") {
 
 TEST_CASE("trainer: softmax + cross-entropy with scaled init starts near ln 10") {
   TrainConfig c;
-  c.net.sizes = {784, 30, 10};
-  c.net.output = Act::Softmax;
+  c.net = NetConfig::mlp({784, 30, 10}, c.net.hidden(), c.net.output(), c.net.cost);
+  c.net.layers.back().kind = LayerKind::Softmax;
   c.net.cost = Cost::CrossEntropy;
   c.init = Init::Scaled;
   c.batch = 1000;
   c.epochs = 1;
-  Trainer t(c, synthetic(1000, 784, 10, 1), synthetic(10, 784, 10, 2), Dataset{}, make_cpu_backend());
+  Run t(c, synthetic(1000, 784, 10, 1), synthetic(10, 784, 10, 2), Dataset{}, make_cpu_backend());
   REQUIRE(t.status().ok());
   t.step(1);
   REQUIRE(t.metrics().batch_loss.size() == 1);
@@ -226,12 +321,12 @@ TEST_CASE("trainer: softmax + cross-entropy with scaled init starts near ln 10")
 
 TEST_CASE("trainer: divergence is reported, not trained through") {
   TrainConfig c = small_config();
-  c.net.activation = Act::Relu;
-  c.net.output = Act::Softmax;
+  c.net = NetConfig::mlp(c.net.sizes(), Act::Relu, c.net.output(), c.net.cost);
+  c.net.layers.back().kind = LayerKind::Softmax;
   c.net.cost = Cost::CrossEntropy;
   c.eta = 1e30f;
   c.epochs = 5;
-  Trainer t = make_trainer(c);
+  Run t = make_trainer(c);
   run(t);
   CHECK(t.state() == State::Diverged);
   CHECK(std::string(name(t.state())) == "diverged");
@@ -240,7 +335,7 @@ TEST_CASE("trainer: divergence is reported, not trained through") {
 
 TEST_CASE("trainer: pause, resume, eta changes and bounded steps") {
   TrainConfig c = small_config();
-  Trainer t = make_trainer(c);
+  Run t = make_trainer(c);
   CHECK(t.step(3) == 3);
   CHECK(t.metrics().batch == 3);
   CHECK(t.step(1000, 0.0) == 1);  // a zero time budget still makes progress, one unit
@@ -267,13 +362,13 @@ TEST_CASE("trainer: pause, resume, eta changes and bounded steps") {
 
 TEST_CASE("trainer: data that does not fit the network is refused, naming the field") {
   TrainConfig c = small_config();
-  c.net.sizes = {17, 12, 4};
-  Trainer t(c, synthetic(20, 16, 4, 1), synthetic(20, 16, 4, 2), Dataset{}, make_cpu_backend());
+  c.net = NetConfig::mlp({17, 12, 4}, c.net.hidden(), c.net.output(), c.net.cost);
+  Run t(c, synthetic(20, 16, 4, 1), synthetic(20, 16, 4, 2), Dataset{}, make_cpu_backend());
   CHECK_FALSE(t.status().ok());
   CHECK(t.status().message.find("sizes") == 0);
   CHECK(t.step(10) == 0);
-  c.net.sizes = {16, 12, 5};
-  Trainer u(c, synthetic(20, 16, 4, 1), synthetic(20, 16, 4, 2), Dataset{}, make_cpu_backend());
+  c.net = NetConfig::mlp({16, 12, 5}, c.net.hidden(), c.net.output(), c.net.cost);
+  Run u(c, synthetic(20, 16, 4, 1), synthetic(20, 16, 4, 2), Dataset{}, make_cpu_backend());
   CHECK(u.status().message.find("classes") != std::string::npos);
 }
 
@@ -285,7 +380,7 @@ TEST_CASE("trainer: evaluation, validation split and confusion matrix agree") {
   REQUIRE(val.count == 15);
   REQUIRE(train.count == 45);
   Dataset test = synthetic(40, 16, 4, 4);
-  Trainer t(c, train, test, val, make_cpu_backend());
+  Run t(c, train, test, val, make_cpu_backend());
   run(t);
   const EpochReport& r = t.metrics().epochs.back();
   CHECK(r.validation_total == 15);

@@ -14,7 +14,7 @@
 #include "gl_skip.h"
 #include "io.h"
 #include "synthetic.h"
-#include "trainer.h"
+#include "run.h"
 
 using namespace nnlab;
 
@@ -63,8 +63,8 @@ void compare_runs(const TrainConfig& cfg, int n_train, int n_test) {
     skip_or_fail(why);
     return;
   }
-  Trainer cpu(cfg, train, test, Dataset{}, make_cpu_backend());
-  Trainer gpu(cfg, train, test, Dataset{}, std::move(gl));
+  Run cpu(cfg, train, test, Dataset{}, make_cpu_backend());
+  Run gpu(cfg, train, test, Dataset{}, std::move(gl));
   REQUIRE_MESSAGE(cpu.status().ok(), cpu.status().message);
   REQUIRE_MESSAGE(gpu.status().ok(), gpu.status().message);
   while (cpu.state() == State::Training) cpu.step(1000);
@@ -107,9 +107,9 @@ TEST_CASE("gl: 200 batches of network.py's SGD agree with the CPU") {
 
 TEST_CASE("gl: softmax + cross-entropy with momentum and L2 agree with the CPU") {
   TrainConfig cfg;
-  cfg.net.sizes = {784, 40, 10};
-  cfg.net.activation = Act::Relu;
-  cfg.net.output = Act::Softmax;
+  cfg.net = NetConfig::mlp({784, 40, 10}, cfg.net.hidden(), cfg.net.output(), cfg.net.cost);
+  cfg.net = NetConfig::mlp(cfg.net.sizes(), Act::Relu, cfg.net.output(), cfg.net.cost);
+  cfg.net.layers.back().kind = LayerKind::Softmax;
   cfg.net.cost = Cost::CrossEntropy;
   cfg.init = Init::Scaled;
   cfg.epochs = 1;

@@ -133,32 +133,32 @@ void Dashboard::charts_panel(Session& s) {
   const Metrics* m = s.trainer ? &s.trainer->metrics() : nullptr;
   const float h = std::max(90.0f, (ImGui::GetContentRegionAvail().y - 170) / 3.0f);
 
-  ImGui::Text("State: %s", name(s.phase));
+  ImGui::Text("State: %s", name(s.phase()));
   if (m) {
     ImGui::SameLine();
     ImGui::Text("   epoch %d / %d   batch %d / %d", std::min(m->epoch + 1, s.cfg.epochs),
                 s.trainer->config().epochs, m->batch, m->batches_per_epoch);
   }
-  if (s.phase == Phase::Error && !s.error.empty()) {
+  if (s.phase() == Phase::Error && !s.error.empty()) {
     ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1, 0.42f, 0.38f, 1));
     ImGui::PushTextWrapPos(0);
     ImGui::TextUnformatted(s.error.c_str());
     ImGui::PopTextWrapPos();
     ImGui::PopStyleColor();
   }
-  if (s.phase == Phase::Diverged) {
+  if (s.phase() == Phase::Diverged) {
     ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1, 0.35f, 0.3f, 1));
     ImGui::PushTextWrapPos(0);
-    ImGui::Text("DIVERGED: %s. Lower eta, then Reset and Start.", s.error.c_str());
+    ImGui::Text("DIVERGED: %s. Lower eta, then Reset and Start.", s.problem().c_str());
     ImGui::PopTextWrapPos();
     ImGui::PopStyleColor();
   }
 
   // Epoch progress with ETA.
   float frac = m && m->batches_per_epoch > 0 ? float(m->batch) / float(m->batches_per_epoch) : 0;
-  if (s.phase == Phase::Done) frac = 1;
+  if (s.phase() == Phase::Done) frac = 1;
   char overlay[128];
-  if (s.phase == Phase::Training && s.epoch_eta_seconds >= 0)
+  if (s.phase() == Phase::Training && s.epoch_eta_seconds >= 0)
     std::snprintf(overlay, sizeof overlay, "epoch %.0f%%   ETA %s (run %s)", frac * 100,
                   fmt_time(s.epoch_eta_seconds).c_str(), fmt_time(s.run_eta_seconds).c_str());
   else

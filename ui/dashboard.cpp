@@ -77,7 +77,7 @@ void Dashboard::data_panel(Session& s, const DashboardHooks& hooks) {
     source_ = s.data_base == "data/mnist" ? 0 : s.data_base == "data/fashion" ? 1 : 2;
     copy_to(custom_, sizeof custom_, source_ == 2 ? s.data_base : "");
   }
-  const bool busy = s.phase == Phase::Loading;
+  const bool busy = s.phase() == Phase::Loading;
   ImGui::BeginDisabled(busy);
   bool changed = ImGui::RadioButton("MNIST", &source_, 0);
   ImGui::SameLine();
@@ -91,7 +91,7 @@ void Dashboard::data_panel(Session& s, const DashboardHooks& hooks) {
   }
   if (changed)
     s.data_base = source_ == 0 ? "data/mnist" : source_ == 1 ? "data/fashion" : custom_;
-  if (ImGui::Button(s.phase == Phase::Error && !s.data_ready ? "Retry" : "Load data")) s.load_data();
+  if (ImGui::Button(s.phase() == Phase::Error && !s.data_ready ? "Retry" : "Load data")) s.load_data();
   ImGui::EndDisabled();
   ImGui::SameLine();
   ImGui::TextColored(kDim, "%s", s.data_base.c_str());
@@ -121,11 +121,11 @@ void Dashboard::data_panel(Session& s, const DashboardHooks& hooks) {
   if (s.data_ready) {
     ImGui::TextColored(kGreen, "%d train / %d test images, %dx%d", s.data.train.count,
                        s.data.test.count, s.data.train.rows, s.data.train.cols);
-  } else if (s.phase == Phase::Error && !s.error.empty()) {
+  } else if (s.phase() == Phase::Error && !s.error.empty()) {
     ImGui::PushTextWrapPos(0);
     ImGui::TextColored(kRed, "%s", s.error.c_str());
     ImGui::PopTextWrapPos();
-  } else if (s.phase == Phase::Idle) {
+  } else if (s.phase() == Phase::Idle) {
     ImGui::TextColored(kDim, "Press Start (or Load data) to fetch the four IDX files.");
   }
 }
@@ -190,7 +190,7 @@ void Dashboard::model_panel(Session& s, const DashboardHooks& hooks) {
   ImGui::PushItemWidth(ImGui::GetContentRegionAvail().x * 0.55f);
 
   // The architecture and data-dependent settings are fixed once a run exists.
-  ImGui::BeginDisabled(running || s.phase == Phase::Loading);
+  ImGui::BeginDisabled(running || s.phase() == Phase::Loading);
   const std::vector<Preset>& list = presets();
   if (ImGui::BeginCombo("##preset", "the book's runs...")) {
     for (const Preset& p : list) {
@@ -222,16 +222,16 @@ void Dashboard::model_panel(Session& s, const DashboardHooks& hooks) {
   ImGui::PopItemWidth();
   ImGui::Separator();
 
-  const bool can_start = s.phase == Phase::Idle || s.phase == Phase::Error ||
-                         s.phase == Phase::Done || s.phase == Phase::Diverged;
+  const bool can_start = s.phase() == Phase::Idle || s.phase() == Phase::Error ||
+                         s.phase() == Phase::Done || s.phase() == Phase::Diverged;
   ImGui::BeginDisabled(!can_start);
   if (ImGui::Button("Start")) s.start();
   ImGui::EndDisabled();
   ImGui::SameLine();
-  if (s.phase == Phase::Paused) {
+  if (s.phase() == Phase::Paused) {
     if (ImGui::Button("Resume")) s.resume();
   } else {
-    ImGui::BeginDisabled(s.phase != Phase::Training);
+    ImGui::BeginDisabled(s.phase() != Phase::Training);
     if (ImGui::Button("Pause")) s.pause();
     ImGui::EndDisabled();
   }
@@ -243,7 +243,7 @@ void Dashboard::model_panel(Session& s, const DashboardHooks& hooks) {
     ImGui::SetNextItemWidth(-1);
     if (ImGui::InputText("##ckpt", path_, sizeof path_)) checkpoint_path = path_;
   }
-  ImGui::BeginDisabled(!running);
+  ImGui::BeginDisabled(!s.net);
   if (ImGui::Button("Save model") && hooks.save_model) hooks.save_model(s.save_checkpoint());
   ImGui::EndDisabled();
   ImGui::SameLine();
@@ -258,14 +258,14 @@ void Dashboard::model_panel(Session& s, const DashboardHooks& hooks) {
     ImGui::TextColored(kRed, "%s", s.notice.c_str());
     ImGui::PopTextWrapPos();
   }
-  if (s.phase == Phase::Error && s.data_ready && !s.error.empty()) {
+  if (s.phase() == Phase::Error && s.data_ready && !s.error.empty()) {
     ImGui::PushTextWrapPos(0);
     ImGui::TextColored(kRed, "%s", s.error.c_str());
     ImGui::PopTextWrapPos();
   }
   ImGui::Separator();
   ImGui::TextColored(kDim, "fps %.0f   training %.0f ms/frame", s.fps, s.budget * 1000);
-  if (s.trainer) ImGui::TextColored(kDim, "device: %s", s.trainer->device().c_str());
+  if (s.net) ImGui::TextColored(kDim, "device: %s", s.net->device().c_str());
 }
 
 }  // namespace nnlab

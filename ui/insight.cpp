@@ -59,7 +59,7 @@ void Dashboard::insight_panel(Session& s) {
 void Dashboard::image_grid(Session& s) {
   const Dataset& test = s.data.test;
   const int per_page = kGridCols * kGridRows;
-  const bool predicted = s.trainer && s.predictions_next >= test.count;
+  const bool predicted = s.net && s.predictions_next >= test.count;
   ImGui::Checkbox("misclassified only", &misclassified_only_);
   ImGui::SameLine();
   if (ImGui::ArrowButton("##prev", ImGuiDir_Left)) grid_page_ = std::max(0, grid_page_ - 1);
@@ -124,7 +124,7 @@ void Dashboard::image_grid(Session& s) {
     ImVec2 uv1(float(gx + 1) / kGridCols, float(gy + 1) / kGridRows);
     dl->AddImage(tex_id(grid_tex_), a, b, uv0, uv1);
     int truth = test.labels[size_t(items[k])];
-    int pred = s.trainer ? s.predictions[size_t(items[k])] : -1;
+    int pred = s.net ? s.predictions[size_t(items[k])] : -1;
     char lab[32];
     ImU32 col = IM_COL32(170, 170, 180, 255);
     if (pred < 0) {
@@ -143,7 +143,7 @@ void Dashboard::image_grid(Session& s) {
       ImGui::SetTooltip("test image %d: label %s, predicted %s", items[k],
                         class_name(s, truth).c_str(), pred < 0 ? "-" : class_name(s, pred).c_str());
   }
-  if (!s.trainer) ImGui::TextDisabled("Predicted labels appear once a model exists.");
+  if (!s.net) ImGui::TextDisabled("Predicted labels appear once a model exists.");
 }
 
 void Dashboard::confusion_map(Session& s) {
@@ -240,13 +240,12 @@ void Dashboard::draw_pad(Session& s) {
   dl->AddRect(p0, ImVec2(p0.x + side, p0.y + side), IM_COL32(120, 120, 130, 255));
 
   // Live class probabilities from the current model (also refreshed each epoch).
-  const bool fits = s.trainer && s.phase != Phase::Diverged &&
-                    s.trainer->config().net.sizes.front() == 28 * 28;
-  const int epochs = fits ? int(s.trainer->metrics().test_accuracy.size()) : -1;
-  if (fits && (pad_dirty_ || probs_for_ != s.trainer.get() || probs_epoch_ != epochs ||
-               s.phase == Phase::Training)) {
-    probs_ = s.trainer->predict(digit_.data(), 1);
-    probs_for_ = s.trainer.get();
+  const bool fits = s.net && s.phase() != Phase::Diverged && s.net->inputs() == 28 * 28;
+  const int epochs = fits && s.trainer ? int(s.trainer->metrics().test_accuracy.size()) : -1;
+  if (fits && (pad_dirty_ || probs_for_ != s.net.get() || probs_epoch_ != epochs ||
+               s.phase() == Phase::Training)) {
+    probs_ = s.net->predict(digit_.data(), 1);
+    probs_for_ = s.net.get();
     probs_epoch_ = epochs;
   }
   if (!fits) probs_.clear();

@@ -1,6 +1,6 @@
-// The dashboard's state machine (see session.h): data loading with per-file
-// progress and time-sliced training; parameters and the status JSON are in
-// session_text.cpp.
+// The dashboard's session (see session.h): data loading with per-file
+// progress, the model and its time-sliced training; parameters and the status
+// JSON are in session_text.cpp.
 #include "session.h"
 
 #include <algorithm>
@@ -32,10 +32,35 @@ const char* const kFileNames[Session::kFiles] = {kTrainImages, kTrainLabels, kTe
 }  // namespace
 
 
+Phase Session::phase() const {
+  if (loading_) return Phase::Loading;
+  if (trainer) {
+    switch (trainer->state()) {
+      case State::Training: return Phase::Training;
+      case State::Paused: return Phase::Paused;
+      case State::Done: return Phase::Done;
+      case State::Diverged: return Phase::Diverged;
+    }
+  }
+  return error.empty() ? Phase::Idle : Phase::Error;
+}
+
+std::string Session::problem() const {
+  if (phase() == Phase::Diverged)
+    return "training diverged: the loss or the weights became NaN/Inf (try a smaller eta)";
+  return error;
+}
+
 void Session::fail(const std::string& message) {
-  phase = Phase::Error;
+  loading_ = false;
   error = message;
   start_after_load_ = false;
+}
+
+std::unique_ptr<Backend> Session::new_backend() {
+  backend_note.clear();
+  std::unique_ptr<Backend> backend = make_backend ? make_backend(backend_note) : make_cpu_backend();
+  return backend ? std::move(backend) : make_cpu_backend();
 }
 
 void Session::load_data() {
@@ -43,9 +68,10 @@ void Session::load_data() {
   data_ready = false;
   data = DataFiles{};
   trainer.reset();
+  net.reset();
   reset_histories();
   error.clear();
-  phase = Phase::Loading;
+  loading_ = true;
   std::string base = data_base;
   while (base.size() > 1 && base.back() == '/') base.pop_back();
   for (int i = 0; i < kFiles; ++i) {
@@ -59,7 +85,7 @@ void Session::load_data() {
   }
   int gen = generation;
   for (int i = 0; i < kFiles; ++i) {
-    if (gen != generation || phase != Phase::Loading) break;  // a synchronous failure
+    if (gen != generation || !loading_) break;  // a synchronous failure
     fetch_file(gen, i, files[i].url);
   }
 }
@@ -77,7 +103,7 @@ void Session::file_loaded(int gen, int i, const std::string& url, std::vector<ui
   f.received = double(bytes.size());
   if (f.total < f.received) f.total = f.received;
   f.done = true;
-  if (phase != Phase::Loading) return;  // another file failed: show this one, keep nothing
+  if (!loading_) return;  // another file failed: show this one, keep nothing
   f.bytes = std::move(bytes);
   for (const FileLoad& g : files)
     if (!g.done) return;
@@ -89,7 +115,7 @@ void Session::file_failed(int gen, int i, const std::string& url, const std::str
   if (gen != generation || i < 0 || i >= kFiles) return;
   files[i].url = url;
   files[i].error = reason;
-  if (phase != Phase::Loading) return;
+  if (!loading_) return;
   for (FileLoad& f : files) std::vector<uint8_t>().swap(f.bytes);
   fail("could not load " + url + ": " + reason);
 }
@@ -124,7 +150,7 @@ void Session::parse_files() {
   data = std::move(parsed);
   data_ready = true;
   data_loaded_from = data_base;
-  phase = Phase::Idle;
+  loading_ = false;
   predictions.assign(size_t(data.test.count), -1);
   predictions_epoch = -1;
   predictions_next = 0;
@@ -152,21 +178,13 @@ void Session::invalidate_predictions() {
 
 void Session::start() {
   notice.clear();
-  if (phase == Phase::Loading) return;
+  if (loading_) return;
   if (!data_ready || data_loaded_from != data_base) {
     start_after_load_ = true;
     load_data();
     return;
   }
   Status s = validate(cfg);
-  if (s.ok() && cfg.net.sizes.front() != data.train.pixels())
-    s = Status::fail("sizes: the first layer has " + std::to_string(cfg.net.sizes.front()) +
-                     " inputs but the images have " + std::to_string(data.train.pixels()) +
-                     " pixels");
-  if (s.ok() && cfg.net.sizes.back() != data.train.classes)
-    s = Status::fail("sizes: the last layer has " + std::to_string(cfg.net.sizes.back()) +
-                     " outputs but the data has " + std::to_string(data.train.classes) +
-                     " classes");
   Dataset train = data.train;
   Dataset validation;
   if (s.ok()) s = split_validation(cfg.validation, train, validation);
@@ -174,53 +192,49 @@ void Session::start() {
     fail(s.message);
     return;
   }
-  backend_note.clear();
-  std::unique_ptr<Backend> backend =
-      make_backend ? make_backend(backend_note) : make_cpu_backend();
-  if (!backend) backend = make_cpu_backend();
+  // A model loaded without a run is trained further; anything else starts afresh.
+  const bool keep = net && !trainer && net->config() == cfg.net && net->rows() >= cfg.batch;
   trainer.reset();  // free the previous run's buffers before allocating new ones
-  trainer = std::make_unique<Trainer>(cfg, std::move(train), data.test, std::move(validation),
-                                      std::move(backend));
+  if (!keep) {
+    net.reset();
+    net = std::make_unique<Net>(cfg.net, new_backend(), cfg.batch);
+  }
+  trainer = std::make_unique<Trainer>(cfg, *net, std::move(train), data.test, std::move(validation),
+                                      keep ? Trainer::Start::Continue : Trainer::Start::Fresh);
   if (!trainer->status().ok()) {
     std::string m = trainer->status().message;
     trainer.reset();
+    net.reset();
     fail(m);
     return;
   }
   reset_histories();
   error.clear();
-  phase = Phase::Training;
 }
 
 void Session::pause() {
-  if (trainer && phase == Phase::Training) {
-    trainer->pause();
-    phase = Phase::Paused;
-  }
+  if (trainer) trainer->pause();
 }
 
 void Session::resume() {
-  if (trainer && phase == Phase::Paused) {
-    trainer->resume();
-    phase = Phase::Training;
-  }
+  if (trainer) trainer->resume();
 }
 
 void Session::reset() {
   trainer.reset();
+  net.reset();
   reset_histories();
   error.clear();
   notice.clear();
   start_after_load_ = false;
-  phase = Phase::Idle;
 }
 
 Status Session::set_eta(float eta) {
-  Status s = trainer ? trainer->set_eta(eta) : Status::success();
-  if (s.ok()) {
-    if (!(eta > 0) || !std::isfinite(eta)) return Status::fail("eta must be a positive number");
-    cfg.eta = eta;
-  }
+  TrainConfig next = cfg;
+  next.eta = eta;
+  Status s = validate(next);
+  if (s.ok() && trainer) s = trainer->set_eta(eta);
+  if (s.ok()) cfg.eta = eta;
   return s;
 }
 
@@ -228,63 +242,42 @@ Status Session::load_checkpoint(const uint8_t* bytes, size_t size, const std::st
   Model m;
   Status s = load_model(bytes, size, file, m);
   if (!s.ok()) return s;
-  if (trainer && trainer->config().net.sizes == m.net.sizes &&
-      trainer->config().net.activation == m.net.activation &&
-      trainer->config().net.output == m.net.output && trainer->config().net.cost == m.net.cost) {
-    s = trainer->set_model(m);
+  if (trainer && net->config() == m.net) {  // the same network: the run goes on with these parameters
+    s = net->set_parameters(m);
     if (s.ok()) invalidate_predictions();
     return s;
   }
-  if (!data_ready)
-    return Status::fail(file + ": load the data first (its model needs a data set to show)");
-  if (m.net.sizes.front() != data.train.pixels() || m.net.sizes.back() != data.train.classes)
-    return Status::fail(file + ": the model's sizes " + format_sizes(m.net.sizes) +
-                        " do not fit the loaded data");
-  // A different architecture: a fresh, paused run with the checkpoint's parameters.
-  TrainConfig keep = cfg;
+  if (data_ready && (m.net.inputs != data.train.pixels() || m.net.outputs() != data.train.classes))
+    return Status::fail(file + ": the model " + format_net(m.net) + " does not fit the loaded data (" +
+                        std::to_string(data.train.pixels()) + " pixels, " + std::to_string(data.train.classes) +
+                        " classes)");
+  // Another network: a model without a run; Start trains it further.
+  auto loaded = std::make_unique<Net>(m.net, new_backend(), cfg.batch);
+  if (!loaded->status().ok()) return Status::fail(file + ": " + loaded->status().message);
+  if (!(s = loaded->set_parameters(m)).ok()) return Status::fail(file + ": " + s.message);
+  trainer.reset();
+  net = std::move(loaded);
   cfg.net = m.net;
-  std::unique_ptr<Trainer> old = std::move(trainer);
-  Phase old_phase = phase;
-  start();
-  if (!trainer || !(s = trainer->set_model(m)).ok()) {
-    std::string why = trainer ? s.message : error;
-    trainer = std::move(old);
-    cfg = keep;
-    phase = old_phase;
-    error.clear();
-    return Status::fail(file + ": " + why);
-  }
-  pause();
+  reset_histories();
+  error.clear();
   return Status::success();
 }
 
 std::vector<uint8_t> Session::save_checkpoint() const {
-  if (!trainer) return {};
-  return save_model(trainer->model());
-}
-
-void Session::follow_trainer() {
-  if (!trainer) return;
-  if (trainer->state() == State::Diverged) {
-    phase = Phase::Diverged;
-    error = trainer->status().ok() ? "training diverged: the loss or the weights became NaN/Inf "
-                                     "(try a smaller eta)"
-                                   : trainer->status().message;
-  } else if (trainer->state() == State::Done && phase == Phase::Training) {
-    phase = Phase::Done;
-  }
+  if (!net) return {};
+  return save_model(net->parameters());
 }
 
 void Session::refresh_predictions(int max_images) {
-  if (!trainer || !data_ready || phase == Phase::Diverged) return;
-  int epochs_done = int(trainer->metrics().test_accuracy.size());
+  if (!net || !data_ready || phase() == Phase::Diverged) return;
+  int epochs_done = trainer ? int(trainer->metrics().test_accuracy.size()) : 0;
   if (predictions_epoch != epochs_done) {
     predictions_epoch = epochs_done;
     predictions_next = 0;
   }
   int n = std::min(max_images, data.test.count - predictions_next);
   if (n <= 0) return;
-  std::vector<int> p = trainer->predict_labels(data.test, predictions_next, n);
+  std::vector<int> p = net->predict_labels(data.test, predictions_next, n);
   for (int i = 0; i < n && i < int(p.size()); ++i) predictions[size_t(predictions_next + i)] = p[size_t(i)];
   predictions_next += n;
 }
@@ -299,7 +292,7 @@ void Session::tick(double now) {
   double interval = last_tick_ < 0 ? kTargetFrame : now - last_tick_;
   last_tick_ = now;
 
-  if (trainer && phase == Phase::Training) {
+  if (phase() == Phase::Training) {
     // Proportional control of the training slice: long frames shrink it,
     // short ones grow it; rendering gets what is left of kTargetFrame.
     budget += 0.5 * (kTargetFrame - std::min(interval, 0.1));
@@ -309,17 +302,16 @@ void Session::tick(double now) {
     size_t batches_before = m.batch_loss.size();
     trainer->step(1 << 30, budget);
     size_t batches_now = m.batch_loss.size();
-    samples_done_ += long(batches_now - batches_before) * cfg.batch;
+    samples_done_ += long(batches_now - batches_before) * trainer->config().batch;
     for (size_t i = smooth_loss.size(); i < batches_now; ++i) {
       float raw = m.batch_loss[i];
       float prev = i == 0 || !std::isfinite(smooth_loss[i - 1]) ? raw : smooth_loss[i - 1];
       smooth_loss.push_back(std::isfinite(raw) ? 0.98f * prev + 0.02f * raw : raw);
     }
-    follow_trainer();
   }
   // samples/s as the user sees it (wall clock): the rate over the last second,
   // one chart point per quarter second.
-  if (phase == Phase::Training) {
+  if (phase() == Phase::Training) {
     sps_window_.emplace_back(now, samples_done_);
     while (sps_window_.size() > 2 && sps_window_.front().first < now - 1.0)
       sps_window_.erase(sps_window_.begin());
@@ -334,16 +326,16 @@ void Session::tick(double now) {
   if (trainer && !sps_history.empty() && sps_history.back() > 0) {
     const Metrics& m = trainer->metrics();
     double sps = sps_history.back();
-    double left_in_epoch = double(m.batches_per_epoch - m.batch) * cfg.batch;
+    double left_in_epoch = double(m.batches_per_epoch - m.batch) * trainer->config().batch;
     epoch_eta_seconds = std::max(0.0, left_in_epoch / sps);
     int epochs_left = trainer->config().epochs - m.epoch - 1;
     run_eta_seconds = epoch_eta_seconds +
-                      std::max(0, epochs_left) * double(m.batches_per_epoch) * cfg.batch / sps;
+                      std::max(0, epochs_left) * double(m.batches_per_epoch) * trainer->config().batch / sps;
   }
   // Insight grid predictions: a small slice per frame, never while training
   // would lose more than a couple of milliseconds.
-  if (trainer && phase != Phase::Training) refresh_predictions(1000);
-  else if (trainer) refresh_predictions(100);
+  if (net && phase() != Phase::Training) refresh_predictions(1000);
+  else if (net) refresh_predictions(100);
 }
 
 }  // namespace nnlab

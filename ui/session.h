@@ -1,7 +1,9 @@
-// The dashboard's state machine, shared by the web page and the desktop app:
+// The dashboard's session, shared by the web page and the desktop app:
 // hyper-parameters (from URL/CLI parameters or the panels), data loading with
-// per-file progress, the trainer advanced in time slices, and the status JSON.
-// No ImGui and no platform code here; the front end plugs in fetching.
+// per-file progress, a Net (trained, or loaded from a checkpoint) and an
+// optional Trainer advanced in time slices, and the status JSON. Its phase is
+// derived from those, never stored. No ImGui and no platform code here; the
+// front end plugs in fetching.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -50,9 +52,15 @@ class Session {
   // "a=1&b=2" (a leading '?' is skipped); stops at the first bad parameter.
   Status apply_query(const std::string& query);
 
+  // --- state ------------------------------------------------------------------
+  // Loading while files are fetched; else the trainer's state if a run exists;
+  // else Error if something failed; else Idle (with or without a loaded model).
+  Phase phase() const;
+  std::string error;   // what failed (phase Error), or ""
+  void fail(const std::string& message);  // phase Error with this message
+  std::string problem() const;  // for the user: the error, or why the run diverged; "" if none
+
   // --- data -------------------------------------------------------------------
-  Phase phase = Phase::Idle;
-  std::string error;   // the current error (phase Error) or ""
   std::string notice;  // non-fatal message, e.g. a rejected checkpoint
   FileLoad files[kFiles];
   int generation = 0;  // bumps on every (re)load, so stale fetch answers are dropped
@@ -65,15 +73,17 @@ class Session {
   void file_loaded(int gen, int i, const std::string& url, std::vector<uint8_t> bytes);
   void file_failed(int gen, int i, const std::string& url, const std::string& reason);
 
-  // --- training ---------------------------------------------------------------
-  std::unique_ptr<Trainer> trainer;
+  // --- the model and its training ----------------------------------------------
+  std::unique_ptr<Net> net;          // the current model, if any
+  std::unique_ptr<Trainer> trainer;  // trains *net; declared after it, destroyed first
   void start();   // loads data first when needed
   void pause();
   void resume();
   void reset();   // drops the trainer, keeps the data
   Status set_eta(float eta);
-  // A checkpoint's bytes: on success the model replaces the current one (a
-  // paused trainer is made for it if none runs); on failure nothing changes.
+  // A checkpoint's bytes: on success the model replaces the current one (into
+  // the paused or running trainer's net when the network is the same; else as a
+  // new Net without a run, which Start then trains further); on failure nothing changes.
   Status load_checkpoint(const uint8_t* data, size_t size, const std::string& name);
   std::vector<uint8_t> save_checkpoint() const;
 
@@ -109,14 +119,14 @@ class Session {
 
  private:
   bool start_after_load_ = false;
+  bool loading_ = false;
+  std::unique_ptr<Backend> new_backend();
   double last_tick_ = -1;
   std::vector<double> frame_times_;  // ticks within the last second
   std::vector<std::pair<double, long>> sps_window_;  // (time, samples done) over ~1 s
   double sps_last_point_ = -1;
   long samples_done_ = 0;
   void parse_files();
-  void fail(const std::string& message);
-  void follow_trainer();
   void refresh_predictions(int max_images);
   void invalidate_predictions();
   void reset_histories();

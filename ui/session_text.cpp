@@ -116,6 +116,7 @@ Status Session::apply_query(const std::string& query) {
 
 std::string Session::status_json() const {
   std::string o = "{\"state\":";
+  const Phase phase = this->phase();
   json_string(o, name(phase));
   const Metrics* m = trainer ? &trainer->metrics() : nullptr;
   o += ",\"epoch\":";
@@ -169,11 +170,13 @@ std::string Session::status_json() const {
   o += ",\"testCount\":";
   json_number(o, data_ready ? data.test.count : 0);
   o += ",\"sizes\":";
-  json_string(o, format_sizes(cfg.net.sizes));
+  json_string(o, format_sizes(cfg.net.sizes()));
+  o += ",\"net\":";
+  json_string(o, format_net(cfg.net));
   o += ",\"eta\":";
   json_number(o, cfg.eta);
   o += ",\"device\":";
-  json_string(o, trainer ? trainer->device() : "");
+  json_string(o, net ? net->device() : "");
   o += ",\"drawPad\":{\"rect\":[";
   for (int i = 0; i < 4; ++i) {
     if (i) o += ',';
@@ -188,7 +191,7 @@ std::string Session::status_json() const {
   }
   o += "]}";
   o += ",\"error\":";
-  json_string(o, error);
+  json_string(o, problem());
   o += ",\"notice\":";
   json_string(o, notice);
   o += "}";

@@ -204,8 +204,7 @@ int main() {
   nnlab::Status s = a.session.apply_query(query);
   std::free(query);
   if (!s.ok()) {
-    a.session.phase = nnlab::Phase::Error;
-    a.session.error = s.message;
+    a.session.fail(s.message);
   } else if (a.session.autostart) {
     a.session.start();
   }

@@ -48,7 +48,7 @@ EMSCRIPTEN_KEEPALIVE double nnlab_bench_train(const uint8_t* images, const uint8
                                               int hidden, int batch, int samples, int repeats,
                                               double warm_seconds) {
   nnlab::TrainConfig cfg;
-  cfg.net.sizes = {784, hidden, 10};
+  cfg.net = nnlab::NetConfig::mlp({784, hidden, 10});  // sigmoid, quadratic
   cfg.batch = batch;
   cfg.eta = 3.0f;
   cfg.epochs = 1;
@@ -59,11 +59,13 @@ EMSCRIPTEN_KEEPALIVE double nnlab_bench_train(const uint8_t* images, const uint8
   nnlab::Dataset test = make_dataset(images, labels, n, 0, std::min(n, 1000));
   double best = -1;
   for (double t_end = now_seconds() + warm_seconds; now_seconds() < t_end;) {
-    nnlab::Trainer t(cfg, train, test, nnlab::Dataset{}, nnlab::make_cpu_backend());
+    nnlab::Net net(cfg.net, nnlab::make_cpu_backend(), cfg.batch);
+    nnlab::Trainer t(cfg, net, train, test, nnlab::Dataset{});
     for (int b = 0; b + 1 < n / batch && now_seconds() < t_end; ++b) t.step(1);
   }
   for (int r = 0; r < repeats; ++r) {
-    nnlab::Trainer t(cfg, train, test, nnlab::Dataset{}, nnlab::make_cpu_backend());
+    nnlab::Net net(cfg.net, nnlab::make_cpu_backend(), cfg.batch);
+    nnlab::Trainer t(cfg, net, train, test, nnlab::Dataset{});
     if (!t.status().ok()) {
       emscripten_log(EM_LOG_ERROR, "nnlab_bench_train: %s", t.status().message.c_str());
       return -1;

@@ -75,9 +75,9 @@ TEST_CASE("session: URL parameters set every hyper-parameter") {
       "&batch=20&epochs=3&lambda=5&momentum=0.9&seed=7&validation=100"
       "&data=http%3A%2F%2Fexample.org%2Fidx&autostart=1");
   REQUIRE_MESSAGE(st.ok(), st.message);
-  CHECK(s.cfg.net.sizes == std::vector<int>{784, 100, 10});
-  CHECK(s.cfg.net.activation == Act::Relu);
-  CHECK(s.cfg.net.output == Act::Softmax);
+  CHECK(s.cfg.net.sizes() == std::vector<int>{784, 100, 10});
+  CHECK(s.cfg.net.hidden() == Act::Relu);
+  CHECK(s.cfg.net.output() == Act::Softmax);
   CHECK(s.cfg.net.cost == Cost::CrossEntropy);
   CHECK(s.cfg.init == Init::Scaled);
   CHECK(s.cfg.eta == doctest::Approx(0.5));
@@ -120,11 +120,11 @@ TEST_CASE("session: loads four files, autostarts, trains in time slices, reports
   CHECK(s.data.train.count == 600);
   CHECK(s.data.test.count == 200);
   for (const FileLoad& f : s.files) CHECK(f.bytes.empty());  // freed after parsing
-  REQUIRE(s.phase == Phase::Training);
+  REQUIRE(s.phase() == Phase::Training);
 
   double now = 0;
-  for (int i = 0; i < 10000 && s.phase == Phase::Training; ++i) s.tick(now += 0.03);
-  CHECK(s.phase == Phase::Done);
+  for (int i = 0; i < 10000 && s.phase() == Phase::Training; ++i) s.tick(now += 0.03);
+  CHECK(s.phase() == Phase::Done);
   const Metrics& m = s.trainer->metrics();
   REQUIRE(m.test_accuracy.size() == 2);
   CHECK(m.test_accuracy.back() >= 0.9f);  // the blocks are easy
@@ -148,7 +148,7 @@ TEST_CASE("session: a failed file is an error naming the URL; stale answers are 
   server.attach(s);
   s.data_base = "http://host/base";
   s.start();
-  CHECK(s.phase == Phase::Error);
+  CHECK(s.phase() == Phase::Error);
   CHECK(contains(s.error, "http://host/base/train-labels-idx1-ubyte.gz"));
   CHECK(contains(s.error, "404"));
   CHECK(s.status_json().find("\"state\":\"error\"") != std::string::npos);
@@ -158,7 +158,7 @@ TEST_CASE("session: a failed file is an error naming the URL; stale answers are 
   s.load_data();
   CHECK(s.data_ready);
   s.file_failed(old, 0, "late", "late failure");
-  CHECK(s.phase == Phase::Idle);
+  CHECK(s.phase() == Phase::Idle);
   CHECK(s.error.empty());
 }
 
@@ -169,7 +169,7 @@ TEST_CASE("session: corrupt data names the file") {
   server.attach(s);
   s.data_base = "d";
   s.load_data();
-  CHECK(s.phase == Phase::Error);
+  CHECK(s.phase() == Phase::Error);
   CHECK(contains(s.error, "d/t10k-images-idx3-ubyte.gz"));
   CHECK_FALSE(s.data_ready);
 }
@@ -181,14 +181,14 @@ TEST_CASE("session: eta changes while training; a bad checkpoint keeps the model
   s.data_base = "mem";
   s.cfg.epochs = 50;
   s.start();
-  REQUIRE(s.phase == Phase::Training);
+  REQUIRE(s.phase() == Phase::Training);
   s.tick(0.0);
   s.tick(0.03);
   CHECK(s.set_eta(0.25f).ok());
   CHECK(s.cfg.eta == doctest::Approx(0.25));
   CHECK_FALSE(s.set_eta(-1).ok());
   s.pause();
-  CHECK(s.phase == Phase::Paused);
+  CHECK(s.phase() == Phase::Paused);
   std::vector<uint8_t> saved = s.save_checkpoint();
   REQUIRE(!saved.empty());
   std::vector<uint8_t> bad = saved;
@@ -198,9 +198,9 @@ TEST_CASE("session: eta changes while training; a bad checkpoint keeps the model
   CHECK(contains(st.message, "bad.nnlb"));
   CHECK(s.save_checkpoint() == saved);
   CHECK(s.load_checkpoint(saved.data(), saved.size(), "good.nnlb").ok());
-  CHECK(s.phase == Phase::Paused);
+  CHECK(s.phase() == Phase::Paused);
   s.resume();
-  CHECK(s.phase == Phase::Training);
+  CHECK(s.phase() == Phase::Training);
 }
 
 TEST_CASE("draw pad: MNIST-style preprocessing fits a 20x20 box centred by mass") {
@@ -290,6 +290,6 @@ TEST_CASE("params: every entry has help, a default that passes its own check, an
   Session s;
   REQUIRE(s.apply_query("preset=ch3-l2&epochs=3").ok());
   CHECK(s.cfg.lambda == doctest::Approx(5));
-  CHECK(s.cfg.net.sizes == std::vector<int>{784, 100, 10});
+  CHECK(s.cfg.net.sizes() == std::vector<int>{784, 100, 10});
   CHECK(s.cfg.epochs == 3);
 }

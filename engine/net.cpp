@@ -1,0 +1,224 @@
+// The layers of a Net, each kind's forward and backward side by side (see net.h).
+#include "net.h"
+
+#include <algorithm>
+
+namespace nnlab {
+
+// One layer: its output and the gradient of the loss with respect to it, and
+// for a dense layer its parameters and their gradients.
+struct Net::Layer {
+  LayerSpec spec;
+  int in = 0, out = 0;   // C, OC
+  Buf act = kNone;       // (cap, OC) this layer's output
+  Buf grad = kNone;      // (cap, OC) dLoss/d(act); none for the output layer
+  Buf w = kNone, b = kNone, dw = kNone, db = kNone;  // dense: (OC, C), (OC)
+};
+
+namespace {
+
+Act act_of(LayerKind k) {
+  switch (k) {
+    case LayerKind::Tanh: return Act::Tanh;
+    case LayerKind::Relu: return Act::Relu;
+    case LayerKind::Softmax: return Act::Softmax;
+    default: return Act::Sigmoid;
+  }
+}
+
+}  // namespace
+
+// [SECTION] dense: out (B,OC) = inp (B,C) . w^T + b
+//   backward: dinp = dout . w (skipped for the input), dw = dout^T . inp, db = sum of dout
+// [SECTION] activation: out (B,OC) = act(inp)
+//   backward: dinp = dout * act'(inp), from out
+void Net::forward(int B) {
+  Backend& be = *be_;
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    Layer& L = layers_[i];
+    const Buf inp = i == 0 ? x_ : layers_[i - 1].act;
+    if (L.spec.kind == LayerKind::Dense)
+      be.matmul_forward(L.act, inp, L.w, L.b, B, L.in, L.out);
+    else
+      be.activation_forward(L.act, inp, B, L.out, act_of(L.spec.kind));
+  }
+}
+
+void Net::backward(int B, Buf loss, int loss_slot) {
+  Backend& be = *be_;
+  const size_t n = layers_.size();
+  // The output + cost pair: dCost/dz for the output activation's input z.
+  const Layer& O = layers_[n - 1];
+  const Buf z = n >= 2 ? layers_[n - 2].act : x_;
+  be.output_backward(n >= 2 ? layers_[n - 2].grad : kNone, loss, loss_slot, z, O.act, y_, B, O.out,
+                     act_of(O.spec.kind), cfg_.cost);
+  for (size_t i = n - 1; i-- > 0;) {
+    Layer& L = layers_[i];
+    const Buf inp = i == 0 ? x_ : layers_[i - 1].act;
+    const Buf dinp = i == 0 ? kNone : layers_[i - 1].grad;  // the input needs no gradient
+    if (L.spec.kind == LayerKind::Dense)
+      be.matmul_backward(dinp, L.dw, L.db, L.grad, inp, L.w, B, L.in, L.out);
+    else if (dinp != kNone)
+      be.activation_backward(dinp, L.grad, L.act, B, L.out, act_of(L.spec.kind));
+  }
+}
+
+Buf Net::alloc(DType type, size_t count) {
+  Buf b = status_.ok() ? be_->alloc(type, count) : kNone;
+  if (b == kNone && status_.ok())
+    status_ = Status::fail("out of memory on " + be_->name() + ": a buffer of " + std::to_string(count) +
+                           (type == DType::U8 ? " bytes" : " values") + " for " + format_net(cfg_) +
+                           " at " + std::to_string(cap_) + " rows could not be allocated");
+  return b;
+}
+
+Net::Net(const NetConfig& net, std::unique_ptr<Backend> backend, int max_batch)
+    : cfg_(net), be_(std::move(backend)), cap_(std::max(max_batch, kEvalChunk)) {
+  status_ = check_net(cfg_);
+  if (!status_.ok()) {
+    status_ = Status::fail("net: " + status_.message);
+    return;
+  }
+  int width = cfg_.inputs;
+  for (size_t i = 0; i < cfg_.layers.size(); ++i) {
+    Layer L;
+    L.spec = cfg_.layers[i];
+    L.in = width;
+    L.out = L.spec.kind == LayerKind::Dense ? L.spec.units : width;
+    width = L.out;
+    const size_t na = size_t(cap_) * L.out;
+    if (L.spec.kind == LayerKind::Dense) {
+      const size_t nw = size_t(L.in) * L.out, nb = size_t(L.out);
+      L.w = alloc(DType::F32, nw);
+      L.b = alloc(DType::F32, nb);
+      L.dw = alloc(DType::F32, nw);
+      L.db = alloc(DType::F32, nb);
+      tensors_.push_back({L.w, L.dw, nw, true});
+      tensors_.push_back({L.b, L.db, nb, false});
+    }
+    L.act = alloc(DType::F32, na);
+    if (i + 1 < cfg_.layers.size()) L.grad = alloc(DType::F32, na);
+    layers_.push_back(L);
+  }
+  x_ = alloc(DType::F32, size_t(cap_) * cfg_.inputs);
+  y_ = alloc(DType::I32, size_t(cap_));
+}
+
+Net::~Net() = default;
+
+Buf Net::output() const { return layers_.empty() ? kNone : layers_.back().act; }
+
+Model Net::parameters() const {
+  Model m;
+  m.net = cfg_;
+  if (!status_.ok()) return m;
+  for (const Layer& L : layers_) {
+    if (L.spec.kind != LayerKind::Dense) continue;
+    m.weights.emplace_back(size_t(L.in) * L.out);
+    m.biases.emplace_back(size_t(L.out));
+    be_->read(L.w, m.weights.back().data(), m.weights.back().size() * sizeof(float));
+    be_->read(L.b, m.biases.back().data(), m.biases.back().size() * sizeof(float));
+  }
+  return m;
+}
+
+Status Net::set_parameters(const Model& m) {
+  if (!status_.ok()) return status_;
+  if (m.net != cfg_)
+    return Status::fail("model: it is " + format_net(m.net) + " (" + name(m.net.cost) + "), this network is " +
+                        format_net(cfg_) + " (" + name(cfg_.cost) + ")");
+  size_t l = 0;
+  for (const Layer& L : layers_) {
+    if (L.spec.kind != LayerKind::Dense) continue;
+    if (l >= m.weights.size() || m.weights[l].size() != size_t(L.in) * L.out || m.biases[l].size() != size_t(L.out))
+      return Status::fail("model: dense layer " + std::to_string(l) + " has the wrong number of parameters");
+    ++l;
+  }
+  l = 0;
+  for (const Layer& L : layers_) {
+    if (L.spec.kind != LayerKind::Dense) continue;
+    be_->write(L.w, m.weights[l].data(), m.weights[l].size() * sizeof(float));
+    be_->write(L.b, m.biases[l].data(), m.biases[l].size() * sizeof(float));
+    ++l;
+  }
+  return Status::success();
+}
+
+std::vector<float> Net::predict(const float* x, int n) {
+  std::vector<float> probs;
+  if (!status_.ok()) return probs;
+  const int C = inputs(), K = classes();
+  probs.resize(size_t(n) * K);
+  for (int first = 0; first < n; first += cap_) {
+    const int m = std::min(cap_, n - first);
+    be_->write(x_, x + size_t(first) * C, size_t(m) * C * sizeof(float));
+    forward(m);
+    be_->read(output(), probs.data() + size_t(first) * K, size_t(m) * K * sizeof(float));
+  }
+  return probs;
+}
+
+std::vector<int> Net::predict_labels(const Dataset& d, int first, int n) {
+  std::vector<int> out;
+  if (!status_.ok() || first < 0 || n <= 0 || first + n > d.count || d.pixels() != inputs()) return out;
+  std::vector<float> x(size_t(n) * d.pixels());
+  for (size_t i = 0; i < x.size(); ++i) x[i] = float(d.images[size_t(first) * d.pixels() + i]) / 255.0f;
+  const std::vector<float> probs = predict(x.data(), n);
+  const int K = classes();
+  for (int i = 0; i < n; ++i) {
+    const float* p = probs.data() + size_t(i) * K;
+    out.push_back(int(std::max_element(p, p + K) - p));
+  }
+  return out;
+}
+
+void Net::evaluate_rows(Buf images, Buf labels, int first, int m, Buf confusion) {
+  be_->gather(x_, y_, images, labels, kNone, first, m, inputs());
+  forward(m);
+  be_->eval_accumulate(confusion, output(), y_, m, classes());
+}
+
+int Net::evaluate(const Dataset& d, std::vector<int>& confusion) {
+  const int K = status_.ok() ? classes() : 0;
+  confusion.assign(size_t(K) * K, 0);
+  if (!status_.ok() || d.count == 0 || d.pixels() != inputs() || d.classes != K) return 0;
+  DeviceData dev;
+  const Buf conf = be_->alloc(DType::I32, confusion.size());
+  if (conf == kNone) return 0;
+  if (!upload(*be_, d, dev).ok()) {
+    be_->release(conf);
+    return 0;
+  }
+  for (int first = 0; first < d.count; first += kEvalChunk)
+    evaluate_rows(dev.images, dev.labels, first, std::min(kEvalChunk, d.count - first), conf);
+  be_->read(conf, confusion.data(), confusion.size() * sizeof(int));
+  be_->release(conf);
+  release(*be_, dev);
+  int correct = 0;
+  for (int k = 0; k < K; ++k) correct += confusion[size_t(k) * K + k];
+  return correct;
+}
+
+Status upload(Backend& be, const Dataset& d, DeviceData& out) {
+  out = DeviceData{};
+  out.count = d.count;
+  if (d.count == 0) return Status::success();
+  out.images = be.alloc(DType::U8, d.images.size());
+  out.labels = be.alloc(DType::U8, d.labels.size());
+  if (out.images == kNone || out.labels == kNone) {
+    release(be, out);
+    return Status::fail("out of memory on " + be.name() + ": " + std::to_string(d.images.size()) +
+                        " bytes of images could not be uploaded");
+  }
+  be.write(out.images, d.images.data(), d.images.size());
+  be.write(out.labels, d.labels.data(), d.labels.size());
+  return Status::success();
+}
+
+void release(Backend& be, DeviceData& d) {
+  if (d.images != kNone) be.release(d.images);
+  if (d.labels != kNone) be.release(d.labels);
+  d = DeviceData{};
+}
+
+}  // namespace nnlab

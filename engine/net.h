@@ -1,0 +1,90 @@
+// A network on a backend: its layers in order, each with its parameters and
+// its activation and gradient buffers, and forward / backward over a batch.
+// Inference (predict, evaluate) needs nothing else; the Trainer is the SGD
+// schedule over a Net. Shapes: B batch rows, C inputs, OC outputs, K classes.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "backend.h"
+#include "config.h"
+#include "dataset.h"
+#include "model.h"
+#include "status.h"
+
+namespace nnlab {
+
+class Net {
+ public:
+  static constexpr int kEvalChunk = 256;  // rows per inference pass
+
+  // Allocates every buffer for batches of up to max(max_batch, kEvalChunk)
+  // rows, parameters zeroed; check status() (a bad config, or memory that
+  // cannot be had) before using it.
+  Net(const NetConfig& net, std::unique_ptr<Backend> backend, int max_batch = kEvalChunk);
+  ~Net();
+  Net(const Net&) = delete;
+  Net& operator=(const Net&) = delete;
+
+  const Status& status() const { return status_; }
+  const NetConfig& config() const { return cfg_; }
+  Backend& backend() { return *be_; }
+  std::string device() const { return be_->name(); }
+  int rows() const { return cap_; }  // most rows one pass takes
+  int inputs() const { return cfg_.inputs; }
+  int classes() const { return cfg_.outputs(); }
+
+  // Host copy of the parameters (downloads from the backend).
+  Model parameters() const;
+  // Replaces the parameters; the network must be the same. On failure nothing changes.
+  Status set_parameters(const Model& m);
+
+  // One pass over x(): rows [0, B) of input() (B, C) f32 into output() (B, K).
+  Buf input() const { return x_; }
+  Buf labels() const { return y_; }  // (cap) i32, for backward and evaluation
+  Buf output() const;
+  void forward(int B);
+  // After forward(B): the output + cost pair's dCost/dz from labels() (one-hot
+  // targets), loss[loss_slot] = the batch's summed cost, then every layer's
+  // gradient, ending in the parameter gradients of tensors().
+  void backward(int B, Buf loss, int loss_slot);
+
+  // The parameters and their gradients, for an optimizer.
+  struct Tensor {
+    Buf value, grad;
+    size_t count;
+    bool decay;  // L2 applies (weights, not biases)
+  };
+  const std::vector<Tensor>& tensors() const { return tensors_; }
+
+  // Class probabilities (n, K) for n images (n, C) of pixels in [0, 1].
+  std::vector<float> predict(const float* x, int n);
+  // Predicted class of images [first, first + n) of a data set.
+  std::vector<int> predict_labels(const Dataset& d, int first, int n);
+  // Adds rows [first, first + m) of device-resident images/labels to confusion (K, K) i32.
+  void evaluate_rows(Buf images, Buf labels, int first, int m, Buf confusion);
+  // A whole data set (uploaded for the call): returns the correct count, fills confusion (K, K).
+  int evaluate(const Dataset& d, std::vector<int>& confusion);
+
+ private:
+  struct Layer;
+  NetConfig cfg_;
+  std::unique_ptr<Backend> be_;
+  int cap_ = 0;
+  Buf x_ = kNone, y_ = kNone;
+  std::vector<Layer> layers_;
+  std::vector<Tensor> tensors_;
+  Status status_;
+  Buf alloc(DType type, size_t count);
+};
+
+// The image data a Net reads from, resident on its backend.
+struct DeviceData {
+  Buf images = kNone, labels = kNone;  // (N, C) u8, (N) u8
+  int count = 0;
+};
+Status upload(Backend& be, const Dataset& d, DeviceData& out);
+void release(Backend& be, DeviceData& d);
+
+}  // namespace nnlab
