@@ -5,11 +5,14 @@ Nielsen's 50,000 / 10,000 / 10,000 split, and prints each row's best test
 accuracy (best epoch, as the book reports it) against the book's number.
 
   bench/book.py [--nnlab build/nnlab] [--data data/mnist] [--seeds 1,2,3]
-                [--presets ch1,ch3-ce] [--jobs N] [--json FILE]
+                [--presets ch1,ch3-ce] [--jobs N] [--json FILE] [--table-from FILE]
 
 Prints one JSON line per run, then a Markdown table: book, median, range,
-whether the median is within 0.5 points of the book, the wall time of a run,
-and the command of each row. Python 3 standard library only.
+whether the median is within 0.5 points of the book, how many seeds got stuck
+(best more than 5 points below the book: sigmoid + quadratic + N(0,1) saturates
+on some seeds), the first epoch of each seed, the wall time of a run, and the
+command of each row. --table-from prints the table again from a --json file.
+Python 3 standard library only.
 """
 import argparse
 import concurrent.futures
@@ -24,6 +27,7 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EPOCH = re.compile(r"^Epoch (\d+): (\d+) / (\d+)")
 TOLERANCE = 0.5  # percentage points
+STUCK = 5.0  # a seed whose best is this far below the book is reported as stuck
 
 
 def list_presets(nnlab):
@@ -58,6 +62,7 @@ def main(argv):
     ap.add_argument("--presets", default="", help="comma-separated preset ids (default: all)")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--json", default="", help="also write every run as a JSON list to FILE")
+    ap.add_argument("--table-from", default="", help="no runs: the table from a --json FILE")
     a = ap.parse_args(argv)
     seeds = [int(s) for s in a.seeds.split(",")]
     rows = list_presets(a.nnlab)
@@ -66,19 +71,22 @@ def main(argv):
         rows = [r for r in rows if r["id"] in want]
     jobs = [(r["id"], s) for r in rows for s in seeds]
     results = {}
+    if a.table_from:
+        results = {(x["preset"], x["seed"]): x for x in json.load(open(a.table_from))}
+        jobs = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, a.jobs)) as pool:
         futures = {pool.submit(run, a.nnlab, a.data, p, s): (p, s) for p, s in jobs}
         for f in concurrent.futures.as_completed(futures):
             r = f.result()
             results[futures[f]] = r
             print(json.dumps(r), flush=True)
-    if a.json:
+    if a.json and jobs:
         with open(a.json, "w") as f:
             json.dump([results[j] for j in jobs], f, indent=1)
 
-    print("\n| preset | run | book | median | range (seeds %s) | within %.1f | first epoch | s/run | command |"
+    print("\n| preset | run | book | median | range (seeds %s) | within %.1f | stuck | first epoch | s/run | command |"
           % (a.seeds, TOLERANCE))
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     misses = 0
     for r in rows:
         runs = [results[(r["id"], s)] for s in seeds]
@@ -86,8 +94,10 @@ def main(argv):
         med = statistics.median(best)
         ok = abs(med - r["book"]) <= TOLERANCE
         misses += not ok
-        print("| %s | %s | %.2f%% | %.2f%% | %.2f–%.2f%% | %s | %s | %.0f | `nnlab train --data data/mnist --preset %s --seed S` |"
+        stuck = [x["seed"] for x in runs if x["best_percent"] < r["book"] - STUCK]
+        print("| %s | %s | %.2f%% | %.2f%% | %.2f–%.2f%% | %s | %s | %s | %.0f | `nnlab train --data data/mnist --preset %s --seed S` |"
               % (r["id"], r["title"], r["book"], med, min(best), max(best), "yes" if ok else "**no**",
+                 "%d of %d%s" % (len(stuck), len(runs), " (seed %s)" % ", ".join(map(str, stuck)) if stuck else ""),
                  " / ".join("%.1f" % x["first_epoch_percent"] for x in runs),
                  statistics.median(x["wall_s"] for x in runs), r["id"]))
     return 0 if misses == 0 else 1
