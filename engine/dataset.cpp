@@ -27,6 +27,18 @@ Dataset split_tail(Dataset& from, int n) {
   return tail;
 }
 
+Status pair_up(DataFiles& d, const std::string& test_images) {
+  if (d.test.rows != d.train.rows || d.test.cols != d.train.cols)
+    return Status::fail(test_images + ": images are " + std::to_string(d.test.rows) + "x" +
+                        std::to_string(d.test.cols) + " but the training images are " +
+                        std::to_string(d.train.rows) + "x" + std::to_string(d.train.cols));
+  int top = 1;
+  for (const Dataset* s : {&d.train, &d.test})
+    for (uint8_t l : s->labels) top = std::max(top, int(l));
+  d.train.classes = d.test.classes = top + 1;
+  return Status::success();
+}
+
 Status split_validation(int validation, Dataset& train, Dataset& out) {
   const int n = validation_count(validation, train.count);
   if (n < 0 || n >= train.count)

@@ -83,7 +83,7 @@ Status load_pair(const std::string& dir, const char* images_name, const char* la
   s = read_idx_file(dir, labels_name, labels, labels_path);
   if (!s.ok()) return s;
   return parse_idx(images.data(), images.size(), images_path, labels.data(), labels.size(),
-                   labels_path, out.classes, out);
+                   labels_path, kMaxClasses, out);
 }
 
 }  // namespace
@@ -127,10 +127,7 @@ Status load_data_dir(const std::string& dir, DataFiles& out) {
   if (!s.ok()) return s;
   s = load_pair(dir, kTestImages, kTestLabels, d.test);
   if (!s.ok()) return s;
-  if (d.test.rows != d.train.rows || d.test.cols != d.train.cols)
-    return Status::fail(join(dir, kTestImages) + ": images are " + std::to_string(d.test.rows) +
-                        "x" + std::to_string(d.test.cols) + " but the training images are " +
-                        std::to_string(d.train.rows) + "x" + std::to_string(d.train.cols));
+  if (!(s = pair_up(d, join(dir, kTestImages))).ok()) return s;
   out = std::move(d);
   return Status::success();
 }

@@ -135,16 +135,15 @@ void Session::parse_files() {
     Dataset& out = pair == 0 ? parsed.train : parsed.test;
     if (s.ok())
       s = parse_idx(images.data(), images.size(), fi.url, labels.data(), labels.size(), fl.url,
-                    10, out);
+                    kMaxClasses, out);
     if (!s.ok()) {
       fail(s.message);
       return;
     }
   }
-  if (parsed.train.pixels() != parsed.test.pixels()) {
-    fail("training images are " + std::to_string(parsed.train.rows) + "x" +
-         std::to_string(parsed.train.cols) + " but test images are " +
-         std::to_string(parsed.test.rows) + "x" + std::to_string(parsed.test.cols));
+  Status s = pair_up(parsed, files[2].url);
+  if (!s.ok()) {
+    fail(s.message);
     return;
   }
   data = std::move(parsed);
