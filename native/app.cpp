@@ -7,9 +7,6 @@
 #define GL_GLEXT_PROTOTYPES 1
 #include <GL/gl.h>
 #include <GLFW/glfw3.h>
-#include <imgui.h>
-#include <imgui_impl_glfw.h>
-#include <imgui_impl_opengl3.h>
 #include <stb_image_write.h>
 
 #include <cstdio>
@@ -19,6 +16,7 @@
 #include <vector>
 
 #include "dashboard.h"
+#include "frame_loop.h"
 #include "gl_backend.h"
 #include "io.h"
 #include "session.h"
@@ -55,7 +53,8 @@ bool write_screenshot(const std::string& path, int w, int h) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  nnlab::Session session;
+  nnlab::FrameLoop loop;
+  nnlab::Session& session = loop.session;
   Options opt;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -109,32 +108,14 @@ int main(int argc, char** argv) {
     }
   }
 
-  if (!glfwInit()) {
-    std::fprintf(stderr, "nnlab_app: glfwInit failed (is there a display? try xvfb-run)\n");
+  nnlab::Status opened = loop.open("nnlab", opt.width, opt.height, {3, 3, false, "#version 330"});
+  if (!opened.ok()) {
+    std::fprintf(stderr, "nnlab_app: %s (is there a display? try xvfb-run)\n",
+                 opened.message.c_str());
     return 1;
   }
-  glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
-  glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
-  glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
-  glfwWindowHint(GLFW_OPENGL_FORWARD_COMPAT, GL_TRUE);
-  GLFWwindow* window = glfwCreateWindow(opt.width, opt.height, "nnlab", nullptr, nullptr);
-  if (!window) {
-    std::fprintf(stderr, "nnlab_app: could not open an OpenGL 3.3 core window\n");
-    glfwTerminate();
-    return 1;
-  }
-  glfwMakeContextCurrent(window);
-  glfwSwapInterval(1);
-  IMGUI_CHECKVERSION();
-  ImGui::CreateContext();
-  ImGui::GetIO().IniFilename = nullptr;
-  ImGui::StyleColorsDark();
-  ImGui::GetStyle().WindowRounding = 0;
-  ImGui_ImplGlfw_InitForOpenGL(window, true);
-  ImGui_ImplOpenGL3_Init("#version 330");
-
-  nnlab::Dashboard dashboard;
-  nnlab::DashboardHooks hooks;
+  nnlab::Dashboard& dashboard = loop.dashboard;
+  nnlab::DashboardHooks& hooks = loop.hooks;
   hooks.native = true;
   hooks.devices = {"CPU (Eigen)", "GPU (OpenGL compute)"};
   hooks.device = &opt.device;
@@ -177,27 +158,14 @@ int main(int argc, char** argv) {
   const double t_start = glfwGetTime();
   int settle_frames = -1;  // counts down after the quit condition, so the insight panel fills in
   int rc = 0;
-  while (!glfwWindowShouldClose(window)) {
-    const double t0 = glfwGetTime();
-    glfwPollEvents();
-    session.tick(t0);
+  loop.before_draw = [&] {
     if (opt.pad_image >= 0 && session.data_ready) {
       dashboard.draw_on_pad(session.data.test, opt.pad_image);
       opt.pad_image = -1;
     }
-    ImGui_ImplOpenGL3_NewFrame();
-    ImGui_ImplGlfw_NewFrame();
-    ImGui::NewFrame();
-    dashboard.draw(session, hooks);
-    ImGui::Render();
-    int fw = 0, fh = 0;
-    glfwGetFramebufferSize(window, &fw, &fh);
-    glViewport(0, 0, fw, fh);
-    glClearColor(nnlab::kClearColor[0], nnlab::kClearColor[1], nnlab::kClearColor[2], 1.0f);
-    glClear(GL_COLOR_BUFFER_BIT);
-    ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
-    session.frame_work_ms = 0.9 * session.frame_work_ms + 100.0 * (glfwGetTime() - t0);
-
+  };
+  // The quit-after conditions, then the status line and the screenshot.
+  loop.after_render = [&]() -> bool {
     const long batches = session.trainer ? long(session.trainer->metrics().batch_loss.size()) : 0;
     const bool stopped = session.phase() == nnlab::Phase::Done ||
                          session.phase() == nnlab::Phase::Error ||
@@ -214,6 +182,8 @@ int main(int argc, char** argv) {
     if (settle_frames == 0) {
       std::printf("nnlab_app: %s\n", session.status_json().c_str());
       if (!opt.screenshot.empty()) {
+        int fw = 0, fh = 0;
+        glfwGetFramebufferSize(loop.window(), &fw, &fh);
         if (write_screenshot(opt.screenshot, fw, fh)) {
           std::printf("nnlab_app: wrote %s (%dx%d)\n", opt.screenshot.c_str(), fw, fh);
         } else {
@@ -222,17 +192,12 @@ int main(int argc, char** argv) {
         }
       }
       if (session.phase() == nnlab::Phase::Error) rc = 1;
-      break;
+      return false;
     }
     if (settle_frames > 0) --settle_frames;
-    glfwSwapBuffers(window);
-  }
-  session.trainer.reset();  // GL buffers go before the context
-  session.net.reset();
-  ImGui_ImplOpenGL3_Shutdown();
-  ImGui_ImplGlfw_Shutdown();
-  ImGui::DestroyContext();
-  glfwDestroyWindow(window);
-  glfwTerminate();
+    return true;
+  };
+
+  loop.run();
   return rc;
 }

@@ -2,7 +2,8 @@
 # after they define NNLAB_IMGUI (a target providing imgui.h):
 #   nnlab_ui_core  session state machine, parameters/status JSON, draw-pad
 #                  preprocessing (engine only, no ImGui, no GL)
-#   nnlab_ui       the ImGui panels on top of it
+#   nnlab_ui       the ImGui panels on top of it, and the one frame loop
+#                  (window + ImGui set-up, one frame, the main-loop shim)
 # The core's tests (tests/web/test_session.cpp) join the one doctest binary.
 add_library(nnlab_ui_core STATIC
   ${CMAKE_SOURCE_DIR}/ui/session.cpp
@@ -15,7 +16,8 @@ add_library(nnlab_ui STATIC
   ${CMAKE_SOURCE_DIR}/ui/dashboard.cpp
   ${CMAKE_SOURCE_DIR}/ui/charts.cpp
   ${CMAKE_SOURCE_DIR}/ui/insight.cpp
-  ${CMAKE_SOURCE_DIR}/ui/gl_texture.cpp)
+  ${CMAKE_SOURCE_DIR}/ui/gl_texture.cpp
+  ${CMAKE_SOURCE_DIR}/ui/frame_loop.cpp)
 target_link_libraries(nnlab_ui PUBLIC nnlab_ui_core ${NNLAB_IMGUI})
 
 if(TARGET nnlab_tests)

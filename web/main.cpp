@@ -1,12 +1,9 @@
-// The web page's entry point: a WebGL2 GLFW window running the shared ImGui
-// dashboard from emscripten_set_main_loop, with training time-sliced into each
-// frame. Fetching, downloads and the file picker live in library_nnlab.js;
-// their answers come back through the exported nnlab_* functions below.
+// The web page's entry point: the shared frame loop (ui/frame_loop) in a WebGL2
+// window, with training time-sliced into each frame. Fetching, downloads and the
+// file picker live in library_nnlab.js; their answers come back through the
+// exported nnlab_* functions below.
 #include <GLFW/glfw3.h>
 #include <emscripten.h>
-#include <imgui.h>
-#include <imgui_impl_glfw.h>
-#include <imgui_impl_opengl3.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -14,6 +11,7 @@
 #include <vector>
 
 #include "dashboard.h"
+#include "frame_loop.h"
 #include "session.h"
 
 extern "C" {
@@ -28,42 +26,26 @@ int nnlab_js_height();
 namespace {
 
 struct App {
-  GLFWwindow* window = nullptr;
-  nnlab::Session session;
-  nnlab::Dashboard dashboard;
-  nnlab::DashboardHooks hooks;
+  nnlab::FrameLoop loop;  // owns the session, dashboard and hooks
+  nnlab::Session& session = loop.session;
+  nnlab::DashboardHooks& hooks = loop.hooks;
   std::vector<uint8_t> incoming[nnlab::Session::kFiles];  // fetched bytes land here
   std::vector<uint8_t> model_file;
   std::string status;
   int width = 0, height = 0;
 };
 
-App* g_app = nullptr;
+App* g_app = nullptr;  // lives as long as the page: frames run after main returns
 
-void frame() {
+// The canvas follows the browser window (index.html sizes it).
+void follow_canvas_size() {
   App& a = *g_app;
-  double t0 = emscripten_get_now();
   int w = nnlab_js_width(), h = nnlab_js_height();
   if (w > 0 && h > 0 && (w != a.width || h != a.height)) {
     a.width = w;
     a.height = h;
-    glfwSetWindowSize(a.window, w, h);
+    glfwSetWindowSize(a.loop.window(), w, h);
   }
-  glfwPollEvents();
-  a.session.tick(emscripten_get_now() / 1000.0);
-
-  ImGui_ImplOpenGL3_NewFrame();
-  ImGui_ImplGlfw_NewFrame();
-  ImGui::NewFrame();
-  a.dashboard.draw(a.session, a.hooks);
-  ImGui::Render();
-  int fw = 0, fh = 0;
-  glfwGetFramebufferSize(a.window, &fw, &fh);
-  glViewport(0, 0, fw, fh);
-  glClearColor(nnlab::kClearColor[0], nnlab::kClearColor[1], nnlab::kClearColor[2], 1.0f);
-  glClear(GL_COLOR_BUFFER_BIT);
-  ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
-  a.session.frame_work_ms = 0.9 * a.session.frame_work_ms + 0.1 * (emscripten_get_now() - t0);
 }
 
 }  // namespace
@@ -162,35 +144,16 @@ EMSCRIPTEN_KEEPALIVE void nnlab_model_loaded(int size, const char* name) {
 }  // extern "C"
 
 int main() {
-  if (!glfwInit()) {
-    std::fprintf(stderr, "glfwInit failed\n");
-    return 1;
-  }
-  glfwWindowHint(GLFW_CLIENT_API, GLFW_OPENGL_ES_API);
-  glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
-  glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
-  // An opaque canvas with no depth/stencil: less for SwiftShader and the
-  // compositor to move per frame (the dashboard needs neither).
-  glfwWindowHint(GLFW_ALPHA_BITS, 0);
-  glfwWindowHint(GLFW_DEPTH_BITS, 0);
-  glfwWindowHint(GLFW_STENCIL_BITS, 0);
   g_app = new App;
   App& a = *g_app;
   a.width = nnlab_js_width() > 0 ? nnlab_js_width() : 1280;
   a.height = nnlab_js_height() > 0 ? nnlab_js_height() : 800;
-  a.window = glfwCreateWindow(a.width, a.height, "nnlab", nullptr, nullptr);
-  if (!a.window) {
-    std::fprintf(stderr, "could not create a WebGL2 context\n");
+  nnlab::Status opened = a.loop.open("nnlab", a.width, a.height, {3, 0, true, "#version 300 es"});
+  if (!opened.ok()) {
+    std::fprintf(stderr, "could not create a WebGL2 context (%s)\n", opened.message.c_str());
     return 1;
   }
-  glfwMakeContextCurrent(a.window);
-  IMGUI_CHECKVERSION();
-  ImGui::CreateContext();
-  ImGui::GetIO().IniFilename = nullptr;  // the layout is fixed; nothing to remember
-  ImGui::StyleColorsDark();
-  ImGui::GetStyle().WindowRounding = 0;
-  ImGui_ImplGlfw_InitForOpenGL(a.window, true);
-  ImGui_ImplOpenGL3_Init("#version 300 es");
+  a.loop.before_draw = follow_canvas_size;
 
   a.session.fetch_file = [](int gen, int i, const std::string& url) {
     nnlab_js_fetch(gen, i, url.c_str());
@@ -208,6 +171,6 @@ int main() {
   } else if (a.session.autostart) {
     a.session.start();
   }
-  emscripten_set_main_loop(frame, 0, false);
+  a.loop.run();  // returns at once; the browser calls the frames
   return 0;
 }
