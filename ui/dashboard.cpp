@@ -134,7 +134,7 @@ void Dashboard::data_panel(Session& s, const DashboardHooks& hooks) {
 // tooltip, its range the widget's limits, and set_param() the one judge.
 // A refused value leaves the setting as it was and says why under the widget.
 void Dashboard::param_widget(Session& s, const Param& p) {
-  TrainConfig next = s.cfg;
+  const TrainConfig& c = s.cfg;
   bool changed = false;
   Status st;
   std::string& err = errors_[p.name];
@@ -143,40 +143,35 @@ void Dashboard::param_widget(Session& s, const Param& p) {
       std::vector<std::string> names = p.choice_list();
       std::vector<const char*> items;
       for (const std::string& n : names) items.push_back(n.c_str());
-      int i = int(p.get(next));
-      if ((changed = ImGui::Combo(p.name, &i, items.data(), int(items.size())))) st = set_param_value(next, p, i);
+      int i = int(p.get(c));
+      if ((changed = ImGui::Combo(p.name, &i, items.data(), int(items.size())))) st = s.set(p, i);
       break;
     }
     case Param::kInt: {
-      double v = p.get(next);
+      double v = p.get(c);
       int i = v > 2147483647.0 ? 2147483647 : int(v);
-      if ((changed = ImGui::InputInt(p.name, &i))) st = set_param_value(next, p, i);
+      if ((changed = ImGui::InputInt(p.name, &i))) st = s.set(p, i);
       break;
     }
     case Param::kFloat: {
-      float f = float(p.get(next));
-      if ((changed = ImGui::InputFloat(p.name, &f, 0, 0, "%.4g"))) st = set_param_value(next, p, f);
+      float f = float(p.get(c));
+      if ((changed = ImGui::InputFloat(p.name, &f, 0, 0, "%.4g"))) st = s.set(p, f);
       break;
     }
     case Param::kText: {
       std::string& text = edits_[p.name];
-      if (err.empty()) text = param_text(next, p);
+      if (err.empty()) text = param_text(c, p);
       char buf[256];
       copy_to(buf, sizeof buf, text);
       if ((changed = ImGui::InputText(p.name, buf, sizeof buf))) {
         text = buf;
-        st = set_param(next, p.name, text);
+        st = s.set(p.name, text);
       }
       break;
     }
   }
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", p.help);
-  if (changed) {
-    err = st.message;
-    if (st.ok() && p.live && s.trainer) st = s.set_eta(next.eta);
-    if (st.ok()) s.cfg = next;
-    err = st.message;
-  }
+  if (changed) err = st.message;
   if (!err.empty()) {
     ImGui::PushTextWrapPos(0);
     ImGui::TextColored(kRed, "%s", err.c_str());
@@ -185,7 +180,6 @@ void Dashboard::param_widget(Session& s, const Param& p) {
 }
 
 void Dashboard::model_panel(Session& s, const DashboardHooks& hooks) {
-  TrainConfig& c = s.cfg;
   const bool running = s.trainer != nullptr;
   ImGui::PushItemWidth(ImGui::GetContentRegionAvail().x * 0.55f);
 
@@ -197,7 +191,7 @@ void Dashboard::model_panel(Session& s, const DashboardHooks& hooks) {
       char label[160];
       std::snprintf(label, sizeof label, "%s  (book %.2f%%)", p.title, p.book_percent);
       if (ImGui::Selectable(label)) {
-        Status st = apply_preset(c, p.id);
+        Status st = s.set("preset", p.id);
         if (!st.ok()) s.notice = st.message;
         edits_.clear();
         errors_.clear();

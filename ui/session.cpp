@@ -8,6 +8,7 @@
 
 #include "idx.h"
 #include "model.h"
+#include "presets.h"
 
 namespace nnlab {
 
@@ -228,12 +229,30 @@ void Session::reset() {
   start_after_load_ = false;
 }
 
-Status Session::set_eta(float eta) {
+namespace {
+
+// The live parameters of a running trainer: only eta today.
+Status apply_live(Trainer* trainer, const TrainConfig& next) { return trainer ? trainer->set_eta(next.eta) : Status::success(); }
+
+}  // namespace
+
+Status Session::set(const std::string& name, const std::string& text) {
+  const Param* p = find_param(name);
+  if (((p && !p->live) || name == "preset") && trainer)
+    return Status::fail(name + ": fixed while a run exists (Reset first)");
   TrainConfig next = cfg;
-  next.eta = eta;
-  Status s = validate(next);
-  if (s.ok() && trainer) s = trainer->set_eta(eta);
-  if (s.ok()) cfg.eta = eta;
+  Status s = name == "preset" ? apply_preset(next, text) : set_param(next, name, text);
+  if (s.ok()) s = apply_live(trainer.get(), next);
+  if (s.ok()) cfg = next;
+  return s;
+}
+
+Status Session::set(const Param& p, double value) {
+  if (trainer && !p.live) return Status::fail(std::string(p.name) + ": fixed while a run exists (Reset first)");
+  TrainConfig next = cfg;
+  Status s = set_param_value(next, p, value);
+  if (s.ok()) s = apply_live(trainer.get(), next);
+  if (s.ok()) cfg = next;
   return s;
 }
 

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "params.h"
 #include "trainer.h"
 
 namespace nnlab {
@@ -80,7 +81,12 @@ class Session {
   void pause();
   void resume();
   void reset();   // drops the trainer, keeps the data
-  Status set_eta(float eta);
+  // One hyper-parameter (or preset=ID), judged by the parameter table (params.h): by text
+  // (the URL, nnlabCommand, the panel's text and choice widgets) or by number
+  // (the panel's number widgets). While a run exists only live parameters
+  // (eta) change, and the run takes the new value too. Refused: nothing changes.
+  Status set(const std::string& name, const std::string& text);
+  Status set(const Param& p, double value);
   // A checkpoint's bytes: on success the model replaces the current one (into
   // the paused or running trainer's net when the network is the same; else as a
   // new Net without a run, which Start then trains further); on failure nothing changes.

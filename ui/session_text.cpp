@@ -69,14 +69,11 @@ void json_number(std::string& out, double v) {
 
 Status Session::apply_param(const std::string& key, const std::string& value) {
   auto bad = [&](const std::string& what) { return Status::fail("parameter " + key + "=" + value + ": " + what); };
-  if (find_param(key)) {
-    Status s = set_param(cfg, key, value);
+  if (find_param(key) || key == "preset") {
+    Status s = set(key, value);
     return s.ok() ? s : Status::fail("parameter " + s.message);
   }
-  if (key == "preset") {
-    Status s = apply_preset(cfg, value);
-    return s.ok() ? s : Status::fail("parameter " + s.message);
-  } else if (key == "data") {
+  if (key == "data") {
     if (value.empty()) return bad("expected mnist, fashion or a URL base");
     if (value == "mnist" || value == "fashion")
       data_base = "data/" + value;

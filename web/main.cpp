@@ -91,12 +91,8 @@ EMSCRIPTEN_KEEPALIVE const char* nnlab_command(const char* command) {
     a.hooks.load_model();
   } else if (c == "retry") {  // the data panel's Retry / Load data button
     a.session.load_data();
-  } else if (c.rfind("eta=", 0) == 0) {  // the live eta field
-    char* end = nullptr;
-    float eta = std::strtof(c.c_str() + 4, &end);
-    nnlab::Status st = *end == '\0' && eta > 0 ? a.session.set_eta(eta)
-                                                : nnlab::Status::fail("eta must be a positive number");
-    result = st.message;
+  } else if (c.find('=') != std::string::npos) {  // NAME=VALUE: a parameter, e.g. the live eta
+    result = a.session.set(c.substr(0, c.find('=')), c.substr(c.find('=') + 1)).message;
   } else {
     result = "unknown command '" + c + "' (start pause resume reset save load retry eta=X)";
   }

@@ -184,9 +184,14 @@ TEST_CASE("session: eta changes while training; a bad checkpoint keeps the model
   REQUIRE(s.phase() == Phase::Training);
   s.tick(0.0);
   s.tick(0.03);
-  CHECK(s.set_eta(0.25f).ok());
+  CHECK(s.set("eta", "0.25").ok());
   CHECK(s.cfg.eta == doctest::Approx(0.25));
-  CHECK_FALSE(s.set_eta(-1).ok());
+  CHECK(s.trainer->config().eta == doctest::Approx(0.25));  // the run takes it too
+  CHECK_FALSE(s.set("eta", "-1").ok());
+  CHECK(s.cfg.eta == doctest::Approx(0.25));
+  CHECK_FALSE(s.set("batch", "20").ok());  // fixed while the run exists
+  CHECK(s.cfg.batch == 10);
+  CHECK_FALSE(s.set("preset", "ch1").ok());
   s.pause();
   CHECK(s.phase() == Phase::Paused);
   std::vector<uint8_t> saved = s.save_checkpoint();
