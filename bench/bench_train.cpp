@@ -14,7 +14,7 @@
 #include "config.h"
 #include "gl_backend.h"
 #include "io.h"
-#include "kernel_check.h"
+#include "kernels_check.h"
 #include "kernels.h"
 #include "trainer.h"
 
@@ -215,9 +215,9 @@ int main(int argc, char** argv) {
   }
 
   if (check) {
-    double err = nnlab_bench::check_kernels();
+    double err = nnlab::kernels_check::check_kernels();
     std::printf("{\"kind\": \"kernel_check\", \"max_rel_error\": %.3g}\n", err);
-    if (!(err < 1e-4)) {
+    if (!(err < nnlab::kernels_check::kTolerance)) {
       std::fprintf(stderr, "bench_train: the GEMM kernels disagree with naive loops (%.3g)\n", err);
       return 1;
     }

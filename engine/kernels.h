@@ -1,6 +1,7 @@
 // The three GEMM shapes of a dense layer's forward and backward pass, on
-// row-major float arrays. kernels_eigen.cpp is the reference implementation;
-// faster per-target versions must give the same results to float rounding.
+// row-major float arrays. nnlab::ref (kernels_eigen.cpp, in every build) is the
+// reference; the linked kernels (kernels_simd.cpp where the target has SIMD, else
+// the reference itself) must give the same results to float rounding.
 #pragma once
 
 namespace nnlab {
@@ -14,5 +15,12 @@ void gemm_nt(float* C, const float* A, const float* B, const float* bias, int M,
 void gemm_nn(float* C, const float* A, const float* B, int M, int N, int K);
 // C (M,N) = A (K,M)^T . B (K,N)                                   dW = dout^T . inp
 void gemm_tn(float* C, const float* A, const float* B, int M, int N, int K);
+
+// The reference (Eigen), same contracts: what tests and --check compare against.
+namespace ref {
+void gemm_nt(float* C, const float* A, const float* B, const float* bias, int M, int N, int K);
+void gemm_nn(float* C, const float* A, const float* B, int M, int N, int K);
+void gemm_tn(float* C, const float* A, const float* B, int M, int N, int K);
+}  // namespace ref
 
 }  // namespace nnlab

@@ -1,9 +1,13 @@
-// Reference GEMMs through Eigen (row-major maps, no copies).
+// The reference GEMMs (nnlab::ref) through Eigen: row-major maps, no copies. Compiled
+// into every build so the tests can compare the linked kernels with it. Where CMake
+// links no SIMD kernel (it then leaves NNLAB_SIMD_KERNELS undefined), these are also
+// the public nnlab::gemm_* of kernels.h.
 #include <Eigen/Core>
 
 #include "kernels.h"
 
 namespace nnlab {
+namespace ref {
 
 using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using MapR = Eigen::Map<RowMat, Eigen::Unaligned>;
@@ -23,6 +27,19 @@ void gemm_tn(float* C, const float* A, const float* B, int M, int N, int K) {
   MapR(C, M, N).noalias() = CMapR(A, K, M).transpose() * CMapR(B, K, N);
 }
 
+}  // namespace ref
+
+#ifndef NNLAB_SIMD_KERNELS
+void gemm_nt(float* C, const float* A, const float* B, const float* bias, int M, int N, int K) {
+  ref::gemm_nt(C, A, B, bias, M, N, K);
+}
+void gemm_nn(float* C, const float* A, const float* B, int M, int N, int K) {
+  ref::gemm_nn(C, A, B, M, N, K);
+}
+void gemm_tn(float* C, const float* A, const float* B, int M, int N, int K) {
+  ref::gemm_tn(C, A, B, M, N, K);
+}
 const char* kernels_name() { return "Eigen kernels"; }
+#endif
 
 }  // namespace nnlab

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "backend.h"
-#include "../kernel_check.h"
+#include "kernels_check.h"
 #include "trainer.h"
 
 namespace {
@@ -82,6 +82,6 @@ EMSCRIPTEN_KEEPALIVE double nnlab_bench_train(const uint8_t* images, const uint8
 }
 
 // Max relative error of gemm_nt/nn/tn against naive loops on awkward shapes.
-EMSCRIPTEN_KEEPALIVE double nnlab_bench_check_kernels() { return nnlab_bench::check_kernels(); }
+EMSCRIPTEN_KEEPALIVE double nnlab_bench_check_kernels() { return nnlab::kernels_check::check_kernels(); }
 
 }  // extern "C"

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Builds the engine side of the browser benchmark with Debian's em++ into
 # build-bench-wasm/bench_web/{bench_web.js,bench_web.wasm}: the engine sources (with
-# the wasm SIMD kernels, as the top CMakeLists picks them for Emscripten), zlib
+# the SIMD kernels over wasm SIMD128 beside the Eigen reference, as the top
+# CMakeLists picks them for Emscripten), zlib
 # from .cache/src/zlib (tools/fetch_sources) and bench/web/bench_web.cpp.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -11,13 +12,13 @@ export NODE_PATH=/usr/share/nodejs
 [ -f "$zsrc/inflate.c" ] || { echo "build.sh: no zlib source in $zsrc: run tools/fetch_sources" >&2; exit 1; }
 mkdir -p "$out/obj"
 cxxflags=(-O3 -msimd128 -std=c++17 -Wall -Wextra -DEIGEN_MPL2_ONLY -isystem /usr/include/eigen3
-          -isystem "$zsrc" -I"$root/engine")
+          -isystem "$zsrc" -I"$root/engine" -DNNLAB_SIMD_KERNELS)
 srcs=()
 for f in "$root"/engine/*.cpp; do
   case "$(basename "$f")" in kernels_*) continue ;; esac
   srcs+=("$f")
 done
-srcs+=("$root/engine/kernels_simd128.cpp" "$root/bench/web/bench_web.cpp")
+srcs+=("$root/engine/kernels_simd.cpp" "$root/engine/kernels_eigen.cpp" "$root/bench/web/bench_web.cpp")
 zlib=(adler32 crc32 deflate infback inffast inflate inftrees trees zutil compress uncompr gzclose gzlib gzread gzwrite)
 objs=() pids=()
 compile() {  # cc src obj flags...: recompiles only when the source or a header is newer

@@ -1,33 +1,18 @@
-// Fast GEMMs for WebAssembly SIMD (128-bit f32x4): Eigen 3.4 has no wasm SIMD
-// path, so the WASM build links this file instead of kernels_eigen.cpp. Same tile
-// scheme as kernels_native.cpp, sized for the 16 xmm registers the browser's JIT
-// maps v128 locals to; wasm has no fused multiply-add, so it is mul + add.
-#include <wasm_simd128.h>
-
-#include <cstddef>
-
+// Fast GEMMs over the vector type of simd.h (AVX-512, AVX2+FMA or wasm SIMD128),
+// register-blocked for a dense layer's skinny shapes (one side is the batch, 10..256),
+// with no packing and no allocation. Same results as the reference kernels_eigen.cpp
+// to float rounding (tests/test_kernels.cpp); CMake links this file where it compiles.
 #include "kernels.h"
+#include "simd.h"
 
 namespace nnlab {
 namespace {
 
-using V = v128_t;
-constexpr int kW = 4;
-inline V zero() { return wasm_f32x4_splat(0.0f); }
-inline V set1(float x) { return wasm_f32x4_splat(x); }
-inline V load(const float* p) { return wasm_v128_load(p); }
-inline void store(float* p, V v) { wasm_v128_store(p, v); }
-inline V madd(V a, V b, V c) { return wasm_f32x4_add(c, wasm_f32x4_mul(a, b)); }
-inline float hsum(V v) {
-  V s = wasm_f32x4_add(v, wasm_i32x4_shuffle(v, v, 2, 3, 0, 1));
-  s = wasm_f32x4_add(s, wasm_i32x4_shuffle(s, s, 1, 0, 3, 2));
-  return wasm_f32x4_extract_lane(s, 0);
-}
-
-// Dot-product tiles 2x4 (8 accumulators), outer-product tiles 4x2 vectors.
-constexpr int kNtMR = 2, kNtNR = 4, kOpMR = 4, kOpNR = 2;
+using namespace simd;
 
 // [SECTION] dot-product tiles: C (M,N) = A (M,K) . B (N,K)^T + bias
+// Both operands run along K, so each output is a dot product: MR rows of A times
+// NR rows of B accumulate MR*NR registers, reduced once at the end.
 template <int MR, int NR>
 void nt_tile(float* C, int ldc, const float* A, const float* B, const float* bias, int K) {
   V acc[MR][NR];
@@ -42,12 +27,22 @@ void nt_tile(float* C, int ldc, const float* A, const float* B, const float* bia
       for (int c = 0; c < NR; ++c) acc[r][c] = madd(a, b[c], acc[r][c]);
     }
   }
-  for (int r = 0; r < MR; ++r)
-    for (int c = 0; c < NR; ++c) {
-      float s = hsum(acc[r][c]);
-      for (int t = k; t < K; ++t) s += A[size_t(r) * K + t] * B[size_t(c) * K + t];
-      C[size_t(r) * ldc + c] = s + (bias ? bias[c] : 0.0f);
+  if (k < K) {
+    const int n = K - k;
+    V b[NR];
+    for (int c = 0; c < NR; ++c) b[c] = loadn(B + size_t(c) * K + k, n);
+    for (int r = 0; r < MR; ++r) {
+      V a = loadn(A + size_t(r) * K + k, n);
+      for (int c = 0; c < NR; ++c) acc[r][c] = madd(a, b[c], acc[r][c]);
     }
+  }
+  if constexpr (NR == 4) {
+    for (int r = 0; r < MR; ++r)
+      hsum4(C + size_t(r) * ldc, acc[r][0], acc[r][1], acc[r][2], acc[r][3], bias);
+  } else {
+    for (int r = 0; r < MR; ++r)
+      for (int c = 0; c < NR; ++c) C[size_t(r) * ldc + c] = hsum(acc[r][c]) + (bias ? bias[c] : 0.0f);
+  }
 }
 
 template <int MR>
@@ -60,15 +55,19 @@ void nt_row_block(float* C, const float* A, const float* B, const float* bias, i
 
 // [SECTION] outer-product tiles: C (M,N) = sum_k a(i,k) * B (K,N)
 // a(i,k) = A[i*sai + k*sak] covers both A (M,K) (gemm_nn) and A (K,M)^T (gemm_tn).
+// MR broadcast values of A times NR vectors of a row of B per k; C is written once.
+// The last of the NR vectors holds last_n <= kW columns.
 template <int MR, int NR>
-void op_tile(float* C, int ldc, const float* A, int sai, int sak, const float* B, int ldb, int K) {
+void op_tile(float* C, int ldc, const float* A, int sai, int sak, const float* B, int ldb, int K,
+             int last_n) {
   V acc[MR][NR];
   for (int r = 0; r < MR; ++r)
     for (int c = 0; c < NR; ++c) acc[r][c] = zero();
   for (int k = 0; k < K; ++k) {
     const float* brow = B + size_t(k) * ldb;
     V b[NR];
-    for (int c = 0; c < NR; ++c) b[c] = load(brow + c * kW);
+    for (int c = 0; c < NR; ++c)
+      b[c] = (c == NR - 1 && last_n < kW) ? loadn(brow + c * kW, last_n) : load(brow + c * kW);
     const float* ak = A + size_t(k) * sak;
     for (int r = 0; r < MR; ++r) {
       V a = set1(ak[size_t(r) * sai]);
@@ -76,30 +75,37 @@ void op_tile(float* C, int ldc, const float* A, int sai, int sak, const float* B
     }
   }
   for (int r = 0; r < MR; ++r)
-    for (int c = 0; c < NR; ++c) store(C + size_t(r) * ldc + c * kW, acc[r][c]);
+    for (int c = 0; c < NR; ++c) {
+      float* dst = C + size_t(r) * ldc + c * kW;
+      if (c == NR - 1 && last_n < kW) storen(dst, acc[r][c], last_n);
+      else store(dst, acc[r][c]);
+    }
 }
 
+// One column panel [j, j+width) of C, all rows; width <= kOpNR*kW.
 template <int NR>
 void op_panel(float* C, const float* A, int sai, int sak, const float* B, int M, int N, int K,
-              int j) {
+              int j, int last_n) {
   int i = 0;
   for (; i + kOpMR <= M; i += kOpMR)
-    op_tile<kOpMR, NR>(C + size_t(i) * N + j, N, A + size_t(i) * sai, sai, sak, B + j, N, K);
+    op_tile<kOpMR, NR>(C + size_t(i) * N + j, N, A + size_t(i) * sai, sai, sak, B + j, N, K, last_n);
   for (; i < M; ++i)
-    op_tile<1, NR>(C + size_t(i) * N + j, N, A + size_t(i) * sai, sai, sak, B + j, N, K);
+    op_tile<1, NR>(C + size_t(i) * N + j, N, A + size_t(i) * sai, sai, sak, B + j, N, K, last_n);
 }
 
 void outer_gemm(float* C, const float* A, int sai, int sak, const float* B, int M, int N, int K) {
+  if (K == 0) {  // A may be empty (even null): no row offsets into it
+    for (size_t e = 0; e < size_t(M) * N; ++e) C[e] = 0.0f;
+    return;
+  }
   constexpr int kPanel = kOpNR * kW;
   int j = 0;
-  for (; j + kPanel <= N; j += kPanel) op_panel<kOpNR>(C, A, sai, sak, B, M, N, K, j);
-  for (; j + kW <= N; j += kW) op_panel<1>(C, A, sai, sak, B, M, N, K, j);
-  for (; j < N; ++j)  // the last N % 4 columns
-    for (int i = 0; i < M; ++i) {
-      float s = 0.0f;
-      for (int k = 0; k < K; ++k) s += A[size_t(i) * sai + size_t(k) * sak] * B[size_t(k) * N + j];
-      C[size_t(i) * N + j] = s;
-    }
+  for (; j + kPanel <= N; j += kPanel) op_panel<kOpNR>(C, A, sai, sak, B, M, N, K, j, kW);
+  while (j < N) {  // the last columns, one vector (maybe partial) at a time
+    int n = N - j < kW ? N - j : kW;
+    op_panel<1>(C, A, sai, sak, B, M, N, K, j, n);
+    j += n;
+  }
 }
 
 }  // namespace
@@ -119,6 +125,6 @@ void gemm_tn(float* C, const float* A, const float* B, int M, int N, int K) {
   outer_gemm(C, A, /*sai=*/1, /*sak=*/M, B, M, N, K);
 }
 
-const char* kernels_name() { return "wasm SIMD kernels"; }
+const char* kernels_name() { return kName; }
 
 }  // namespace nnlab

@@ -1,0 +1,131 @@
+// One SIMD register of floats for engine/kernels_simd.cpp: AVX-512, AVX2+FMA or
+// WebAssembly SIMD128, chosen by the compiler's predefined macros, with the GEMM tile
+// sizes that fit each target's register file. Only kernels_simd.cpp includes this.
+#pragma once
+// GCC 12 warns (-Wuninitialized) on _mm512_undefined_ps() inside its own AVX-512 intrinsics.
+#pragma GCC diagnostic ignored "-Wuninitialized"
+
+#include <cstddef>
+#include <cstdint>
+
+#if defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+#elif defined(__wasm_simd128__)
+#include <wasm_simd128.h>
+#else
+#error "engine/simd.h needs AVX2+FMA or wasm SIMD128; CMake links kernels_eigen.cpp elsewhere"
+#endif
+
+namespace nnlab::simd {
+
+// The interface, per target:
+//   V, kW                 a register of kW floats
+//   zero, set1, load, store, madd(a, b, c) = a*b + c
+//   loadn, storen         the first n < kW lanes (the rest read as 0, never touched)
+//   hsum(v)               the sum of v's lanes
+//   hsum4(dst, v0..v3, bias)  dst[i] = hsum(v_i) + (bias ? bias[i] : 0), i < 4
+//   kNtMR x kNtNR         dot-product tile (gemm_nt): accumulators = MR*NR registers
+//   kOpMR x kOpNR         outer-product tile (gemm_nn/tn): MR rows by NR vectors
+//   kName                 what kernels_name() reports
+
+#if defined(__AVX512F__)
+// [SECTION] AVX-512: 32 zmm registers
+using V = __m512;
+constexpr int kW = 16;
+inline V zero() { return _mm512_setzero_ps(); }
+inline V set1(float x) { return _mm512_set1_ps(x); }
+inline V load(const float* p) { return _mm512_loadu_ps(p); }
+inline V loadn(const float* p, int n) { return _mm512_maskz_loadu_ps(__mmask16((1u << n) - 1), p); }
+inline void store(float* p, V v) { _mm512_storeu_ps(p, v); }
+inline void storen(float* p, V v, int n) { _mm512_mask_storeu_ps(p, __mmask16((1u << n) - 1), v); }
+inline V madd(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+inline float hsum(V v) {
+  v = _mm512_add_ps(v, _mm512_shuffle_f32x4(v, v, 0x4E));  // + the other 256-bit half
+  v = _mm512_add_ps(v, _mm512_shuffle_f32x4(v, v, 0xB1));  // + the neighbouring 128-bit lane
+  __m128 s = _mm512_castps512_ps128(v);
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+// The four sums at once: the reductions of a dot-product tile cost as much as its
+// FMAs at K = 100 when done one register at a time.
+inline void hsum4(float* dst, V v0, V v1, V v2, V v3, const float* bias) {
+  // Fold 512 -> 128 bits, pairing registers so that lane i ends up holding v_i.
+  V s01 = _mm512_add_ps(_mm512_shuffle_f32x4(v0, v1, 0x44), _mm512_shuffle_f32x4(v0, v1, 0xEE));
+  V s23 = _mm512_add_ps(_mm512_shuffle_f32x4(v2, v3, 0x44), _mm512_shuffle_f32x4(v2, v3, 0xEE));
+  V s = _mm512_add_ps(_mm512_shuffle_f32x4(s01, s23, 0x88), _mm512_shuffle_f32x4(s01, s23, 0xDD));
+  s = _mm512_add_ps(s, _mm512_permute_ps(s, 0xB1));  // within each lane: every element = sum
+  s = _mm512_add_ps(s, _mm512_permute_ps(s, 0x4E));
+  __m128 r = _mm512_castps512_ps128(
+      _mm512_permutexvar_ps(_mm512_setr_epi32(0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), s));
+  _mm_storeu_ps(dst, _mm_add_ps(r, bias ? _mm_loadu_ps(bias) : _mm_setzero_ps()));
+}
+constexpr int kNtMR = 5, kNtNR = 4, kOpMR = 6, kOpNR = 4;
+constexpr const char* kName = "AVX-512 kernels";
+
+#elif defined(__AVX2__)
+// [SECTION] AVX2 + FMA: 16 ymm registers
+using V = __m256;
+constexpr int kW = 8;
+inline __m256i tail_mask(int n) {
+  alignas(32) static const int32_t bits[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+  return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bits + 8 - n));
+}
+inline V zero() { return _mm256_setzero_ps(); }
+inline V set1(float x) { return _mm256_set1_ps(x); }
+inline V load(const float* p) { return _mm256_loadu_ps(p); }
+inline V loadn(const float* p, int n) { return _mm256_maskload_ps(p, tail_mask(n)); }
+inline void store(float* p, V v) { _mm256_storeu_ps(p, v); }
+inline void storen(float* p, V v, int n) { _mm256_maskstore_ps(p, tail_mask(n), v); }
+inline V madd(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+inline float hsum(V v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+inline void hsum4(float* dst, V v0, V v1, V v2, V v3, const float* bias) {
+  V h = _mm256_hadd_ps(_mm256_hadd_ps(v0, v1), _mm256_hadd_ps(v2, v3));
+  __m128 r = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+  _mm_storeu_ps(dst, _mm_add_ps(r, bias ? _mm_loadu_ps(bias) : _mm_setzero_ps()));
+}
+constexpr int kNtMR = 2, kNtNR = 4, kOpMR = 4, kOpNR = 2;
+constexpr const char* kName = "AVX2 kernels";
+
+#else
+// [SECTION] WebAssembly SIMD128: the browser's JIT maps v128 locals to 16 xmm
+// registers. No fused multiply-add in Emscripten 3.1.6 (no relaxed SIMD): mul + add.
+using V = v128_t;
+constexpr int kW = 4;
+inline V zero() { return wasm_f32x4_splat(0.0f); }
+inline V set1(float x) { return wasm_f32x4_splat(x); }
+inline V load(const float* p) { return wasm_v128_load(p); }
+inline V loadn(const float* p, int n) {  // no masked loads: go through a zeroed buffer
+  alignas(16) float t[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+  for (int i = 0; i < n; ++i) t[i] = p[i];
+  return wasm_v128_load(t);
+}
+inline void store(float* p, V v) { wasm_v128_store(p, v); }
+inline void storen(float* p, V v, int n) {
+  alignas(16) float t[4];
+  wasm_v128_store(t, v);
+  for (int i = 0; i < n; ++i) p[i] = t[i];
+}
+inline V madd(V a, V b, V c) { return wasm_f32x4_add(c, wasm_f32x4_mul(a, b)); }
+inline float hsum(V v) {
+  V s = wasm_f32x4_add(v, wasm_i32x4_shuffle(v, v, 2, 3, 0, 1));
+  s = wasm_f32x4_add(s, wasm_i32x4_shuffle(s, s, 1, 0, 3, 2));
+  return wasm_f32x4_extract_lane(s, 0);
+}
+inline void hsum4(float* dst, V v0, V v1, V v2, V v3, const float* bias) {
+  // A 4x4 transpose by halves: lane i of the result is the sum of v_i.
+  V a = wasm_f32x4_add(wasm_i32x4_shuffle(v0, v1, 0, 2, 4, 6), wasm_i32x4_shuffle(v0, v1, 1, 3, 5, 7));
+  V b = wasm_f32x4_add(wasm_i32x4_shuffle(v2, v3, 0, 2, 4, 6), wasm_i32x4_shuffle(v2, v3, 1, 3, 5, 7));
+  V s = wasm_f32x4_add(wasm_i32x4_shuffle(a, b, 0, 2, 4, 6), wasm_i32x4_shuffle(a, b, 1, 3, 5, 7));
+  wasm_v128_store(dst, bias ? wasm_f32x4_add(s, wasm_v128_load(bias)) : s);
+}
+constexpr int kNtMR = 2, kNtNR = 4, kOpMR = 4, kOpNR = 2;
+constexpr const char* kName = "wasm SIMD kernels";
+#endif
+
+}  // namespace nnlab::simd
