@@ -15,7 +15,7 @@ Model init_model(const NetConfig& net, Init init, Rng& rng) {
   const std::vector<int> sizes = net.sizes();
   // network.py draws all biases first, then all weights; so do we.
   for (size_t l = 0; l + 1 < sizes.size(); ++l) {
-    std::vector<float> b(size_t(sizes[l + 1]));
+    std::vector<float> b(static_cast<size_t>(sizes[l + 1]));
     for (float& v : b) v = float(rng.normal());
     m.biases.push_back(std::move(b));
   }
