@@ -1,5 +1,6 @@
 # The shared dashboard, included by web/CMakeLists.txt and native/app.cmake
-# after they define NNLAB_IMGUI (a target providing imgui.h):
+# after they define NNLAB_IMGUI (a target providing imgui.h), or by the top
+# CMakeLists.txt without it (no app: the core and its tests alone):
 #   nnlab_ui_core  session state machine, parameters/status JSON, draw-pad
 #                  preprocessing (engine only, no ImGui, no GL)
 #   nnlab_ui       the ImGui panels on top of it, and the one frame loop
@@ -12,6 +13,7 @@ add_library(nnlab_ui_core STATIC
 target_include_directories(nnlab_ui_core PUBLIC ${CMAKE_SOURCE_DIR}/ui)
 target_link_libraries(nnlab_ui_core PUBLIC nnlab_engine)
 
+if(NNLAB_IMGUI)
 add_library(nnlab_ui STATIC
   ${CMAKE_SOURCE_DIR}/ui/dashboard.cpp
   ${CMAKE_SOURCE_DIR}/ui/charts.cpp
@@ -19,6 +21,7 @@ add_library(nnlab_ui STATIC
   ${CMAKE_SOURCE_DIR}/ui/gl_texture.cpp
   ${CMAKE_SOURCE_DIR}/ui/frame_loop.cpp)
 target_link_libraries(nnlab_ui PUBLIC nnlab_ui_core ${NNLAB_IMGUI})
+endif()
 
 if(TARGET nnlab_tests)
   target_sources(nnlab_tests PRIVATE ${CMAKE_SOURCE_DIR}/tests/web/test_session.cpp)
