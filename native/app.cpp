@@ -70,7 +70,7 @@ int main(int argc, char** argv) {
       std::fputs(kUsage, stdout);
       return 0;
     } else if (a == "--autostart") {
-      session.autostart = true;
+      (void)session.apply_param("autostart", "1");
     } else if (a == "--screenshot") {
       value(opt.screenshot);
     } else if (a == "--quit-after-batches") {

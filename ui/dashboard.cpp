@@ -73,24 +73,29 @@ void Dashboard::draw(Session& s, const DashboardHooks& hooks) {
 }
 
 void Dashboard::data_panel(Session& s, const DashboardHooks& hooks) {
+  // The radio buttons: each named data source, then "URL"/"Directory" for any other base.
+  const std::vector<DataSource>& sources = data_sources();
+  const int custom = int(sources.size());
   if (source_ < 0) {
-    source_ = s.data_base == "data/mnist" ? 0 : s.data_base == "data/fashion" ? 1 : 2;
-    copy_to(custom_, sizeof custom_, source_ == 2 ? s.data_base : "");
+    source_ = custom;
+    for (int i = 0; i < custom; ++i)
+      if (s.data_base == sources[size_t(i)].base) source_ = i;
+    copy_to(custom_, sizeof custom_, source_ == custom ? s.data_base : "");
   }
   const bool busy = s.phase() == Phase::Loading;
   ImGui::BeginDisabled(busy);
-  bool changed = ImGui::RadioButton("MNIST", &source_, 0);
-  ImGui::SameLine();
-  changed |= ImGui::RadioButton("Fashion-MNIST", &source_, 1);
-  ImGui::SameLine();
-  changed |= ImGui::RadioButton(hooks.native ? "Directory" : "URL", &source_, 2);
-  if (source_ == 2) {
+  bool changed = false;
+  for (int i = 0; i < custom; ++i) {
+    changed |= ImGui::RadioButton(sources[size_t(i)].label, &source_, i);
+    ImGui::SameLine();
+  }
+  changed |= ImGui::RadioButton(hooks.native ? "Directory" : "URL", &source_, custom);
+  if (source_ == custom) {
     ImGui::SetNextItemWidth(-1);
     changed |= ImGui::InputTextWithHint("##base", hooks.native ? "path/to/idx-dir" : "https://host/path",
                                         custom_, sizeof custom_);
   }
-  if (changed)
-    s.data_base = source_ == 0 ? "data/mnist" : source_ == 1 ? "data/fashion" : custom_;
+  if (changed) (void)s.apply_param("data", source_ < custom ? sources[size_t(source_)].id : custom_);
   if (ImGui::Button(s.phase() == Phase::Error && !s.data_ready ? "Retry" : "Load data")) s.load_data();
   ImGui::EndDisabled();
   ImGui::SameLine();

@@ -18,26 +18,7 @@ namespace {
 
 constexpr int kGridCols = 10, kGridRows = 3;
 
-const char* const kFashion[10] = {"T-shirt", "Trouser", "Pullover", "Dress", "Coat",
-                                  "Sandal",  "Shirt",   "Sneaker",  "Bag",   "Boot"};
-
 ImTextureID tex_id(unsigned t) { return (ImTextureID)(intptr_t)t; }
-
-bool is_fashion(const Session& s) { return s.data_loaded_from.find("fashion") != std::string::npos; }
-
-// Four letters fit under a grid image.
-const char* const kFashionShort[10] = {"Tee", "Trou", "Pull", "Dres", "Coat",
-                                       "Sand", "Shrt", "Snkr", "Bag", "Boot"};
-
-std::string short_name(const Session& s, int k) {
-  if (is_fashion(s) && k >= 0 && k < 10) return kFashionShort[k];
-  return std::to_string(k);
-}
-
-std::string class_name(const Session& s, int k) {
-  if (is_fashion(s) && k >= 0 && k < 10) return kFashion[k];
-  return std::to_string(k);
-}
 
 }  // namespace
 
@@ -53,7 +34,8 @@ void Dashboard::insight_panel(Session& s) {
   if (ImGui::CollapsingHeader("Confusion matrix (latest test evaluation)",
                               ImGuiTreeNodeFlags_DefaultOpen))
     confusion_map(s);
-  if (ImGui::CollapsingHeader("Draw a digit", ImGuiTreeNodeFlags_DefaultOpen)) draw_pad(s);
+  const char* pad_title = s.loaded_source() && !s.loaded_source()->classes.empty() ? "Draw an item###pad" : "Draw a digit###pad";
+  if (ImGui::CollapsingHeader(pad_title, ImGuiTreeNodeFlags_DefaultOpen)) draw_pad(s);
 }
 
 void Dashboard::image_grid(Session& s) {
@@ -128,12 +110,12 @@ void Dashboard::image_grid(Session& s) {
     char lab[32];
     ImU32 col = IM_COL32(170, 170, 180, 255);
     if (pred < 0) {
-      std::snprintf(lab, sizeof lab, "%s", is_fashion(s) ? "" : "?");
+      std::snprintf(lab, sizeof lab, "%s", "?");
     } else if (pred == truth) {
-      std::snprintf(lab, sizeof lab, "%s", short_name(s, pred).c_str());
+      std::snprintf(lab, sizeof lab, "%s", s.class_name(pred, true).c_str());
       col = IM_COL32(120, 220, 120, 255);
     } else {
-      std::snprintf(lab, sizeof lab, "%s", short_name(s, pred).c_str());
+      std::snprintf(lab, sizeof lab, "%s", s.class_name(pred, true).c_str());
       col = IM_COL32(255, 90, 80, 255);
       dl->AddRect(ImVec2(a.x - 1, a.y - 1), ImVec2(b.x + 1, b.y + 1), col, 0, 0, 2.0f);
     }
@@ -141,14 +123,14 @@ void Dashboard::image_grid(Session& s) {
     dl->AddText(ImVec2(a.x + (img - ts.x) / 2, b.y), col, lab);
     if (ImGui::IsMouseHoveringRect(a, b))
       ImGui::SetTooltip("test image %d: label %s, predicted %s", items[k],
-                        class_name(s, truth).c_str(), pred < 0 ? "-" : class_name(s, pred).c_str());
+                        s.class_name(truth).c_str(), pred < 0 ? "-" : s.class_name(pred).c_str());
   }
   if (!s.net) ImGui::TextDisabled("Predicted labels appear once a model exists.");
 }
 
 void Dashboard::confusion_map(Session& s) {
   const Metrics* m = s.trainer ? &s.trainer->metrics() : nullptr;
-  const int K = 10;
+  const int K = s.data.test.classes;
   if (!m || m->confusion.size() != size_t(K * K) || m->test_accuracy.empty()) {
     ImGui::TextDisabled("Shown after the first epoch's test evaluation.");
     return;
@@ -162,7 +144,7 @@ void Dashboard::confusion_map(Session& s) {
   for (int t = 0; t < K; ++t) {
     int row = 0;
     for (int p = 0; p < K; ++p) row += m->confusion[size_t(t * K + p)];
-    std::string name = class_name(s, t);
+    std::string name = s.class_name(t);
     dl->AddText(ImVec2(p0.x, p0.y + ty + t * cell + (cell - 13) / 2), IM_COL32(180, 180, 190, 255),
                 name.c_str());
     for (int p = 0; p < K; ++p) {
@@ -185,7 +167,7 @@ void Dashboard::confusion_map(Session& s) {
       }
       if (ImGui::IsMouseHoveringRect(a, b))
         ImGui::SetTooltip("true %s, predicted %s: %d (%.1f%% of that class)",
-                          class_name(s, t).c_str(), class_name(s, p).c_str(), v, f * 100);
+                          s.class_name(t).c_str(), s.class_name(p).c_str(), v, f * 100);
     }
   }
 }
@@ -263,11 +245,12 @@ void Dashboard::draw_pad(Session& s) {
   bool blank = std::all_of(digit_.begin(), digit_.end(), [](float v) { return v == 0; });
   s.pad.predicted = -1;
   s.pad.probs.clear();
-  if (probs_.size() >= 10 && !blank) {
+  const int K = int(probs_.size());
+  if (K >= 2 && !blank) {
     // Probabilities as the network outputs them (sigmoid outputs normalised to sum 1).
     float sum = 0;
     int best = 0;
-    for (int k = 0; k < 10; ++k) {
+    for (int k = 0; k < K; ++k) {
       sum += std::max(0.0f, probs_[size_t(k)]);
       if (probs_[size_t(k)] > probs_[size_t(best)]) best = k;
     }
@@ -275,25 +258,25 @@ void Dashboard::draw_pad(Session& s) {
     // One vertical bar per class: compact enough to sit beside the pad.
     ImDrawList* bl = ImGui::GetWindowDrawList();
     ImVec2 q = ImGui::GetCursorScreenPos();
-    const float bw = std::floor(std::min(28.0f, ImGui::GetContentRegionAvail().x / 10.0f));
+    const float bw = std::floor(std::min(28.0f, ImGui::GetContentRegionAvail().x / float(K)));
     const float bh = 70;
-    ImGui::Dummy(ImVec2(bw * 10, bh + 30));
-    for (int k = 0; k < 10; ++k) {
+    ImGui::Dummy(ImVec2(bw * float(K), bh + 30));
+    for (int k = 0; k < K; ++k) {
       float p = sum > 0 ? std::max(0.0f, probs_[size_t(k)]) / sum : 0;
       s.pad.probs.push_back(p);
       ImVec2 a(q.x + k * bw + 2, q.y + 14), b(q.x + (k + 1) * bw - 2, q.y + 14 + bh);
       bl->AddRectFilled(a, b, IM_COL32(40, 44, 56, 255));
       bl->AddRectFilled(ImVec2(a.x, b.y - bh * p), b,
                         k == best ? IM_COL32(100, 215, 100, 255) : IM_COL32(90, 140, 220, 255));
-      std::string lab = is_fashion(s) ? std::string(1, kFashion[k][0]) : std::to_string(k);
+      std::string lab = s.class_name(k, true).substr(0, 1);
       ImVec2 ts = ImGui::CalcTextSize(lab.c_str());
       bl->AddText(ImVec2(a.x + (b.x - a.x - ts.x) / 2, b.y + 2), IM_COL32(200, 200, 210, 255),
                   lab.c_str());
       if (ImGui::IsMouseHoveringRect(a, b))
-        ImGui::SetTooltip("%s: %.1f%%", class_name(s, k).c_str(), p * 100);
+        ImGui::SetTooltip("%s: %.1f%%", s.class_name(k).c_str(), p * 100);
     }
     char top[64];
-    std::snprintf(top, sizeof top, "%s %.1f%%", class_name(s, best).c_str(),
+    std::snprintf(top, sizeof top, "%s %.1f%%", s.class_name(best).c_str(),
                   double(s.pad.probs[size_t(best)]) * 100);
     bl->AddText(q, IM_COL32(120, 230, 120, 255), top);
   } else if (!fits) {

@@ -64,6 +64,28 @@ std::unique_ptr<Backend> Session::new_backend() {
   return backend ? std::move(backend) : make_cpu_backend();
 }
 
+const std::vector<DataSource>& data_sources() {
+  static const std::vector<DataSource> list = {
+      {"mnist", "MNIST", "data/mnist", {}, {}},
+      {"fashion", "Fashion-MNIST", "data/fashion",
+       {"T-shirt", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Boot"},
+       {"Tee", "Trou", "Pull", "Dres", "Coat", "Sand", "Shrt", "Snkr", "Bag", "Boot"}},
+  };
+  return list;
+}
+
+const DataSource* Session::loaded_source() const {
+  for (const DataSource& d : data_sources())
+    if (data_ready && data_loaded_from == d.base) return &d;
+  return nullptr;
+}
+
+std::string Session::class_name(int k, bool short_form) const {
+  const DataSource* d = loaded_source();
+  const std::vector<std::string>* names = d ? (short_form ? &d->short_classes : &d->classes) : nullptr;
+  return names && k >= 0 && size_t(k) < names->size() ? (*names)[size_t(k)] : std::to_string(k);
+}
+
 void Session::load_data() {
   ++generation;
   data_ready = false;

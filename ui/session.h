@@ -30,6 +30,16 @@ struct FileLoad {
   std::vector<uint8_t> bytes;   // fetched bytes (gzip or raw), freed after parsing
 };
 
+// The data sets offered by name (the page's radio buttons, data=ID); any other
+// base is a URL (web) or a directory (native) whose classes are numbered.
+struct DataSource {
+  const char* id;     // data=ID
+  const char* label;  // as the panel shows it
+  const char* base;   // URL base (web) or directory (native)
+  std::vector<std::string> classes, short_classes;  // empty: the labels' numbers
+};
+const std::vector<DataSource>& data_sources();
+
 class Session {
  public:
   static constexpr int kFiles = 4;  // train images, train labels, test images, test labels
@@ -70,6 +80,10 @@ class Session {
   DataFiles data;
 
   void load_data();  // fetches data_base; Start follows if requested
+  // The loaded data's source by its base (nullptr: a URL or directory), and
+  // class k's name as the source names it (short: four letters at most).
+  const DataSource* loaded_source() const;
+  std::string class_name(int k, bool short_form = false) const;
   void file_progress(int gen, int i, double received, double total);
   void file_loaded(int gen, int i, const std::string& url, std::vector<uint8_t> bytes);
   void file_failed(int gen, int i, const std::string& url, const std::string& reason);

@@ -75,10 +75,9 @@ Status Session::apply_param(const std::string& key, const std::string& value) {
   }
   if (key == "data") {
     if (value.empty()) return bad("expected mnist, fashion or a URL base");
-    if (value == "mnist" || value == "fashion")
-      data_base = "data/" + value;
-    else
-      data_base = value;
+    data_base = value;
+    for (const DataSource& d : data_sources())
+      if (value == d.id) data_base = d.base;
   } else if (key == "budgetMs") {
     float f = 0;
     if (!parse_float(value, f) || f < 0 || f > 1000) return bad("expected milliseconds in [0, 1000]");
@@ -170,6 +169,14 @@ std::string Session::status_json() const {
   json_string(o, format_sizes(cfg.net.sizes()));
   o += ",\"net\":";
   json_string(o, format_net(cfg.net));
+  o += ",\"params\":{";  // every hyper-parameter of the table, as text
+  for (const Param& p : params()) {
+    if (o.back() != '{') o += ',';
+    json_string(o, p.name);
+    o += ':';
+    json_string(o, param_text(cfg, p));
+  }
+  o += '}';
   o += ",\"eta\":";
   json_number(o, cfg.eta);
   o += ",\"device\":";

@@ -273,6 +273,19 @@ TEST_CASE("params: the CLI, the URL and the panel give one verdict on one value"
   }
 }
 
+TEST_CASE("params: the status JSON lists every parameter of the table") {
+  Session s;
+  REQUIRE(s.apply_query("preset=ch3-l2&seed=7").ok());
+  const std::string json = s.status_json();
+  for (const Param& p : params()) {
+    CAPTURE(p.name);
+    CHECK(contains(json, "\"" + std::string(p.name) + "\":\"" + param_text(s.cfg, p) + "\""));
+  }
+  CHECK(contains(json, "\"lambda\":\"5\""));
+  CHECK(contains(json, "\"seed\":\"7\""));
+  CHECK(contains(json, "\"net\":\"784-fc100-sigmoid-fc10-sigmoid\""));
+}
+
 TEST_CASE("params: every entry has help, a default that passes its own check, and presets apply") {
   for (const Param& p : params()) {
     CAPTURE(p.name);
