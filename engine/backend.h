@@ -1,6 +1,6 @@
 // The compute interface the trainer drives: device-resident buffers and the few
 // ops one SGD step and one evaluation need. The CPU (Eigen) backend is the
-// specification; native/gl_backend.cpp mirrors it op by op in compute shaders.
+// specification; native/gl/gl_backend.cpp mirrors it op by op in compute shaders.
 // Storage is row-major throughout. Shapes: B batch, C inputs, OC outputs, K classes.
 #pragma once
 #include <cstddef>

@@ -50,7 +50,7 @@ class Context {
   std::string description_;
 };
 
-// A shader source compiled into the binary by native/gl.cmake (one per shaders/*.comp).
+// A shader source compiled into the binary by native/gl/gl.cmake (one per shaders/*.comp).
 struct EmbeddedShader {
   const char* name;    // "shaders/gemm.comp"
   const char* source;  // the file's text
