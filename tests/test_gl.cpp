@@ -14,6 +14,7 @@
 #include "gl_backend.h"
 #include "gl_context.h"
 #include "gl_skip.h"
+#include "program.h"
 #include "rng.h"
 
 using namespace nnlab;
@@ -160,6 +161,21 @@ TEST_CASE("gl: a broken shader is reported with its file name and the driver's l
   CHECK(why.message.find("compile failed") != std::string::npos);
   // and without it the same process makes a working backend again
   CHECK(make_gl_backend(why) != nullptr);
+}
+
+TEST_CASE("gl: a uniform the shader lacks is reported with the shader's name") {
+  REQUIRE_GL();
+  gl::Program p;
+  Status s = p.build("shaders/gather.comp", "", "B C offset use_idx");
+  CHECK_MESSAGE(s.ok(), s.message);
+  p.destroy();
+  CHECK(p.id() == 0);
+  s = p.build("shaders/gather.comp", "", "B C offest");  // misspelt
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.message.find("shaders/gather.comp") != std::string::npos);
+  CHECK(s.message.find("'offest'") != std::string::npos);
+  CHECK(p.id() == 0);  // nothing half-built is kept
+  MESSAGE(s.message);
 }
 
 TEST_CASE("gl: a context already current on the thread (the app's window) is used, not replaced") {

@@ -59,6 +59,7 @@ add_custom_command(
 add_library(nnlab_gl STATIC
   "${CMAKE_CURRENT_LIST_DIR}/gl_backend.cpp"
   "${CMAKE_CURRENT_LIST_DIR}/gl_context.cpp"
+  "${CMAKE_CURRENT_LIST_DIR}/program.cpp"
   "${NNLAB_SHADERS_CPP}")
 target_include_directories(nnlab_gl PUBLIC "${CMAKE_CURRENT_LIST_DIR}")
 target_link_libraries(nnlab_gl PUBLIC nnlab_engine PRIVATE PkgConfig::EPOXY ${CMAKE_DL_LIBS})
