@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "backend.h"
+#include "backend_contract.h"
 #include "gl_backend.h"
 #include "gl_context.h"
 #include "gl_skip.h"
@@ -218,6 +219,19 @@ TEST_CASE("gl: a context already current on the thread (the app's window) is use
   shared.read(again, &back, 4);
   CHECK(back == 1.5f);
   shared.release(again);
+}
+
+TEST_CASE("gl: released handles are reused, so a loop's handle count stays bounded") {
+  REQUIRE_GL();
+  Status why;
+  std::unique_ptr<Backend> be = make_gl_backend(why);  // its own: the shared one holds test buffers
+  REQUIRE_MESSAGE(be, why.message);
+  nnlab::testing::check_handles_reused(*be);
+}
+
+TEST_CASE("gl: an absurd allocation returns kNone and the backend still works") {
+  REQUIRE_GL();
+  nnlab::testing::check_absurd_alloc_fails(*gpu().be);
 }
 
 TEST_CASE("gl: buffers start zeroed and round-trip at byte offsets") {

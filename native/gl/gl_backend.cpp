@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 #include <vector>
 
 #include "gl_backend.h"
@@ -142,9 +143,13 @@ class GlBackend final : public Backend {
 
   Buf alloc(DType type, size_t count) override {
     ctx_->make_current();
+    const size_t elem = type == DType::U8 ? 1 : 4;
+    // GLsizeiptr is signed: a size past its range cannot even be asked for.
+    if (count > size_t(std::numeric_limits<GLsizeiptr>::max() - 4) / elem) return kNone;
     Buffer b;
-    b.bytes = count * (type == DType::U8 ? 1 : 4);
+    b.bytes = count * elem;
     size_t padded = std::max<size_t>((b.bytes + 3) / 4 * 4, 4);  // u8 data is read as words
+    drain_errors("before allocating a buffer");  // so that the check below sees this call's
     glGenBuffers(1, &b.id);
     glBindBuffer(GL_SHADER_STORAGE_BUFFER, b.id);
     // Immutable storage without map or client bits is device memory on every
@@ -153,16 +158,32 @@ class GlBackend final : public Backend {
       glBufferStorage(GL_SHADER_STORAGE_BUFFER, GLsizeiptr(padded), nullptr, GL_DYNAMIC_STORAGE_BIT);
     else
       glBufferData(GL_SHADER_STORAGE_BUFFER, GLsizeiptr(padded), nullptr, GL_DYNAMIC_COPY);
-    if (glGetError() == GL_OUT_OF_MEMORY) contract("out of GPU memory (allocating a buffer)");
+    // GL_OUT_OF_MEMORY (the driver's refusal: llvmpipe's for anything over its
+    // limit, a GPU's when its memory is full) leaves no storage: give the name back.
+    if (glGetError() != GL_NO_ERROR) {
+      glDeleteBuffers(1, &b.id);
+      drain_errors(nullptr);
+      return kNone;
+    }
     glClearBufferData(GL_SHADER_STORAGE_BUFFER, GL_R32UI, GL_RED_INTEGER, GL_UNSIGNED_INT, nullptr);
-    bufs_.push_back(b);
-    return Buf(bufs_.size() - 1);
+    if (free_.empty()) {
+      bufs_.push_back(b);
+      return Buf(bufs_.size() - 1);
+    }
+    // Reuse a released handle, so that handles stay as few as the live buffers.
+    const Buf h = free_.back();
+    free_.pop_back();
+    bufs_[size_t(h)] = b;
+    return h;
   }
 
   void release(Buf b) override {
+    if (b == kNone) return;
     ctx_->make_current();
     glDeleteBuffers(1, &buffer(b).id);
     bufs_[size_t(b)] = Buffer{};
+    touched_.erase(std::remove(touched_.begin(), touched_.end(), b), touched_.end());
+    free_.push_back(b);
   }
 
   void write(Buf b, const void* src, size_t bytes, size_t offset) override {
@@ -342,9 +363,15 @@ class GlBackend final : public Backend {
     }
     const size_t mn = size_t(M) * N;
     if (mn * splits > scratch_count_) {  // grows, never shrinks
-      if (scratch_ != kNone) release(scratch_);
-      scratch_count_ = mn * splits;
-      scratch_ = alloc(DType::F32, scratch_count_);
+      release(scratch_);
+      scratch_ = alloc(DType::F32, mn * splits);
+      scratch_count_ = scratch_ == kNone ? 0 : mn * splits;
+    }
+    if (scratch_ == kNone) {  // no memory for the partial sums: one workgroup per tile walks all of K
+      bind({c, a, b, bias}, 1);
+      prog.set("k_chunk", K).set("has_bias", bias != kNone);
+      dispatch(prog, gx, gy);
+      return;
     }
     bind({scratch_, a, b, kNone}, 1);
     prog.set("has_bias", 0);
@@ -367,13 +394,20 @@ class GlBackend final : public Backend {
     }
   }
 
+  // Clears GL's error flags; `when` names the place for NNLAB_GL_DEBUG (null: silently).
+  void drain_errors(const char* when) {
+    for (GLenum e; (e = glGetError()) != GL_NO_ERROR;)
+      if (debug_ && when) std::fprintf(stderr, "nnlab GL backend: OpenGL error 0x%x %s\n", e, when);
+  }
+
   void update_barrier() {
     if (need_update_barrier_) glMemoryBarrier(GL_BUFFER_UPDATE_BARRIER_BIT);
     need_update_barrier_ = false;
   }
 
   std::shared_ptr<gl::Context> ctx_;
-  std::vector<Buffer> bufs_;
+  std::vector<Buffer> bufs_;  // indexed by Buf; a released slot has id == 0
+  std::vector<Buf> free_;     // released handles, reused by alloc
   GLuint dummy_ = 0;  // bound where an optional buffer is kNone
   Buf scratch_ = kNone;       // split-K partial sums (S,M,N)
   size_t scratch_count_ = 0;
