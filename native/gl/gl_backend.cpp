@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <limits>
+#include <string>
 #include <vector>
 
 #include "gl_backend.h"
@@ -41,14 +42,16 @@ const OpSpec kOps[kOpCount] = {
 
 // shaders/gemm.comp, compiled once per tile size and per transposition.
 struct GemmTile {
-  int edge;             // a workgroup computes an edge x edge tile of C
-  const char* defines;  // its block per invocation and workgroup size
+  int edge;   // a workgroup computes an edge x edge tile of C (BM = BN)
+  int block;  // each invocation a block x block piece of it (TM = TN)
+  std::string defines() const {
+    const std::string e = std::to_string(edge), b = std::to_string(block);
+    const int threads = (edge / block) * (edge / block);
+    return "#define BM " + e + "\n#define BN " + e + "\n#define BK 16\n#define TM " + b + "\n#define TN " + b +
+           "\n#define THREADS " + std::to_string(threads) + "\n";
+  }
 };
-const GemmTile kGemmTiles[] = {  // ascending
-    {32, "#define BM 32\n#define BN 32\n#define BK 16\n#define TM 4\n#define TN 4\n#define THREADS 64\n"},
-    {64, "#define BM 64\n#define BN 64\n#define BK 16\n#define TM 4\n#define TN 4\n#define THREADS 256\n"},
-    {128, "#define BM 128\n#define BN 128\n#define BK 16\n#define TM 8\n#define TN 8\n#define THREADS 256\n"},
-};
+const GemmTile kGemmTiles[] = {{32, 4}, {64, 4}, {128, 8}};  // ascending
 constexpr const char* kGemmUniforms = "M N K has_bias k_chunk";
 struct GemmPrograms {
   int tile = 0;
@@ -114,7 +117,7 @@ class GlBackend final : public Backend {
     for (const GemmTile& tile : kGemmTiles) {
       GemmPrograms& g = gemms_.emplace_back();
       g.tile = tile.edge;
-      const std::string d = tile.defines;
+      const std::string d = tile.defines();
       Status s = g.nt.build(gemm, d + "#define TRANS_A 0\n#define TRANS_B 1\n", kGemmUniforms);
       if (s.ok()) s = g.nn.build(gemm, d + "#define TRANS_A 0\n#define TRANS_B 0\n", kGemmUniforms);
       if (s.ok()) s = g.tn.build(gemm, d + "#define TRANS_A 1\n#define TRANS_B 0\n", kGemmUniforms);
@@ -424,7 +427,7 @@ class GlBackend final : public Backend {
 }  // namespace
 
 std::unique_ptr<Backend> make_gl_backend(Status& why) {
-  std::shared_ptr<gl::Context> ctx = gl::Context::acquire(gl::ContextOptions{}, why);
+  std::shared_ptr<gl::Context> ctx = gl::Context::acquire(why);
   if (!ctx) return nullptr;
   auto backend = std::make_unique<GlBackend>(ctx);
   why = backend->init();
