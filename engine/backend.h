@@ -1,6 +1,6 @@
 // The compute interface the trainer drives: device-resident buffers and the few
 // ops one SGD step and one evaluation need. The CPU (Eigen) backend is the
-// specification; native/gl_backend.cpp mirrors it op by op in compute shaders.
+// specification; native/gl/gl_backend.cpp mirrors it op by op in compute shaders.
 // Storage is row-major throughout. Shapes: B batch, C inputs, OC outputs, K classes.
 #pragma once
 #include <cstddef>
@@ -22,8 +22,13 @@ class Backend {
   virtual ~Backend() = default;
   virtual std::string name() const = 0;  // "cpu (Eigen)" or "OpenGL 4.5 ..., llvmpipe"
 
-  virtual Buf alloc(DType type, size_t count) = 0;  // contents zeroed
-  virtual void release(Buf b) = 0;
+  // A buffer of `count` elements, contents zeroed; or kNone, with nothing
+  // allocated and the backend still usable, when it cannot be had: the byte
+  // size overflows, exceeds the machine's (or the GPU's) memory, or the
+  // allocator or driver refuses. Never aborts. Handles of released buffers are
+  // reused, so a handle is live only between its alloc and its release.
+  virtual Buf alloc(DType type, size_t count) = 0;
+  virtual void release(Buf b) = 0;  // release(kNone) does nothing
   virtual void write(Buf b, const void* src, size_t bytes, size_t offset = 0) = 0;
   virtual void read(Buf b, void* dst, size_t bytes, size_t offset = 0) = 0;  // waits for pending work
 

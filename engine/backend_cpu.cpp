@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <unistd.h>
 #include <vector>
 
 #include "backend.h"
@@ -31,16 +32,30 @@ class CpuBackend final : public Backend {
   std::string name() const override { return std::string("cpu (1 thread, ") + kernels_name() + ")"; }
 
   Buf alloc(DType type, size_t count) override {
-    size_t bytes = count * elem_size(type);
-    size_t rounded = (bytes + 63) / 64 * 64 + 64;
+    // Sizes past the machine's memory are refused before asking: an overcommitting
+    // kernel (vm.overcommit_memory=1) would grant them and the memset below would
+    // then be killed, and AddressSanitizer aborts on them instead of returning null.
+    if (count > max_bytes() / elem_size(type)) return kNone;
+    const size_t bytes = count * elem_size(type);
+    const size_t rounded = (bytes + 63) / 64 * 64 + 64;
     void* p = std::aligned_alloc(64, rounded);
+    if (!p) return kNone;
     std::memset(p, 0, rounded);
-    bufs_.push_back({type, bytes, p});
-    return Buf(bufs_.size() - 1);
+    if (free_.empty()) {
+      bufs_.push_back({type, bytes, p});
+      return Buf(bufs_.size() - 1);
+    }
+    // Reuse a released handle, so that handles stay as few as the live buffers.
+    const Buf b = free_.back();
+    free_.pop_back();
+    bufs_[size_t(b)] = {type, bytes, p};
+    return b;
   }
   void release(Buf b) override {
-    std::free(bufs_[b].data);
-    bufs_[b] = Storage{};
+    if (b < 0 || size_t(b) >= bufs_.size() || !bufs_[size_t(b)].data) return;  // kNone, or released
+    std::free(bufs_[size_t(b)].data);
+    bufs_[size_t(b)] = Storage{};
+    free_.push_back(b);
   }
   void write(Buf b, const void* src, size_t bytes, size_t offset) override {
     std::memcpy(static_cast<uint8_t*>(bufs_[b].data) + offset, src, bytes);
@@ -203,7 +218,17 @@ class CpuBackend final : public Backend {
   int32_t* i32(Buf b) { return static_cast<int32_t*>(bufs_[b].data); }
   uint8_t* u8(Buf b) { return static_cast<uint8_t*>(bufs_[b].data); }
 
-  std::vector<Storage> bufs_;
+  // Physical memory (under WASM: the heap's limit), less the padding alloc adds.
+  static size_t max_bytes() {
+    static const size_t limit = [] {
+      const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+      return pages > 0 && page > 0 ? size_t(pages) * size_t(page) : SIZE_MAX;
+    }();
+    return limit - 128;
+  }
+
+  std::vector<Storage> bufs_;  // indexed by Buf; a released slot has data == nullptr
+  std::vector<Buf> free_;      // released handles, reused by alloc
 };
 
 }  // namespace

@@ -15,7 +15,7 @@ namespace nnlab::testing {
 // the test, and NNLAB_REQUIRE_GL=1 (CI on llvmpipe) makes a missing context fail too.
 inline void skip_or_fail(const Status& why) {
   Status no_context;
-  const bool context = gl::Context::acquire(gl::ContextOptions{}, no_context) != nullptr;
+  const bool context = gl::Context::acquire(no_context) != nullptr;
   const char* required = std::getenv("NNLAB_REQUIRE_GL");
   if (context || (required && std::string(required) == "1"))
     FAIL("the GL backend could not be made: " << why.message);

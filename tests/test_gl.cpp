@@ -11,9 +11,11 @@
 #include <vector>
 
 #include "backend.h"
+#include "backend_contract.h"
 #include "gl_backend.h"
 #include "gl_context.h"
 #include "gl_skip.h"
+#include "program.h"
 #include "rng.h"
 
 using namespace nnlab;
@@ -162,6 +164,21 @@ TEST_CASE("gl: a broken shader is reported with its file name and the driver's l
   CHECK(make_gl_backend(why) != nullptr);
 }
 
+TEST_CASE("gl: a uniform the shader lacks is reported with the shader's name") {
+  REQUIRE_GL();
+  gl::Program p;
+  Status s = p.build("shaders/gather.comp", "", "B C offset use_idx");
+  CHECK_MESSAGE(s.ok(), s.message);
+  p.destroy();
+  CHECK(p.id() == 0);
+  s = p.build("shaders/gather.comp", "", "B C offest");  // misspelt
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.message.find("shaders/gather.comp") != std::string::npos);
+  CHECK(s.message.find("'offest'") != std::string::npos);
+  CHECK(p.id() == 0);  // nothing half-built is kept
+  MESSAGE(s.message);
+}
+
 TEST_CASE("gl: a context already current on the thread (the app's window) is used, not replaced") {
   REQUIRE_GL();
   Backend& shared = *gpu().be;
@@ -202,6 +219,19 @@ TEST_CASE("gl: a context already current on the thread (the app's window) is use
   shared.read(again, &back, 4);
   CHECK(back == 1.5f);
   shared.release(again);
+}
+
+TEST_CASE("gl: released handles are reused, so a loop's handle count stays bounded") {
+  REQUIRE_GL();
+  Status why;
+  std::unique_ptr<Backend> be = make_gl_backend(why);  // its own: the shared one holds test buffers
+  REQUIRE_MESSAGE(be, why.message);
+  nnlab::testing::check_handles_reused(*be);
+}
+
+TEST_CASE("gl: an absurd allocation returns kNone and the backend still works") {
+  REQUIRE_GL();
+  nnlab::testing::check_absurd_alloc_fails(*gpu().be);
 }
 
 TEST_CASE("gl: buffers start zeroed and round-trip at byte offsets") {

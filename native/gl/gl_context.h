@@ -4,33 +4,21 @@
 #pragma once
 #include <memory>
 #include <string>
-#include <vector>
 
 #include "status.h"
 
 namespace nnlab::gl {
 
-enum class ContextMode {
-  Auto,      // adopt the context current on this thread if any, else headless
-  Current,   // adopt the current context; fail if there is none
-  Headless,  // always an EGL context of our own (shared by the process)
-};
-
-struct ContextOptions {
-  ContextMode mode = ContextMode::Auto;
-  // Headless EGL platforms to try, in order: "device" (EGL_EXT_device_enumeration,
-  // hardware devices first: NVIDIA servers), "surfaceless" (Mesa), "software"
-  // (device platform, software devices). Empty: all three in that order.
-  // The environment variable NNLAB_EGL_PLATFORM overrides it (one name).
-  std::vector<std::string> platforms;
-};
-
 // A GL context that the backend uses on one thread at a time.
 class Context {
  public:
-  // Makes a 4.3+ core context current on this thread and returns it, or null
-  // with the reasons every attempt failed.
-  static std::shared_ptr<Context> acquire(const ContextOptions& opt, Status& why);
+  // Returns a 4.3+ core context current on this thread: the one already current
+  // (the app's window) if any, else the process's headless EGL context, made on
+  // the first of the platforms "device" (EGL_EXT_device_enumeration, hardware
+  // devices: NVIDIA servers), "surfaceless" (Mesa) and "software" (device
+  // platform, software devices) that works, or only on the one the environment
+  // variable NNLAB_EGL_PLATFORM names. Null with every attempt's reason otherwise.
+  static std::shared_ptr<Context> acquire(Status& why);
   ~Context();
   Context(const Context&) = delete;
   Context& operator=(const Context&) = delete;
@@ -40,7 +28,6 @@ class Context {
   void make_current();
   // GL_VERSION + ", " + GL_RENDERER, e.g. "OpenGL 4.5 (Core Profile) Mesa 22.3.6, llvmpipe (...)".
   const std::string& description() const { return description_; }
-  bool headless() const { return display_ != nullptr; }
 
   Context() = default;  // use acquire()
 
@@ -50,16 +37,13 @@ class Context {
   std::string description_;
 };
 
-// A shader source compiled into the binary by native/gl.cmake (one per shaders/*.comp).
+// A shader source compiled into the binary by native/gl/gl.cmake (one per shaders/*.comp).
 struct EmbeddedShader {
   const char* name;    // "shaders/gemm.comp"
   const char* source;  // the file's text
 };
 extern const EmbeddedShader kEmbeddedShaders[];
 extern const int kEmbeddedShaderCount;
-
-// The embedded source of `name` ("shaders/gemm.comp"), or null.
-const char* embedded_shader(const std::string& name);
 
 // The source to compile for `name`: `defines` ("#define TM 4\n...") inserted
 // after the #version line. If the environment variable NNLAB_GL_BREAK_SHADER

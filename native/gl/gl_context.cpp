@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <vector>
 
 #if defined(__SANITIZE_ADDRESS__)
 // Mesa's llvmpipe JIT (libLLVM 15's MCJIT) frees with free() buffers it got
@@ -144,27 +145,29 @@ Status try_platform(const std::string& platform, Attempt& out) {
   return Status::fail("unknown EGL platform '" + platform + "' (device, surfaceless or software)");
 }
 
+// The embedded source of `name` ("shaders/gemm.comp"), or null.
+const char* embedded_shader(const std::string& name) {
+  for (int i = 0; i < kEmbeddedShaderCount; ++i)
+    if (name == kEmbeddedShaders[i].name) return kEmbeddedShaders[i].source;
+  return nullptr;
+}
+
 // The process's headless context, shared by every backend that wants one.
 std::mutex g_mutex;
 std::weak_ptr<Context> g_headless;
 
 }  // namespace
 
-std::shared_ptr<Context> Context::acquire(const ContextOptions& opt, Status& why) {
+std::shared_ptr<Context> Context::acquire(Status& why) {
   why = Status::success();
   {
     // Our own headless context, left current by an earlier backend, is shared, not adopted:
     // an adopted context must outlive the backend, and only the owner knows when it ends.
     std::lock_guard<std::mutex> lock(g_mutex);
     auto shared = g_headless.lock();
-    if (shared && opt.mode != ContextMode::Current && eglGetCurrentContext() == shared->context_) return shared;
+    if (shared && eglGetCurrentContext() == shared->context_) return shared;
   }
-  bool current = context_is_current();
-  if (opt.mode == ContextMode::Current || (opt.mode == ContextMode::Auto && current)) {
-    if (!current) {
-      why = Status::fail("no OpenGL context is current on this thread");
-      return nullptr;
-    }
+  if (context_is_current()) {
     auto ctx = std::make_shared<Context>();
     why = check_version(ctx->description_);
     return why.ok() ? ctx : nullptr;
@@ -179,9 +182,8 @@ std::shared_ptr<Context> Context::acquire(const ContextOptions& opt, Status& why
     why = Status::fail("no EGL library (libEGL.so.1) to create a headless OpenGL context");
     return nullptr;
   }
-  std::vector<std::string> platforms = opt.platforms;
+  std::vector<std::string> platforms = {"device", "surfaceless", "software"};
   if (const char* env = std::getenv("NNLAB_EGL_PLATFORM"); env && *env) platforms = {env};
-  if (platforms.empty()) platforms = {"device", "surfaceless", "software"};
   std::string reasons;
   for (const std::string& p : platforms) {
     Attempt a;
@@ -213,12 +215,6 @@ Context::~Context() {
 void Context::make_current() {
   if (display_ && eglGetCurrentContext() != context_)
     eglMakeCurrent(display_, EGL_NO_SURFACE, EGL_NO_SURFACE, context_);
-}
-
-const char* embedded_shader(const std::string& name) {
-  for (int i = 0; i < kEmbeddedShaderCount; ++i)
-    if (name == kEmbeddedShaders[i].name) return kEmbeddedShaders[i].source;
-  return nullptr;
 }
 
 Status shader_source(const std::string& name, const std::string& defines, std::string& out) {

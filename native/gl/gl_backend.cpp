@@ -7,57 +7,58 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
+#include <string>
 #include <vector>
 
 #include "gl_backend.h"
 #include "gl_context.h"
+#include "program.h"
 
 namespace nnlab {
 namespace {
 
-// Programs, each one shader file compiled with a set of #defines.
-enum Prog {
-  kGather,
-  kGemmNT32, kGemmNN32, kGemmTN32,     // 32x32 tiles, 4x4 per invocation, 64 invocations
-  kGemmNT, kGemmNN, kGemmTN,           // 64x64 tiles, 4x4 per invocation, 256
-  kGemmNT128, kGemmNN128, kGemmTN128,  // 128x128 tiles, 8x8 per invocation, 256
-  kSplitkReduce, kActForward, kSoftmax, kActBackward, kOutputBackward, kBiasBackward, kSgd, kEval,
-  kProgCount
+// The programs that are not GEMMs: one shader file each, and the uniforms the
+// backend sets on it, by name (checked against the shader when it is built).
+enum Op {
+  kGather, kSplitkReduce, kActForward, kSoftmax, kActBackward, kOutputBackward, kBiasBackward, kSgd, kEval,
+  kOpCount
 };
-
-struct ProgSpec {
+struct OpSpec {
   const char* file;
-  const char* defines;
+  const char* uniforms;
+};
+const OpSpec kOps[kOpCount] = {
+    {"shaders/gather.comp", "B C offset use_idx"},
+    {"shaders/splitk_reduce.comp", "mn N S has_bias"},
+    {"shaders/activation_forward.comp", "n act"},
+    {"shaders/softmax.comp", "B OC"},
+    {"shaders/activation_backward.comp", "n act"},
+    {"shaders/output_backward.comp", "B OC softmax cross_entropy loss_slot"},
+    {"shaders/bias_backward.comp", "B OC"},
+    {"shaders/sgd_update.comp", "n scale l2 momentum use_velocity"},
+    {"shaders/eval.comp", "B K"},
 };
 
-#define T32 "#define BM 32\n#define BN 32\n#define BK 16\n#define TM 4\n#define TN 4\n#define THREADS 64\n"
-#define T64 "#define BM 64\n#define BN 64\n#define BK 16\n#define TM 4\n#define TN 4\n#define THREADS 256\n"
-#define T128 "#define BM 128\n#define BN 128\n#define BK 16\n#define TM 8\n#define TN 8\n#define THREADS 256\n"
-#define NT "#define TRANS_A 0\n#define TRANS_B 1\n"
-#define NN "#define TRANS_A 0\n#define TRANS_B 0\n"
-#define TN "#define TRANS_A 1\n#define TRANS_B 0\n"
-const ProgSpec kProgs[kProgCount] = {
-    {"shaders/gather.comp", ""},
-    {"shaders/gemm.comp", T32 NT}, {"shaders/gemm.comp", T32 NN}, {"shaders/gemm.comp", T32 TN},
-    {"shaders/gemm.comp", T64 NT}, {"shaders/gemm.comp", T64 NN}, {"shaders/gemm.comp", T64 TN},
-    {"shaders/gemm.comp", T128 NT}, {"shaders/gemm.comp", T128 NN}, {"shaders/gemm.comp", T128 TN},
-    {"shaders/splitk_reduce.comp", ""},
-    {"shaders/activation_forward.comp", ""},
-    {"shaders/softmax.comp", ""},
-    {"shaders/activation_backward.comp", ""},
-    {"shaders/output_backward.comp", ""},
-    {"shaders/bias_backward.comp", ""},
-    {"shaders/sgd_update.comp", ""},
-    {"shaders/eval.comp", ""},
+// shaders/gemm.comp, compiled once per tile size and per transposition.
+struct GemmTile {
+  int edge;   // a workgroup computes an edge x edge tile of C (BM = BN)
+  int block;  // each invocation a block x block piece of it (TM = TN)
+  std::string defines() const {
+    const std::string e = std::to_string(edge), b = std::to_string(block);
+    const int threads = (edge / block) * (edge / block);
+    return "#define BM " + e + "\n#define BN " + e + "\n#define BK 16\n#define TM " + b + "\n#define TN " + b +
+           "\n#define THREADS " + std::to_string(threads) + "\n";
+  }
 };
-#undef T32
-#undef T64
-#undef T128
-#undef NT
-#undef NN
-#undef TN
+const GemmTile kGemmTiles[] = {{32, 4}, {64, 4}, {128, 8}};  // ascending
+constexpr const char* kGemmUniforms = "M N K has_bias k_chunk";
+struct GemmPrograms {
+  int tile = 0;
+  gl::Program nt, nn, tn;  // C = A . B^T, A . B, A^T . B
+};
+using GemmVariant = gl::Program GemmPrograms::*;
 
-constexpr int kTiles[3] = {32, 64, 128};  // the GEMM programs' tile edges, in Prog order
 constexpr int kSplitMinK = 64;            // a split-K workgroup's least share of K
 constexpr GLenum kSmCountNV = 0x933B;     // GL_SM_COUNT_NV (GL_NV_shader_thread_group)
 constexpr GLuint kMaxGroups = 65535;  // GL's guaranteed minimum per dimension
@@ -93,8 +94,8 @@ class GlBackend final : public Backend {
   explicit GlBackend(std::shared_ptr<gl::Context> ctx) : ctx_(std::move(ctx)) {
     debug_ = std::getenv("NNLAB_GL_DEBUG") != nullptr;
     if (const char* t = std::getenv("NNLAB_GL_GEMM_TILE"))
-      for (int tile : kTiles)
-        if (std::atoi(t) == tile) force_tile_ = tile;
+      for (const GemmTile& tile : kGemmTiles)
+        if (std::atoi(t) == tile.edge) force_tile_ = tile.edge;
   }
 
   ~GlBackend() override {
@@ -102,17 +103,24 @@ class GlBackend final : public Backend {
     for (const Buffer& b : bufs_)
       if (b.id) glDeleteBuffers(1, &b.id);
     if (dummy_) glDeleteBuffers(1, &dummy_);
-    for (GLuint p : progs_)
-      if (p) glDeleteProgram(p);
+    for (gl::Program& p : ops_) p.destroy();
+    for (GemmPrograms& g : gemms_)
+      for (GemmVariant v : {&GemmPrograms::nt, &GemmPrograms::nn, &GemmPrograms::tn}) (g.*v).destroy();
   }
 
   Status init() {
     while (glGetError() != GL_NO_ERROR) {
     }  // an adopted context may hold errors of its owner's
-    for (int p = 0; p < kProgCount; ++p) {
-      std::string src;
-      Status s = gl::shader_source(kProgs[p].file, kProgs[p].defines, src);
-      if (s.ok()) s = gl::compile_compute(kProgs[p].file, src.c_str(), progs_[p]);
+    for (int op = 0; op < kOpCount; ++op)
+      if (Status s = ops_[op].build(kOps[op].file, "", kOps[op].uniforms); !s.ok()) return s;
+    const char* const gemm = "shaders/gemm.comp";
+    for (const GemmTile& tile : kGemmTiles) {
+      GemmPrograms& g = gemms_.emplace_back();
+      g.tile = tile.edge;
+      const std::string d = tile.defines();
+      Status s = g.nt.build(gemm, d + "#define TRANS_A 0\n#define TRANS_B 1\n", kGemmUniforms);
+      if (s.ok()) s = g.nn.build(gemm, d + "#define TRANS_A 0\n#define TRANS_B 0\n", kGemmUniforms);
+      if (s.ok()) s = g.tn.build(gemm, d + "#define TRANS_A 1\n#define TRANS_B 0\n", kGemmUniforms);
       if (!s.ok()) return s;
     }
     if (epoxy_has_gl_extension("GL_NV_shader_thread_group")) {
@@ -138,9 +146,13 @@ class GlBackend final : public Backend {
 
   Buf alloc(DType type, size_t count) override {
     ctx_->make_current();
+    const size_t elem = type == DType::U8 ? 1 : 4;
+    // GLsizeiptr is signed: a size past its range cannot even be asked for.
+    if (count > size_t(std::numeric_limits<GLsizeiptr>::max() - 4) / elem) return kNone;
     Buffer b;
-    b.bytes = count * (type == DType::U8 ? 1 : 4);
+    b.bytes = count * elem;
     size_t padded = std::max<size_t>((b.bytes + 3) / 4 * 4, 4);  // u8 data is read as words
+    drain_errors("before allocating a buffer");  // so that the check below sees this call's
     glGenBuffers(1, &b.id);
     glBindBuffer(GL_SHADER_STORAGE_BUFFER, b.id);
     // Immutable storage without map or client bits is device memory on every
@@ -149,16 +161,32 @@ class GlBackend final : public Backend {
       glBufferStorage(GL_SHADER_STORAGE_BUFFER, GLsizeiptr(padded), nullptr, GL_DYNAMIC_STORAGE_BIT);
     else
       glBufferData(GL_SHADER_STORAGE_BUFFER, GLsizeiptr(padded), nullptr, GL_DYNAMIC_COPY);
-    if (glGetError() == GL_OUT_OF_MEMORY) contract("out of GPU memory (allocating a buffer)");
+    // GL_OUT_OF_MEMORY (the driver's refusal: llvmpipe's for anything over its
+    // limit, a GPU's when its memory is full) leaves no storage: give the name back.
+    if (glGetError() != GL_NO_ERROR) {
+      glDeleteBuffers(1, &b.id);
+      drain_errors(nullptr);
+      return kNone;
+    }
     glClearBufferData(GL_SHADER_STORAGE_BUFFER, GL_R32UI, GL_RED_INTEGER, GL_UNSIGNED_INT, nullptr);
-    bufs_.push_back(b);
-    return Buf(bufs_.size() - 1);
+    if (free_.empty()) {
+      bufs_.push_back(b);
+      return Buf(bufs_.size() - 1);
+    }
+    // Reuse a released handle, so that handles stay as few as the live buffers.
+    const Buf h = free_.back();
+    free_.pop_back();
+    bufs_[size_t(h)] = b;
+    return h;
   }
 
   void release(Buf b) override {
+    if (b == kNone) return;
     ctx_->make_current();
     glDeleteBuffers(1, &buffer(b).id);
     bufs_[size_t(b)] = Buffer{};
+    touched_.erase(std::remove(touched_.begin(), touched_.end(), b), touched_.end());
+    free_.push_back(b);
   }
 
   void write(Buf b, const void* src, size_t bytes, size_t offset) override {
@@ -184,46 +212,40 @@ class GlBackend final : public Backend {
   void gather(Buf x, Buf y, Buf images, Buf labels, Buf idx, int offset, int B, int C) override {
     ctx_->make_current();
     bind({x, y, images, labels, idx}, 2);
-    GLuint p = progs_[kGather];
-    glProgramUniform1i(p, 0, B);
-    glProgramUniform1i(p, 1, C);
-    glProgramUniform1i(p, 2, offset);
-    glProgramUniform1i(p, 3, idx != kNone);
-    dispatch(kGather, groups(size_t(B) * C, 256));
+    gl::Program& p = ops_[kGather];
+    p.set("B", B).set("C", C).set("offset", offset).set("use_idx", idx != kNone);
+    dispatch(p, groups(size_t(B) * C, 256));
   }
 
   void matmul_forward(Buf out, Buf inp, Buf weight, Buf bias, int B, int C, int OC) override {
     ctx_->make_current();
-    gemm(kGemmNT, out, inp, weight, bias, B, OC, C);  // (B,C) . (OC,C)^T
+    gemm(&GemmPrograms::nt, out, inp, weight, bias, B, OC, C);  // (B,C) . (OC,C)^T
   }
 
   void matmul_backward(Buf dinp, Buf dweight, Buf dbias, Buf dout, Buf inp, Buf weight, int B,
                        int C, int OC) override {
     ctx_->make_current();
-    if (dinp != kNone) gemm(kGemmNN, dinp, dout, weight, kNone, B, C, OC);  // (B,OC) . (OC,C)
-    gemm(kGemmTN, dweight, dout, inp, kNone, OC, C, B);                    // (B,OC)^T . (B,C)
+    if (dinp != kNone) gemm(&GemmPrograms::nn, dinp, dout, weight, kNone, B, C, OC);  // (B,OC) . (OC,C)
+    gemm(&GemmPrograms::tn, dweight, dout, inp, kNone, OC, C, B);  // (B,OC)^T . (B,C)
     bind({dbias, dout}, 1);
-    GLuint p = progs_[kBiasBackward];
-    glProgramUniform1i(p, 0, B);
-    glProgramUniform1i(p, 1, OC);
-    dispatch(kBiasBackward, groups(size_t(OC), 32));
+    gl::Program& p = ops_[kBiasBackward];
+    p.set("B", B).set("OC", OC);
+    dispatch(p, groups(size_t(OC), 32));
   }
 
   void activation_forward(Buf a, Buf z, int B, int OC, Act act) override {
     ctx_->make_current();
     bind({a, z}, 1);
     if (act == Act::Softmax) {
-      GLuint p = progs_[kSoftmax];
-      glProgramUniform1i(p, 0, B);
-      glProgramUniform1i(p, 1, OC);
-      dispatch(kSoftmax, groups(size_t(B), 64));
+      gl::Program& p = ops_[kSoftmax];
+      p.set("B", B).set("OC", OC);
+      dispatch(p, groups(size_t(B), 64));
       return;
     }
     size_t n = size_t(B) * OC;
-    GLuint p = progs_[kActForward];
-    glProgramUniform1ui(p, 0, GLuint(n));
-    glProgramUniform1i(p, 1, act_code(act));
-    dispatch(kActForward, groups(n, 256));
+    gl::Program& p = ops_[kActForward];
+    p.set("n", GLuint(n)).set("act", act_code(act));
+    dispatch(p, groups(n, 256));
   }
 
   void activation_backward(Buf dz, Buf da, Buf a, int B, int OC, Act act) override {
@@ -231,45 +253,37 @@ class GlBackend final : public Backend {
     if (act == Act::Softmax) contract("activation_backward is not for softmax (see output_backward)");
     bind({dz, da, a}, 1);
     size_t n = size_t(B) * OC;
-    GLuint p = progs_[kActBackward];
-    glProgramUniform1ui(p, 0, GLuint(n));
-    glProgramUniform1i(p, 1, act_code(act));
-    dispatch(kActBackward, groups(n, 256));
+    gl::Program& p = ops_[kActBackward];
+    p.set("n", GLuint(n)).set("act", act_code(act));
+    dispatch(p, groups(n, 256));
   }
 
   void output_backward(Buf dz, Buf loss, int loss_slot, Buf z, Buf a, Buf y, int B, int OC,
                        Act output, Cost cost) override {
     ctx_->make_current();
     bind({dz, loss, z, a, y}, 2);
-    GLuint p = progs_[kOutputBackward];
-    glProgramUniform1i(p, 0, B);
-    glProgramUniform1i(p, 1, OC);
-    glProgramUniform1i(p, 2, output == Act::Softmax);
-    glProgramUniform1i(p, 3, cost == Cost::CrossEntropy);
-    glProgramUniform1i(p, 4, loss_slot);
-    dispatch(kOutputBackward, 1);  // one workgroup: it also reduces the loss
+    gl::Program& p = ops_[kOutputBackward];
+    p.set("B", B).set("OC", OC).set("loss_slot", loss_slot);
+    p.set("softmax", output == Act::Softmax).set("cross_entropy", cost == Cost::CrossEntropy);
+    dispatch(p, 1);  // one workgroup: it also reduces the loss
   }
 
   void sgd_update(Buf param, Buf dparam, Buf velocity, size_t n, float scale, float l2,
                   float momentum) override {
     ctx_->make_current();
     bind({param, velocity, dparam}, 2);
-    GLuint p = progs_[kSgd];
-    glProgramUniform1ui(p, 0, GLuint(n));
-    glProgramUniform1f(p, 1, scale);
-    glProgramUniform1f(p, 2, l2);
-    glProgramUniform1f(p, 3, momentum);
-    glProgramUniform1i(p, 4, velocity != kNone);
-    dispatch(kSgd, groups(n, 256));
+    gl::Program& p = ops_[kSgd];
+    p.set("n", GLuint(n)).set("scale", scale).set("l2", l2).set("momentum", momentum);
+    p.set("use_velocity", velocity != kNone);
+    dispatch(p, groups(n, 256));
   }
 
   void eval_accumulate(Buf confusion, Buf a, Buf y, int B, int K) override {
     ctx_->make_current();
     bind({confusion, a, y}, 1);
-    GLuint p = progs_[kEval];
-    glProgramUniform1i(p, 0, B);
-    glProgramUniform1i(p, 1, K);
-    dispatch(kEval, groups(size_t(B), 64));
+    gl::Program& p = ops_[kEval];
+    p.set("B", B).set("K", K);
+    dispatch(p, groups(size_t(B), 64));
   }
 
  private:
@@ -317,22 +331,22 @@ class GlBackend final : public Backend {
     }
   }
 
-  // C (M,N) = op(A) . op(B) (+ bias) with `variant` one of the 64-tile programs.
+  // C (M,N) = op(A) . op(B) (+ bias) with `variant` (nt, nn or tn) of one tile size.
   // The largest tile that still gives every multiprocessor a workgroup wins:
   // big tiles reuse more of each load, small ones keep a small product (a
   // batch of 256 against 1024 units) from leaving most of the GPU idle.
-  void gemm(Prog variant, Buf c, Buf a, Buf b, Buf bias, int M, int N, int K) {
+  void gemm(GemmVariant variant, Buf c, Buf a, Buf b, Buf bias, int M, int N, int K) {
     if (M <= 0 || N <= 0) return;
-    int t = 0;
-    for (int i = 2; i >= 0; --i) {
-      size_t groups = size_t((M + kTiles[i] - 1) / kTiles[i]) * size_t((N + kTiles[i] - 1) / kTiles[i]);
-      if (force_tile_ ? force_tile_ == kTiles[i] : (groups >= size_t(processors_) || i == 0)) {
-        t = i;
+    GemmPrograms* chosen = &gemms_.front();  // the smallest tile, if no other fits
+    for (auto g = gemms_.rbegin(); g != gemms_.rend(); ++g) {
+      const size_t groups = size_t((M + g->tile - 1) / g->tile) * size_t((N + g->tile - 1) / g->tile);
+      if (force_tile_ ? force_tile_ == g->tile : groups >= size_t(processors_)) {
+        chosen = &*g;
         break;
       }
     }
-    Prog p = Prog(variant + (t - 1) * (kGemmNT - kGemmNT32));
-    const int tile = kTiles[t];
+    gl::Program& prog = chosen->*variant;
+    const int tile = chosen->tile;
     const GLuint gx = GLuint((N + tile - 1) / tile), gy = GLuint((M + tile - 1) / tile);
     // Split K when even these tiles leave most multiprocessors idle and K is long
     // (a batch of 10 against 784 inputs is one tile: one workgroup walking K alone).
@@ -343,45 +357,50 @@ class GlBackend final : public Backend {
       chunk = ((K + want - 1) / want + 15) / 16 * 16;  // whole BK slices
       splits = (K + chunk - 1) / chunk;
     }
-    GLuint prog = progs_[p];
-    glProgramUniform1i(prog, 0, M);
-    glProgramUniform1i(prog, 1, N);
-    glProgramUniform1i(prog, 2, K);
-    glProgramUniform1i(prog, 4, chunk);
+    prog.set("M", M).set("N", N).set("K", K).set("k_chunk", chunk);
     if (splits == 1) {
       bind({c, a, b, bias}, 1);
-      glProgramUniform1i(prog, 3, bias != kNone);
-      dispatch(p, gx, gy);
+      prog.set("has_bias", bias != kNone);
+      dispatch(prog, gx, gy);
       return;
     }
     const size_t mn = size_t(M) * N;
     if (mn * splits > scratch_count_) {  // grows, never shrinks
-      if (scratch_ != kNone) release(scratch_);
-      scratch_count_ = mn * splits;
-      scratch_ = alloc(DType::F32, scratch_count_);
+      release(scratch_);
+      scratch_ = alloc(DType::F32, mn * splits);
+      scratch_count_ = scratch_ == kNone ? 0 : mn * splits;
+    }
+    if (scratch_ == kNone) {  // no memory for the partial sums: one workgroup per tile walks all of K
+      bind({c, a, b, bias}, 1);
+      prog.set("k_chunk", K).set("has_bias", bias != kNone);
+      dispatch(prog, gx, gy);
+      return;
     }
     bind({scratch_, a, b, kNone}, 1);
-    glProgramUniform1i(prog, 3, 0);
-    dispatch(p, gx, gy, GLuint(splits));
+    prog.set("has_bias", 0);
+    dispatch(prog, gx, gy, GLuint(splits));
     bind({c, scratch_, bias}, 1);
-    GLuint r = progs_[kSplitkReduce];
-    glProgramUniform1ui(r, 0, GLuint(mn));
-    glProgramUniform1i(r, 1, N);
-    glProgramUniform1i(r, 2, splits);
-    glProgramUniform1i(r, 3, bias != kNone);
-    dispatch(kSplitkReduce, groups(mn, 256));
+    gl::Program& reduce = ops_[kSplitkReduce];
+    reduce.set("mn", GLuint(mn)).set("N", N).set("S", splits).set("has_bias", bias != kNone);
+    dispatch(reduce, groups(mn, 256));
   }
 
   // Host reads and writes of buffers wait for every dispatch before them (update barrier).
-  void dispatch(Prog p, GLuint gx, GLuint gy = 1, GLuint gz = 1) {
+  void dispatch(const gl::Program& p, GLuint gx, GLuint gy = 1, GLuint gz = 1) {
     if (gx == 0 || gy == 0 || gz == 0) return;
-    glUseProgram(progs_[p]);
+    glUseProgram(p.id());
     glDispatchCompute(gx, gy, gz);
     need_update_barrier_ = true;
     if (debug_) {
       if (GLenum e = glGetError(); e != GL_NO_ERROR)
-        std::fprintf(stderr, "nnlab GL backend: OpenGL error 0x%x after %s\n", e, kProgs[p].file);
+        std::fprintf(stderr, "nnlab GL backend: OpenGL error 0x%x after %s\n", e, p.file());
     }
+  }
+
+  // Clears GL's error flags; `when` names the place for NNLAB_GL_DEBUG (null: silently).
+  void drain_errors(const char* when) {
+    for (GLenum e; (e = glGetError()) != GL_NO_ERROR;)
+      if (debug_ && when) std::fprintf(stderr, "nnlab GL backend: OpenGL error 0x%x %s\n", e, when);
   }
 
   void update_barrier() {
@@ -390,11 +409,13 @@ class GlBackend final : public Backend {
   }
 
   std::shared_ptr<gl::Context> ctx_;
-  std::vector<Buffer> bufs_;
+  std::vector<Buffer> bufs_;  // indexed by Buf; a released slot has id == 0
+  std::vector<Buf> free_;     // released handles, reused by alloc
   GLuint dummy_ = 0;  // bound where an optional buffer is kNone
   Buf scratch_ = kNone;       // split-K partial sums (S,M,N)
   size_t scratch_count_ = 0;
-  GLuint progs_[kProgCount] = {};
+  gl::Program ops_[kOpCount];
+  std::vector<GemmPrograms> gemms_;  // one per kGemmTiles entry, ascending tile
   std::vector<Buf> touched_;  // buffers with a nonzero state
   bool need_update_barrier_ = false;
   bool debug_ = false;    // NNLAB_GL_DEBUG: check glGetError after every dispatch
@@ -406,7 +427,7 @@ class GlBackend final : public Backend {
 }  // namespace
 
 std::unique_ptr<Backend> make_gl_backend(Status& why) {
-  std::shared_ptr<gl::Context> ctx = gl::Context::acquire(gl::ContextOptions{}, why);
+  std::shared_ptr<gl::Context> ctx = gl::Context::acquire(why);
   if (!ctx) return nullptr;
   auto backend = std::make_unique<GlBackend>(ctx);
   why = backend->init();

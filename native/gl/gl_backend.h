@@ -1,5 +1,5 @@
-// The OpenGL 4.3 compute backend (native only). Built from native/gl_backend.cpp,
-// or from native/gl_stub.cpp when the build has no GL.
+// The OpenGL 4.3 compute backend (native only). Built from native/gl/gl_backend.cpp,
+// or from native/gl/gl_stub.cpp when the build has no GL.
 #pragma once
 #include <memory>
 
@@ -13,7 +13,7 @@ namespace nnlab {
 // A context current on the calling thread (the desktop app's GLFW window) is
 // used as is and must outlive the backend; the backend is used from that thread.
 //
-// Environment (native/gl_backend.cpp, native/gl_context.cpp):
+// Environment (native/gl/gl_backend.cpp, native/gl/gl_context.cpp):
 //   NNLAB_EGL_PLATFORM=device|surfaceless|software  the one headless EGL platform to try
 //   NNLAB_GL_BREAK_SHADER=gemm  appends a non-GLSL line to shaders/gemm.comp, so that
 //       make_gl_backend fails with that file's name and the driver's log (fallback tests)
