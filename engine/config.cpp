@@ -45,8 +45,6 @@ std::string format_sizes(const std::vector<int>& sizes) {
   return s;
 }
 
-namespace {
-
 Act act_of(LayerKind k) {
   switch (k) {
     case LayerKind::Tanh: return Act::Tanh;
@@ -63,6 +61,9 @@ LayerKind kind_of(Act a) {
     default: return LayerKind::Sigmoid;
   }
 }
+
+namespace {
+
 constexpr int kMaxUnits = 1000000;
 constexpr size_t kMaxLayers = 64;
 

@@ -46,6 +46,8 @@ struct NetConfig {
 };
 
 const char* name(LayerKind);
+Act act_of(LayerKind k);  // an activation layer's function (Sigmoid for Dense)
+LayerKind kind_of(Act a);
 // The text form shared by the CLI, the URL, the panel and the checkpoint's
 // messages: the input width, then each layer, e.g. "784-fc30-sigmoid-fc10-sigmoid".
 std::string format_net(const NetConfig& net);

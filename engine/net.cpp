@@ -15,18 +15,6 @@ struct Net::Layer {
   Buf w = kNone, b = kNone, dw = kNone, db = kNone;  // dense: (OC, C), (OC)
 };
 
-namespace {
-
-Act act_of(LayerKind k) {
-  switch (k) {
-    case LayerKind::Tanh: return Act::Tanh;
-    case LayerKind::Relu: return Act::Relu;
-    case LayerKind::Softmax: return Act::Softmax;
-    default: return Act::Sigmoid;
-  }
-}
-
-}  // namespace
 
 // [SECTION] dense: out (B,OC) = inp (B,C) . w^T + b
 //   backward: dinp = dout . w (skipped for the input), dw = dout^T . inp, db = sum of dout

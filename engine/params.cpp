@@ -210,15 +210,23 @@ Status set_param(TrainConfig& cfg, const std::string& name, const std::string& t
   return bad();
 }
 
-Status set_params(TrainConfig& cfg, const std::string& settings) {
-  for (size_t pos = 0; pos < settings.size();) {
-    size_t amp = settings.find('&', pos);
-    if (amp == std::string::npos) amp = settings.size();
-    std::string item = settings.substr(pos, amp - pos);
+std::vector<std::pair<std::string, std::string>> split_settings(const std::string& text) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (size_t pos = 0; pos < text.size();) {
+    size_t amp = text.find('&', pos);
+    if (amp == std::string::npos) amp = text.size();
+    const std::string item = text.substr(pos, amp - pos);
     pos = amp + 1;
     if (item.empty()) continue;
-    size_t eq = item.find('=');
-    Status s = set_param(cfg, item.substr(0, eq), eq == std::string::npos ? "" : item.substr(eq + 1));
+    const size_t eq = item.find('=');
+    out.emplace_back(item.substr(0, eq), eq == std::string::npos ? "" : item.substr(eq + 1));
+  }
+  return out;
+}
+
+Status set_params(TrainConfig& cfg, const std::string& settings) {
+  for (const auto& [name, value] : split_settings(settings)) {
+    Status s = set_param(cfg, name, value);
     if (!s.ok()) return s;
   }
   return Status::success();

@@ -4,6 +4,7 @@
 // front end gives the same verdict on the same value.
 #pragma once
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "config.h"
@@ -37,7 +38,10 @@ const Param* find_param(const std::string& name);
 // Parses `text` for the parameter `name` and stores it; on failure cfg is
 // untouched and the message names the parameter, the value and the range.
 Status set_param(TrainConfig& cfg, const std::string& name, const std::string& text);
-// "name=value&name=value" (no URL decoding); stops at the first bad one.
+// "name=value&name=value" as (name, value) pairs in order, empty items skipped
+// (no URL decoding: the page decodes each part).
+std::vector<std::pair<std::string, std::string>> split_settings(const std::string& text);
+// Every pair of split_settings(settings) through set_param; stops at the first bad one.
 Status set_params(TrainConfig& cfg, const std::string& settings);
 // A number for a kInt/kFloat/kChoice parameter (the panel's widgets), checked the same way.
 Status set_param_value(TrainConfig& cfg, const Param& p, double v);

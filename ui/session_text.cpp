@@ -94,17 +94,8 @@ Status Session::apply_param(const std::string& key, const std::string& value) {
 }
 
 Status Session::apply_query(const std::string& query) {
-  size_t pos = (!query.empty() && query[0] == '?') ? 1 : 0;
-  while (pos < query.size()) {
-    size_t amp = query.find('&', pos);
-    if (amp == std::string::npos) amp = query.size();
-    std::string item = query.substr(pos, amp - pos);
-    pos = amp + 1;
-    if (item.empty()) continue;
-    size_t eq = item.find('=');
-    std::string key = url_decode(item.substr(0, eq));
-    std::string value = eq == std::string::npos ? "" : url_decode(item.substr(eq + 1));
-    Status s = apply_param(key, value);
+  for (const auto& [key, value] : split_settings(!query.empty() && query[0] == '?' ? query.substr(1) : query)) {
+    Status s = apply_param(url_decode(key), url_decode(value));
     if (!s.ok()) return s;
   }
   return Status::success();
