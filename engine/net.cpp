@@ -172,8 +172,7 @@ int Net::evaluate(const Dataset& d, std::vector<int>& confusion) {
   if (!status_.ok() || d.count == 0 || d.pixels() != inputs() || d.classes != K) return 0;
   DeviceData dev;
   const Buf conf = be_->alloc(DType::I32, confusion.size());
-  if (conf == kNone) return 0;
-  if (!upload(*be_, d, dev).ok()) {
+  if (conf == kNone || !upload(*be_, d, dev).ok()) {
     be_->release(conf);
     return 0;
   }
@@ -204,8 +203,8 @@ Status upload(Backend& be, const Dataset& d, DeviceData& out) {
 }
 
 void release(Backend& be, DeviceData& d) {
-  if (d.images != kNone) be.release(d.images);
-  if (d.labels != kNone) be.release(d.labels);
+  be.release(d.images);
+  be.release(d.labels);
   d = DeviceData{};
 }
 

@@ -1,5 +1,5 @@
-// The training loop: network.py's SGD composed from backend ops, advanced in
-// bounded units (one mini-batch, or one chunk of an epoch-end evaluation).
+// The training loop: network.py's SGD over a Net, advanced in bounded units
+// (one mini-batch, or one chunk of an epoch-end evaluation).
 #include "trainer.h"
 
 #include <algorithm>
@@ -45,6 +45,14 @@ struct Trainer::Impl {
   double epoch_seconds = 0;        // training time this epoch
   double epoch_loss = 0;           // summed per-sample cost this epoch
   int test_correct = 0;
+
+  // The net (and its backend) outlives the run: give its buffers back.
+  ~Impl() {
+    if (!be) return;
+    for (Buf b : velocity) be->release(b);
+    for (Buf b : {loss, confusion, perm}) be->release(b);
+    for (DeviceData* d : {&train, &test, &validation}) release(*be, *d);
+  }
 
   std::vector<int> read_confusion(int K) {
     std::vector<int> c(size_t(K) * K);

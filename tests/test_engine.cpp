@@ -15,6 +15,7 @@
 #include "params.h"
 #include "rng.h"
 #include "synthetic.h"
+#include "net.h"
 #include "run.h"
 
 using namespace nnlab;
@@ -394,4 +395,54 @@ TEST_CASE("trainer: evaluation, validation split and confusion matrix agree") {
   int agree = 0;
   for (int i = 0; i < 40; ++i) agree += labels[size_t(i)] == test.labels[size_t(i)];
   CHECK(agree == correct);
+}
+
+TEST_CASE("net: inference needs no trainer, and one net serves run after run") {
+  TrainConfig c = small_config();
+  const Dataset train = synthetic(60, 16, 4, 3), test = synthetic(40, 16, 4, 4);
+  Net net(c.net, make_cpu_backend(), c.batch);
+  REQUIRE(net.status().ok());
+  std::vector<int> confusion;
+  int trained_correct = 0;
+  {
+    Trainer t(c, net, train, test, Dataset{});
+    REQUIRE(t.status().ok());
+    while (t.state() == State::Training) t.step(1 << 30);
+    trained_correct = t.metrics().epochs.back().test_correct;
+  }
+  // The trainer is gone; the net still scores the test set as the last epoch did.
+  CHECK(net.evaluate(test, confusion) == trained_correct);
+  // A second Net given the first one's parameters predicts the same labels.
+  Net copy(c.net, make_cpu_backend());
+  REQUIRE(copy.set_parameters(net.parameters()).ok());
+  CHECK(copy.predict_labels(test, 0, test.count) == net.predict_labels(test, 0, test.count));
+  // Each run gives its buffers back to the net's backend: handles stay bounded.
+  const Buf before = net.backend().alloc(DType::F32, 1);
+  net.backend().release(before);
+  for (int i = 0; i < 20; ++i) {
+    Trainer t(c, net, train, test, synthetic(10, 16, 4, 5), Trainer::Start::Continue);
+    REQUIRE(t.status().ok());
+    t.step(3);
+  }
+  const Buf after = net.backend().alloc(DType::F32, 1);
+  CHECK(after == before);
+  // Continue keeps the parameters it was given; Fresh draws them from the seed.
+  const Model kept = net.parameters();
+  { Trainer t(c, net, train, test, Dataset{}, Trainer::Start::Continue); }
+  CHECK(net.parameters().weights == kept.weights);
+  { Trainer t(c, net, train, test, Dataset{}); }
+  CHECK(net.parameters().weights != kept.weights);
+}
+
+TEST_CASE("net: a batch larger than the net holds, or a net that does not fit, is refused") {
+  TrainConfig c = small_config();
+  Net net(c.net, make_cpu_backend(), 16);  // holds max(16, 256) rows
+  c.batch = 300;
+  Trainer t(c, net, synthetic(20, 16, 4, 1), synthetic(20, 16, 4, 2), Dataset{});
+  CHECK(t.status().message.find("batch: 300 rows") == 0);
+  NetConfig bad;
+  bad.layers.clear();
+  Net empty(bad, make_cpu_backend());
+  CHECK(empty.status().message.find("net: ") == 0);
+  CHECK(empty.predict_labels(synthetic(2, 784, 10, 1), 0, 2).empty());
 }
