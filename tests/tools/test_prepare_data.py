@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""tools/prepare_data's checks on made-up inputs: a tarball whose file has the
+wrong MD5, or lacks a file, is refused with the file named; a good directory
+passes check_dir, a truncated one is refused naming the file.
+Prints "N passed, M failed"; exit status 1 on any failure."""
+import gzip
+import importlib.machinery
+import importlib.util
+import io
+import os
+import struct
+import sys
+import tarfile
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+loader = importlib.machinery.SourceFileLoader("prepare_data", os.path.join(ROOT, "tools", "prepare_data"))
+spec = importlib.util.spec_from_loader("prepare_data", loader)
+pd = importlib.util.module_from_spec(spec)
+loader.exec_module(pd)
+
+passed = failed = 0
+
+
+def check(ok, what):
+    global passed, failed
+    if ok:
+        passed += 1
+        print("ok - " + what)
+    else:
+        failed += 1
+        print("FAILED - " + what)
+
+
+def refused(fn, *args):
+    try:
+        fn(*args)
+    except pd.PrepareError as e:
+        return str(e)
+    return ""
+
+
+def tarball(path, files):
+    with tarfile.open(path, "w:gz") as t:
+        for name, data in files.items():
+            info = tarfile.TarInfo("package/data/" + name)
+            info.size = len(data)
+            t.addfile(info, io.BytesIO(data))
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    images = struct.pack(">IIII", 0x803, 2, 28, 28) + bytes(2 * 784)
+    labels = struct.pack(">II", 0x801, 2) + bytes([3, 7])
+    fake = {n: (images if "images" in n else labels) for n in pd.NAMES}
+    tgz = os.path.join(tmp, "fake.tgz")
+    tarball(tgz, fake)
+    why = refused(pd.read_official_files, tgz)
+    check("train-images-idx3-ubyte has md5" in why and pd.MNIST_MD5["train-images-idx3-ubyte"] in why,
+          "a file with the wrong MD5 is refused, naming the file and the official MD5 (%s)" % why)
+    tarball(tgz, {n: fake[n] for n in pd.NAMES[1:]})
+    why = refused(pd.read_official_files, tgz)
+    check("package/data/train-images-idx3-ubyte is missing" in why, "a missing file is named (%s)" % why)
+    with open(tgz, "wb") as f:
+        f.write(b"not a tarball")
+    why = refused(pd.read_official_files, tgz)
+    check("cannot read the tarball" in why, "a corrupt tarball is refused (%s)" % why)
+
+    out = os.path.join(tmp, "idx")
+    os.makedirs(out)
+    for n in pd.NAMES:
+        with gzip.open(os.path.join(out, n + ".gz"), "wb") as f:
+            f.write(fake[n])
+    train, test = pd.check_dir(out)
+    check(train[0] == 2 and test[3][7] == 1, "a good directory passes check_dir")
+    with gzip.open(os.path.join(out, pd.NAMES[2] + ".gz"), "wb") as f:
+        f.write(images[:-5])
+    why = refused(pd.check_dir, out)
+    check(pd.NAMES[2] in why and "bytes" in why, "a truncated file is refused, naming it (%s)" % why)
+
+print("%d passed, %d failed" % (passed, failed))
+sys.exit(1 if failed else 0)
