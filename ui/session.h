@@ -53,6 +53,8 @@ class Session {
   std::function<std::unique_ptr<Backend>(std::string& note)> make_backend;
 
   // --- configuration ----------------------------------------------------------
+  // The next run's settings; front ends read it and change it only through
+  // set() / apply_param(). A running trainer's config() is the run's own.
   TrainConfig cfg;
   std::string data_base = "data/mnist";  // URL base (web) or directory (native)
   bool autostart = false;
@@ -94,7 +96,7 @@ class Session {
   void start();   // loads data first when needed
   void pause();
   void resume();
-  void reset();   // drops the trainer, keeps the data
+  void reset();   // drops the run and the model, keeps the data
   // One hyper-parameter (or preset=ID), judged by the parameter table (params.h): by text
   // (the URL, nnlabCommand, the panel's text and choice widgets) or by number
   // (the panel's number widgets). While a run exists only live parameters
