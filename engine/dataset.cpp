@@ -27,11 +27,11 @@ Dataset split_tail(Dataset& from, int n) {
   return tail;
 }
 
-Status pair_up(DataFiles& d, const std::string& test_images) {
+Status pair_up(DataFiles& d, const std::string& train_images, const std::string& test_images) {
   if (d.test.rows != d.train.rows || d.test.cols != d.train.cols)
-    return Status::fail(test_images + ": images are " + std::to_string(d.test.rows) + "x" +
-                        std::to_string(d.test.cols) + " but the training images are " +
-                        std::to_string(d.train.rows) + "x" + std::to_string(d.train.cols));
+    return Status::fail("the images differ in size: " + train_images + " holds " + std::to_string(d.train.rows) +
+                        "x" + std::to_string(d.train.cols) + ", " + test_images + " holds " +
+                        std::to_string(d.test.rows) + "x" + std::to_string(d.test.cols));
   int top = 1;
   for (const Dataset* s : {&d.train, &d.test})
     for (uint8_t l : s->labels) top = std::max(top, int(l));

@@ -26,9 +26,9 @@ struct DataFiles {
 constexpr int kMaxClasses = 256;  // an IDX label is one byte
 
 // The two halves of a data set made one: the images must be the same size
-// (else the message names test_images), and both get classes = the largest
+// (else the message names both image files), and both get classes = the largest
 // label of either + 1 (at least 2), so the data, not the code, says how many.
-Status pair_up(DataFiles& d, const std::string& test_images);
+Status pair_up(DataFiles& d, const std::string& train_images, const std::string& test_images);
 
 // Moves the last n images of `from` into the returned set (Nielsen's validation split).
 Dataset split_tail(Dataset& from, int n);

@@ -127,7 +127,7 @@ Status load_data_dir(const std::string& dir, DataFiles& out) {
   if (!s.ok()) return s;
   s = load_pair(dir, kTestImages, kTestLabels, d.test);
   if (!s.ok()) return s;
-  if (!(s = pair_up(d, join(dir, kTestImages))).ok()) return s;
+  if (!(s = pair_up(d, join(dir, kTrainImages), join(dir, kTestImages))).ok()) return s;
   out = std::move(d);
   return Status::success();
 }

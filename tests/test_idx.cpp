@@ -460,6 +460,20 @@ TEST_CASE("idx: load_data_dir reads the four files, .gz preferred") {
   s = load_data_dir(d, files);
   CHECK_FALSE(s.ok());
   CHECK(contains(s.message, "5x4"));
+  // Both files are named: either one may be the odd one.
+  CHECK(contains(s.message, d + "/train-images-idx3-ubyte holds 4x5"));
+  CHECK(contains(s.message, d + "/t10k-images-idx3-ubyte holds 5x4"));
+
+  // The classes come from the labels: the largest of either set + 1.
+  REQUIRE(write_file(d + "/t10k-images-idx3-ubyte.gz", encode_idx_images(test, true)).ok());
+  Dataset many = make_dataset(8, 4, 5, 10, 5);
+  many.labels[3] = 41;
+  REQUIRE(write_file(d + "/t10k-labels-idx1-ubyte.gz", encode_idx_labels(many, true)).ok());
+  DataFiles wide;
+  REQUIRE(load_data_dir(d, wide).ok());
+  CHECK(wide.train.classes == 42);
+  CHECK(wide.test.classes == 42);
+  REQUIRE(write_file(d + "/t10k-labels-idx1-ubyte.gz", encode_idx_labels(test, true)).ok());
 
   // A missing file is named, .gz and raw.
   fs::remove(dir / "train-labels-idx1-ubyte");

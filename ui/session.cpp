@@ -164,7 +164,7 @@ void Session::parse_files() {
       return;
     }
   }
-  Status s = pair_up(parsed, files[2].url);
+  Status s = pair_up(parsed, files[0].url, files[2].url);
   if (!s.ok()) {
     fail(s.message);
     return;
