@@ -53,12 +53,13 @@ std::string sizes_str(const std::vector<int>& s) { return nnlab::format_sizes(s)
 void usage() {
   std::fprintf(stderr,
                "usage: bench_train [--data DIR] [--device cpu|gpu] [--models \"SIZES:BATCH ...\"]\n"
-               "                   [--samples N] [--repeats R] [--peers] [--peers-script FILE]\n"
+               "                   [--samples N] [--repeats R] [--threads 1,2] [--peers] [--peers-script FILE]\n"
                "                   [--check] [--json-only]\n"
                "  --models   default \"%s\"\n"
                "             (the GPU issue's model: \"784,1024,1024,10:256\")\n"
                "  --samples  samples per timed run (default: one epoch, all training images)\n"
                "  --repeats  timed runs per config, the best is reported (default 3)\n"
+               "  --threads  CPU thread counts to run each model with (default 1); scaling is against the first\n"
                "  --check    first compare the linked GEMM kernels with naive loops (exit 1 if off)\n"
                "  --peers    also run bench/peers.py (numpy, PyTorch; 1 thread) and print speed-ups\n",
                kDefaultModels);
@@ -91,7 +92,7 @@ bool parse_models(const std::string& text, std::vector<Spec>& out) {
 
 // One timed run: a fresh Trainer, a short untimed warm-up, then `batches` batches.
 bool run_once(const Spec& spec, const nnlab::DataFiles& data, const std::string& device,
-              int samples, Result& r, std::string& device_name) {
+              int threads, int samples, Result& r, std::string& device_name) {
   nnlab::TrainConfig cfg;
   cfg.net = nnlab::NetConfig::mlp(spec.sizes);  // sigmoid, quadratic
   cfg.batch = spec.batch;
@@ -107,7 +108,7 @@ bool run_once(const Spec& spec, const nnlab::DataFiles& data, const std::string&
       return false;
     }
   } else {
-    backend = nnlab::make_cpu_backend();
+    backend = nnlab::make_cpu_backend(threads);
   }
   nnlab::Net net(cfg.net, std::move(backend), cfg.batch);
   nnlab::Trainer trainer(cfg, net, data.train, data.test, nnlab::Dataset{});
@@ -174,6 +175,7 @@ std::map<std::string, std::pair<std::string, double>> run_peers(const std::strin
 int main(int argc, char** argv) {
   std::string data_dir, device = "cpu", models = kDefaultModels, peers_script;
   int samples = 1 << 30, repeats = 3;
+  std::vector<int> thread_counts{1};
   bool peers = false, json_only = false, check = false;
   {
     std::string self = __FILE__;  // an absolute path under CMake: find peers.py beside it
@@ -194,6 +196,14 @@ int main(int argc, char** argv) {
     else if (a == "--models") models = value();
     else if (a == "--samples") samples = std::atoi(value().c_str());
     else if (a == "--repeats") repeats = std::atoi(value().c_str());
+    else if (a == "--threads") {
+      thread_counts.clear();
+      for (std::string v = value(); !v.empty();) {
+        size_t comma = v.find(',');
+        thread_counts.push_back(std::atoi(v.substr(0, comma).c_str()));
+        v = comma == std::string::npos ? "" : v.substr(comma + 1);
+      }
+    }
     else if (a == "--peers") peers = true;
     else if (a == "--peers-script") peers_script = value();
     else if (a == "--json-only") json_only = true;
@@ -206,7 +216,9 @@ int main(int argc, char** argv) {
     }
   }
   std::vector<Spec> specs;
-  if ((device != "cpu" && device != "gpu") || samples <= 0 || repeats <= 0 ||
+  bool threads_ok = !thread_counts.empty();
+  for (int t : thread_counts) threads_ok = threads_ok && t >= 1 && t <= 256;
+  if ((device != "cpu" && device != "gpu") || samples <= 0 || repeats <= 0 || !threads_ok ||
       !parse_models(models, specs)) {
     if (device != "cpu" && device != "gpu")
       std::fprintf(stderr, "bench_train: --device must be cpu or gpu, not '%s'\n", device.c_str());
@@ -242,22 +254,26 @@ int main(int argc, char** argv) {
   samples = std::min(samples, data.train.count);
 
   std::vector<Result> results;
+  std::vector<int> result_threads;
   std::string device_name;
   for (const Spec& spec : specs) {
-    Result best;
-    for (int r = 0; r < repeats; ++r) {
-      Result one;
-      if (!run_once(spec, data, device, samples, one, device_name)) return 1;
-      if (one.samples_per_sec() > best.samples_per_sec()) best = one;
+    for (int threads : thread_counts) {
+      Result best;
+      for (int r = 0; r < repeats; ++r) {
+        Result one;
+        if (!run_once(spec, data, device, threads, samples, one, device_name)) return 1;
+        if (one.samples_per_sec() > best.samples_per_sec()) best = one;
+      }
+      results.push_back(best);
+      result_threads.push_back(threads);
+      std::printf(
+          "{\"kind\": \"nnlab\", \"device\": \"%s\", \"kernels\": \"%s\", \"sizes\": [%s], \"batch\": %d, \"samples\": %.0f, "
+          "\"seconds\": %.4f, \"samples_per_sec\": %.1f, \"gflops\": %.3f, \"threads\": %d}\n",
+          device_name.c_str(), device == "cpu" ? nnlab::kernels_name() : "-", sizes_str(spec.sizes).c_str(),
+          spec.batch, best.samples, best.seconds,
+          best.samples_per_sec(), best.samples_per_sec() * flops_per_sample(spec.sizes) / 1e9, threads);
+      std::fflush(stdout);
     }
-    results.push_back(best);
-    std::printf(
-        "{\"kind\": \"nnlab\", \"device\": \"%s\", \"kernels\": \"%s\", \"sizes\": [%s], \"batch\": %d, \"samples\": %.0f, "
-        "\"seconds\": %.4f, \"samples_per_sec\": %.1f, \"gflops\": %.3f, \"threads\": 1}\n",
-        device_name.c_str(), device == "cpu" ? nnlab::kernels_name() : "-", sizes_str(spec.sizes).c_str(),
-        spec.batch, best.samples, best.seconds,
-        best.samples_per_sec(), best.samples_per_sec() * flops_per_sample(spec.sizes) / 1e9);
-    std::fflush(stdout);
   }
 
   std::map<std::string, std::pair<std::string, double>> peer_best;
@@ -267,13 +283,17 @@ int main(int argc, char** argv) {
   std::printf("\ndevice: %s%s%s, data: %s, %d samples per run, best of %d\n",
               device_name.c_str(), device == "cpu" ? ", " : "", device == "cpu" ? nnlab::kernels_name() : "",
               data_dir.c_str(), samples, repeats);
-  std::printf("%-18s %6s %12s %9s", "sizes", "batch", "samples/s", "GFLOP/s");
+  std::printf("%-18s %6s %7s %12s %9s %9s", "sizes", "batch", "threads", "samples/s", "GFLOP/s", "scaling");
   if (peers) std::printf(" %16s %12s %9s", "best peer", "samples/s", "speed-up");
   std::printf("\n");
-  for (const Result& r : results) {
+  for (size_t i = 0; i < results.size(); ++i) {
+    const Result& r = results[i];
+    // Scaling against the same model's first thread count in the list (e.g. 1).
+    const size_t first = i - i % thread_counts.size();
     std::string key = sizes_str(r.spec.sizes) + ":" + std::to_string(r.spec.batch);
-    std::printf("%-18s %6d %12.0f %9.2f", sizes_str(r.spec.sizes).c_str(), r.spec.batch,
-                r.samples_per_sec(), r.samples_per_sec() * flops_per_sample(r.spec.sizes) / 1e9);
+    std::printf("%-18s %6d %7d %12.0f %9.2f %8.2fx", sizes_str(r.spec.sizes).c_str(), r.spec.batch,
+                result_threads[i], r.samples_per_sec(), r.samples_per_sec() * flops_per_sample(r.spec.sizes) / 1e9,
+                r.samples_per_sec() / results[first].samples_per_sec());
     if (peers) {
       auto it = peer_best.find(key);
       if (it != peer_best.end() && it->second.second > 0)

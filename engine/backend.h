@@ -69,6 +69,8 @@ class Backend {
   virtual void eval_accumulate(Buf confusion, Buf a, Buf y, int B, int K) = 0;
 };
 
-std::unique_ptr<Backend> make_cpu_backend();
+// threads: how many run the GEMMs and elementwise ops (< 1: one per core). Any
+// count gives bit-identical results: work is split into fixed whole-row ranges.
+std::unique_ptr<Backend> make_cpu_backend(int threads = 1);
 
 }  // namespace nnlab

@@ -9,6 +9,7 @@
 
 #include "backend.h"
 #include "kernels.h"
+#include "parallel.h"
 
 namespace nnlab {
 namespace {
@@ -26,10 +27,14 @@ struct Storage {
 
 class CpuBackend final : public Backend {
  public:
+  explicit CpuBackend(int threads) : pool_(threads) {}
   ~CpuBackend() override {
     for (Storage& s : bufs_) std::free(s.data);
   }
-  std::string name() const override { return std::string("cpu (1 thread, ") + kernels_name() + ")"; }
+  std::string name() const override {
+    const int n = pool_.size() > 1 && kernels_split_rows() ? pool_.size() : 1;
+    return "cpu (" + std::to_string(n) + (n == 1 ? " thread, " : " threads, ") + kernels_name() + ")";
+  }
 
   Buf alloc(DType type, size_t count) override {
     // Sizes past the machine's memory are refused before asking: an overcommitting
@@ -91,49 +96,69 @@ class CpuBackend final : public Backend {
   }
 
   void matmul_forward(Buf out, Buf inp, Buf weight, Buf bias, int B, int C, int OC) override {
-    gemm_nt(f(out), f(inp), f(weight), bias == kNone ? nullptr : f(bias), B, OC, C);
+    float *o = f(out);
+    const float *x = f(inp), *w = f(weight), *b = bias == kNone ? nullptr : f(bias);
+    rows(B, double(B) * C * OC, [&](int i0, int i1) {
+      gemm_nt(o + size_t(i0) * OC, x + size_t(i0) * C, w, b, i1 - i0, OC, C);
+    });
   }
 
   void matmul_backward(Buf dinp, Buf dweight, Buf dbias, Buf dout, Buf inp, Buf weight, int B,
                        int C, int OC) override {
     const float* d = f(dout);  // (B,OC)
-    if (dinp != kNone) gemm_nn(f(dinp), d, f(weight), B, C, OC);
-    gemm_tn(f(dweight), d, f(inp), OC, C, B);
-    float* db = f(dbias);  // (OC)
-    for (int o = 0; o < OC; ++o) db[o] = 0;
-    for (int b = 0; b < B; ++b)
-      for (int o = 0; o < OC; ++o) db[o] += d[size_t(b) * OC + o];
+    const float *x = f(inp), *w = f(weight);
+    if (dinp != kNone) {
+      float* di = f(dinp);
+      rows(B, double(B) * C * OC, [&](int i0, int i1) {
+        gemm_nn(di + size_t(i0) * C, d + size_t(i0) * OC, w, i1 - i0, C, OC);
+      });
+    }
+    float *dw = f(dweight), *db = f(dbias);  // (OC,C), (OC)
+    rows(OC, double(B) * C * OC, [&](int o0, int o1) {
+      gemm_tn(dw + size_t(o0) * C, d + o0, x, o1 - o0, C, B, OC);
+      for (int o = o0; o < o1; ++o) db[o] = 0;
+      for (int b = 0; b < B; ++b)
+        for (int o = o0; o < o1; ++o) db[o] += d[size_t(b) * OC + o];
+    });
   }
 
   void activation_forward(Buf a, Buf z, int B, int OC, Act act) override {
-    size_t n = size_t(B) * OC;
-    ArrayMap out(f(a), Eigen::Index(n));
-    CArrayMap in(f(z), Eigen::Index(n));
-    switch (act) {
-      case Act::Sigmoid: out = 1.0f / (1.0f + (-in).exp()); break;
-      case Act::Tanh: out = in.tanh(); break;
-      case Act::Relu: out = in.max(0.0f); break;
-      case Act::Softmax:
-        for (int b = 0; b < B; ++b) {
-          auto zr = in.segment(Eigen::Index(b) * OC, OC);
-          auto ar = out.segment(Eigen::Index(b) * OC, OC);
-          ar = (zr - zr.maxCoeff()).exp();
-          ar /= ar.sum();
-        }
-        break;
+    if (act == Act::Softmax) {
+      ArrayMap out(f(a), Eigen::Index(size_t(B) * OC));
+      CArrayMap in(f(z), Eigen::Index(size_t(B) * OC));
+      for (int b = 0; b < B; ++b) {
+        auto zr = in.segment(Eigen::Index(b) * OC, OC);
+        auto ar = out.segment(Eigen::Index(b) * OC, OC);
+        ar = (zr - zr.maxCoeff()).exp();
+        ar /= ar.sum();
+      }
+      return;
     }
+    elements(size_t(B) * OC, [&](size_t e0, size_t e1) {
+      ArrayMap out(f(a) + e0, Eigen::Index(e1 - e0));
+      CArrayMap in(f(z) + e0, Eigen::Index(e1 - e0));
+      switch (act) {
+        case Act::Sigmoid: out = 1.0f / (1.0f + (-in).exp()); break;
+        case Act::Tanh: out = in.tanh(); break;
+        case Act::Relu: out = in.max(0.0f); break;
+        case Act::Softmax: break;
+      }
+    });
   }
 
   void activation_backward(Buf dz, Buf da, Buf a, int B, int OC, Act act) override {
-    Eigen::Index n = Eigen::Index(B) * OC;
-    ArrayMap out(f(dz), n);
-    CArrayMap g(f(da), n), y(f(a), n);
-    switch (act) {
-      case Act::Sigmoid: out = g * y * (1.0f - y); break;
-      case Act::Tanh: out = g * (1.0f - y * y); break;
-      case Act::Relu: out = (y > 0.0f).select(g, 0.0f); break;
-      case Act::Softmax: std::abort();  // the output layer goes through output_backward
-    }
+    if (act == Act::Softmax) std::abort();  // the output layer goes through output_backward
+    elements(size_t(B) * OC, [&](size_t e0, size_t e1) {
+      const Eigen::Index n = Eigen::Index(e1 - e0);
+      ArrayMap out(f(dz) + e0, n);
+      CArrayMap g(f(da) + e0, n), y(f(a) + e0, n);
+      switch (act) {
+        case Act::Sigmoid: out = g * y * (1.0f - y); break;
+        case Act::Tanh: out = g * (1.0f - y * y); break;
+        case Act::Relu: out = (y > 0.0f).select(g, 0.0f); break;
+        case Act::Softmax: break;
+      }
+    });
   }
 
   void output_backward(Buf dz, Buf loss, int loss_slot, Buf z, Buf a, Buf y, int B, int OC,
@@ -186,18 +211,20 @@ class CpuBackend final : public Backend {
 
   void sgd_update(Buf param, Buf dparam, Buf velocity, size_t n, float scale, float l2,
                   float momentum) override {
-    ArrayMap p(f(param), Eigen::Index(n));
-    CArrayMap g(f(dparam), Eigen::Index(n));
-    if (velocity == kNone) {
-      if (l2 == 0.0f)
-        p -= scale * g;
-      else
-        p -= scale * g + l2 * p;
-    } else {
-      ArrayMap v(f(velocity), Eigen::Index(n));
-      v = momentum * v - (scale * g + l2 * p);
-      p += v;
-    }
+    elements(n, [&](size_t e0, size_t e1) {
+      ArrayMap p(f(param) + e0, Eigen::Index(e1 - e0));
+      CArrayMap g(f(dparam) + e0, Eigen::Index(e1 - e0));
+      if (velocity == kNone) {
+        if (l2 == 0.0f)
+          p -= scale * g;
+        else
+          p -= scale * g + l2 * p;
+      } else {
+        ArrayMap v(f(velocity) + e0, Eigen::Index(e1 - e0));
+        v = momentum * v - (scale * g + l2 * p);
+        p += v;
+      }
+    });
   }
 
   void eval_accumulate(Buf confusion, Buf a, Buf y, int B, int K) override {
@@ -214,6 +241,36 @@ class CpuBackend final : public Backend {
   }
 
  private:
+  // Work below these sizes stays on one thread: waking the others costs more.
+  static constexpr double kMinRowWork = 1 << 20;   // multiply-adds of one GEMM
+  static constexpr size_t kMinElements = 1 << 15;  // floats of one elementwise op
+
+  // Output rows [0, M) in contiguous parts across the pool. A row's values do not
+  // depend on the split (kernels_split_rows), so any thread count gives the same bits.
+  template <class F>
+  void rows(int M, double work, F&& fn) {
+    const int parts = kernels_split_rows() && work >= kMinRowWork ? std::min(pool_.size(), M) : 1;
+    if (parts <= 1) return fn(0, M);
+    pool_.run(parts, [&](int p) {
+      size_t i0, i1;
+      split_range(size_t(M), parts, p, 1, i0, i1);
+      if (i1 > i0) fn(int(i0), int(i1));
+    });
+  }
+  // Elements [0, n) in parts that start on 64-byte boundaries (buffers are 64-byte
+  // aligned), so Eigen computes each element with the same packet or scalar code
+  // as in one piece: the same bits for any thread count.
+  template <class F>
+  void elements(size_t n, F&& fn) {
+    const int parts = n >= kMinElements ? pool_.size() : 1;
+    if (parts <= 1) return fn(size_t(0), n);
+    pool_.run(parts, [&](int p) {
+      size_t e0, e1;
+      split_range(n, parts, p, 16, e0, e1);
+      if (e1 > e0) fn(e0, e1);
+    });
+  }
+
   float* f(Buf b) { return static_cast<float*>(bufs_[b].data); }
   int32_t* i32(Buf b) { return static_cast<int32_t*>(bufs_[b].data); }
   uint8_t* u8(Buf b) { return static_cast<uint8_t*>(bufs_[b].data); }
@@ -227,12 +284,13 @@ class CpuBackend final : public Backend {
     return limit - 128;
   }
 
+  Pool pool_;
   std::vector<Storage> bufs_;  // indexed by Buf; a released slot has data == nullptr
   std::vector<Buf> free_;      // released handles, reused by alloc
 };
 
 }  // namespace
 
-std::unique_ptr<Backend> make_cpu_backend() { return std::make_unique<CpuBackend>(); }
+std::unique_ptr<Backend> make_cpu_backend(int threads) { return std::make_unique<CpuBackend>(threads); }
 
 }  // namespace nnlab

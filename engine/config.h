@@ -70,6 +70,7 @@ struct TrainConfig {
   float momentum = 0.0f;  // 0 = plain SGD
   uint64_t seed = 1;
   int validation = kValidationAuto;  // hold out the last N training images
+  int threads = 0;        // CPU threads for the math, 0: one per core (same bits for any count)
 };
 
 const char* name(Act);

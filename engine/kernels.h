@@ -14,13 +14,21 @@ void gemm_nt(float* C, const float* A, const float* B, const float* bias, int M,
 // C (M,N) = A (M,K) . B (K,N)                                     dinp = dout . W
 void gemm_nn(float* C, const float* A, const float* B, int M, int N, int K);
 // C (M,N) = A (K,M)^T . B (K,N)                                   dW = dout^T . inp
-void gemm_tn(float* C, const float* A, const float* B, int M, int N, int K);
+// A's rows are lda floats apart (0: M), so C's rows [i0, i1) are
+// gemm_tn(C + i0*N, A + i0, B, i1 - i0, N, K, M).
+void gemm_tn(float* C, const float* A, const float* B, int M, int N, int K, int lda = 0);
+
+// True when an output row's values do not depend on how many rows one call
+// computes, so the CPU backend may split the rows across threads and still
+// give bit-identical results for any thread count (the SIMD kernels; Eigen's
+// blocking depends on the sizes, so the reference says false).
+bool kernels_split_rows();
 
 // The reference (Eigen), same contracts: what tests and --check compare against.
 namespace ref {
 void gemm_nt(float* C, const float* A, const float* B, const float* bias, int M, int N, int K);
 void gemm_nn(float* C, const float* A, const float* B, int M, int N, int K);
-void gemm_tn(float* C, const float* A, const float* B, int M, int N, int K);
+void gemm_tn(float* C, const float* A, const float* B, int M, int N, int K, int lda = 0);
 }  // namespace ref
 
 }  // namespace nnlab

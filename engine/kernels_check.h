@@ -33,7 +33,7 @@ inline std::vector<Shape> shapes() {
 struct Gemms {
   void (*nt)(float*, const float*, const float*, const float*, int, int, int);
   void (*nn)(float*, const float*, const float*, int, int, int);
-  void (*tn)(float*, const float*, const float*, int, int, int);
+  void (*tn)(float*, const float*, const float*, int, int, int, int);
 };
 inline Gemms linked() { return {nnlab::gemm_nt, nnlab::gemm_nn, nnlab::gemm_tn}; }
 inline Gemms reference() { return {nnlab::ref::gemm_nt, nnlab::ref::gemm_nn, nnlab::ref::gemm_tn}; }
@@ -88,7 +88,7 @@ inline Errors compare(const Gemms& g, Shape sh, uint32_t seed = 12345) {
   g.nn(C.data(), A.data(), Bt.data(), M, N, K);
   out.nn = err(false);
   std::fill(C.begin(), C.end(), NAN);
-  g.tn(C.data(), At.data(), Bt.data(), M, N, K);
+  g.tn(C.data(), At.data(), Bt.data(), M, N, K, 0);
   out.tn = err(false);
   return out;
 }

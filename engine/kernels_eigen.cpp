@@ -23,8 +23,10 @@ void gemm_nn(float* C, const float* A, const float* B, int M, int N, int K) {
   MapR(C, M, N).noalias() = CMapR(A, M, K) * CMapR(B, K, N);
 }
 
-void gemm_tn(float* C, const float* A, const float* B, int M, int N, int K) {
-  MapR(C, M, N).noalias() = CMapR(A, K, M).transpose() * CMapR(B, K, N);
+void gemm_tn(float* C, const float* A, const float* B, int M, int N, int K, int lda) {
+  using Strided = Eigen::Map<const RowMat, Eigen::Unaligned, Eigen::OuterStride<>>;
+  MapR(C, M, N).noalias() =
+      Strided(A, K, M, Eigen::OuterStride<>(lda ? lda : M)).transpose() * CMapR(B, K, N);
 }
 
 }  // namespace ref
@@ -36,10 +38,11 @@ void gemm_nt(float* C, const float* A, const float* B, const float* bias, int M,
 void gemm_nn(float* C, const float* A, const float* B, int M, int N, int K) {
   ref::gemm_nn(C, A, B, M, N, K);
 }
-void gemm_tn(float* C, const float* A, const float* B, int M, int N, int K) {
-  ref::gemm_tn(C, A, B, M, N, K);
+void gemm_tn(float* C, const float* A, const float* B, int M, int N, int K, int lda) {
+  ref::gemm_tn(C, A, B, M, N, K, lda);
 }
 const char* kernels_name() { return "Eigen kernels"; }
+bool kernels_split_rows() { return false; }
 #endif
 
 }  // namespace nnlab

@@ -121,10 +121,13 @@ void gemm_nn(float* C, const float* A, const float* B, int M, int N, int K) {
   outer_gemm(C, A, /*sai=*/K, /*sak=*/1, B, M, N, K);
 }
 
-void gemm_tn(float* C, const float* A, const float* B, int M, int N, int K) {
-  outer_gemm(C, A, /*sai=*/1, /*sak=*/M, B, M, N, K);
+void gemm_tn(float* C, const float* A, const float* B, int M, int N, int K, int lda) {
+  outer_gemm(C, A, /*sai=*/1, /*sak=*/lda ? lda : M, B, M, N, K);
 }
 
 const char* kernels_name() { return kName; }
+// Each element's sum runs over K in one order whatever the tile rows: a row's
+// values depend on its columns' tiling only, which a row split does not change.
+bool kernels_split_rows() { return true; }
 
 }  // namespace nnlab

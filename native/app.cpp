@@ -133,14 +133,14 @@ int main(int argc, char** argv) {
     else
       session.file_failed(gen, i, path + ".gz", gz.message + "; " + raw.message);
   };
-  session.make_backend = [&opt](std::string& note) -> std::unique_ptr<nnlab::Backend> {
+  session.make_backend = [&opt, &session](std::string& note) -> std::unique_ptr<nnlab::Backend> {
     if (opt.device == 1) {
       nnlab::Status why;
       std::unique_ptr<nnlab::Backend> gl = nnlab::make_gl_backend(why);  // uses this window's context
       if (gl) return gl;
       note = "GPU unavailable (" + why.message + "); training on the CPU";
     }
-    return nnlab::make_cpu_backend();
+    return nnlab::make_cpu_backend(session.cfg.threads);
   };
   hooks.save_model = [&](const std::vector<uint8_t>& bytes) {
     nnlab::Status s = nnlab::write_file(dashboard.checkpoint_path, bytes);

@@ -66,14 +66,13 @@ int data_error(const std::string& msg) {
   return 1;
 }
 
-std::unique_ptr<Backend> make_backend(const std::string& device) {
+std::unique_ptr<Backend> make_backend(const std::string& device, int threads) {
   if (device == "gpu") {
     Status why;
     if (auto gl = make_gl_backend(why)) return gl;
     std::printf("device: gpu unavailable (%s); falling back to the cpu\n", why.message.c_str());
   }
-  auto cpu = make_cpu_backend();
-  return cpu;
+  return make_cpu_backend(threads);
 }
 
 // One terminal line redrawn in place while an epoch runs (only on a TTY).
@@ -168,7 +167,7 @@ int main(int argc, char** argv) {
 
   DataFiles data;
   if (!(s = load_data_dir(flags["data"], data)).ok()) return data_error(s.message);
-  Net net(cfg.net, make_backend(device), cfg.batch);
+  Net net(cfg.net, make_backend(device, cfg.threads), cfg.batch);
   if (!net.status().ok()) return data_error(net.status().message);
   std::printf("device: %s\n", net.device().c_str());
   if (flags.count("load") && !(s = net.set_parameters(loaded)).ok()) return data_error(flags["load"] + ": " + s.message);

@@ -5,7 +5,9 @@
 #include <doctest.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "kernels_check.h"
 
@@ -52,4 +54,52 @@ TEST_CASE("kernels: gemm_nt with K = 0 gives the bias, gemm_nn/tn give zeros") {
   std::fill(C, C + 6, 7.0f);
   gemm_tn(C, none, none, 2, 3, 0);
   for (float c : C) CHECK(c == 0.0f);
+}
+
+TEST_CASE("kernels: rows computed in parts give the same bits as in one call (threads split rows)") {
+  if (!kernels_split_rows()) {
+    MESSAGE("skipped: " << kernels_name() << " may block by size; the backend keeps them on one thread");
+    return;
+  }
+  // The layer shapes of [784,100,10] and [784,1024,1024,10] at batches 10 and 256, and odd ones.
+  const int shapes[][3] = {{10, 100, 784}, {256, 1024, 784}, {256, 10, 1024}, {37, 65, 129}, {13, 7, 5}};
+  uint32_t seed = 7;
+  auto rnd = [&]() {
+    seed = seed * 1664525u + 1013904223u;
+    return float(int(seed >> 9) % 2001 - 1000) / 1000.0f;
+  };
+  for (const auto& sh : shapes) {
+    const int M = sh[0], N = sh[1], K = sh[2];
+    CAPTURE(M);
+    CAPTURE(N);
+    CAPTURE(K);
+    std::vector<float> A(size_t(M) * K), B(size_t(N) * K), Bk(size_t(K) * N), At(size_t(K) * M), bias(static_cast<size_t>(N));
+    for (auto* v : {&A, &B, &Bk, &At, &bias})
+      for (float& x : *v) x = rnd();
+    std::vector<float> whole(size_t(M) * N), parts(size_t(M) * N);
+    for (int pieces : {2, 3, 7}) {
+      CAPTURE(pieces);
+      auto each_part = [&](auto&& call) {
+        for (int p = 0; p < pieces; ++p) {
+          const int i0 = M * p / pieces, i1 = M * (p + 1) / pieces;
+          if (i1 > i0) call(i0, i1);
+        }
+      };
+      gemm_nt(whole.data(), A.data(), B.data(), bias.data(), M, N, K);
+      each_part([&](int i0, int i1) {
+        gemm_nt(parts.data() + size_t(i0) * N, A.data() + size_t(i0) * K, B.data(), bias.data(), i1 - i0, N, K);
+      });
+      CHECK(parts == whole);
+      gemm_nn(whole.data(), A.data(), Bk.data(), M, N, K);
+      each_part([&](int i0, int i1) {
+        gemm_nn(parts.data() + size_t(i0) * N, A.data() + size_t(i0) * K, Bk.data(), i1 - i0, N, K);
+      });
+      CHECK(parts == whole);
+      gemm_tn(whole.data(), At.data(), Bk.data(), M, N, K);
+      each_part([&](int i0, int i1) {
+        gemm_tn(parts.data() + size_t(i0) * N, At.data() + i0, Bk.data(), i1 - i0, N, K, M);
+      });
+      CHECK(parts == whole);
+    }
+  }
 }

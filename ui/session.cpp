@@ -60,8 +60,8 @@ void Session::fail(const std::string& message) {
 
 std::unique_ptr<Backend> Session::new_backend() {
   backend_note.clear();
-  std::unique_ptr<Backend> backend = make_backend ? make_backend(backend_note) : make_cpu_backend();
-  return backend ? std::move(backend) : make_cpu_backend();
+  std::unique_ptr<Backend> backend = make_backend ? make_backend(backend_note) : make_cpu_backend(cfg.threads);
+  return backend ? std::move(backend) : make_cpu_backend(cfg.threads);
 }
 
 const std::vector<DataSource>& data_sources() {

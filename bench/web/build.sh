@@ -15,7 +15,7 @@ cxxflags=(-O3 -msimd128 -std=c++17 -Wall -Wextra -DEIGEN_MPL2_ONLY -isystem /usr
           -isystem "$zsrc" -I"$root/engine" -DNNLAB_SIMD_KERNELS)
 srcs=()
 for f in "$root"/engine/*.cpp; do
-  case "$(basename "$f")" in kernels_*) continue ;; esac
+  case "$(basename "$f")" in kernels_*|parallel_threads.cpp) continue ;; esac
   srcs+=("$f")
 done
 srcs+=("$root/engine/kernels_simd.cpp" "$root/engine/kernels_eigen.cpp" "$root/bench/web/bench_web.cpp")
