@@ -99,6 +99,10 @@ void Dashboard::data_panel(Session& s, const DashboardHooks& hooks) {
   if (ImGui::Button(s.phase() == Phase::Error && !s.data_ready ? "Retry" : "Load data")) s.load_data();
   ImGui::EndDisabled();
   ImGui::SameLine();
+  if (busy) {
+    if (ImGui::Button("Cancel")) s.cancel_loading();
+    ImGui::SameLine();
+  }
   ImGui::TextColored(kDim, "%s", s.data_base.c_str());
 
   for (const FileLoad& f : s.files) {
@@ -108,6 +112,9 @@ void Dashboard::data_panel(Session& s, const DashboardHooks& hooks) {
     std::string amount;
     if (!f.error.empty()) {
       amount = "failed";
+    } else if (!f.done && !busy) {  // the load was cancelled, or stopped by another file's failure
+      frac = f.total > 0 ? float(f.received / f.total) : 0;
+      amount = "stopped at " + human_bytes(f.received);
     } else if (f.done) {
       frac = 1;
       amount = human_bytes(f.received);

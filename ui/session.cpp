@@ -88,12 +88,14 @@ std::string Session::class_name(int k, bool short_form) const {
 
 void Session::load_data() {
   ++generation;
+  if (loading_ && cancel_fetches) cancel_fetches();  // Retry replaces the downloads in flight
   data_ready = false;
   data = DataFiles{};
   trainer.reset();
   net.reset();
   reset_histories();
   error.clear();
+  notice.clear();
   loading_ = true;
   std::string base = data_base;
   while (base.size() > 1 && base.back() == '/') base.pop_back();
@@ -113,6 +115,16 @@ void Session::load_data() {
   }
 }
 
+void Session::cancel_loading() {
+  if (!loading_) return;
+  ++generation;
+  if (cancel_fetches) cancel_fetches();
+  for (FileLoad& f : files) std::vector<uint8_t>().swap(f.bytes);
+  loading_ = false;
+  start_after_load_ = false;
+  notice = "data loading cancelled";
+}
+
 void Session::file_progress(int gen, int i, double received, double total) {
   if (gen != generation || i < 0 || i >= kFiles) return;
   files[i].received = received;
@@ -121,6 +133,11 @@ void Session::file_progress(int gen, int i, double received, double total) {
 
 void Session::file_loaded(int gen, int i, const std::string& url, std::vector<uint8_t> bytes) {
   if (gen != generation || i < 0 || i >= kFiles) return;
+  if (double(bytes.size()) > kMaxFileBytes) {  // the page refuses earlier; the desktop app here
+    file_failed(gen, i, url, "too large: " + std::to_string(bytes.size()) + " bytes, over the limit of " +
+                                 std::to_string(size_t(kMaxFileBytes)) + " bytes per file");
+    return;
+  }
   FileLoad& f = files[i];
   f.url = url;
   f.received = double(bytes.size());
@@ -140,6 +157,7 @@ void Session::file_failed(int gen, int i, const std::string& url, const std::str
   files[i].error = reason;
   if (!loading_) return;
   for (FileLoad& f : files) std::vector<uint8_t>().swap(f.bytes);
+  if (cancel_fetches) cancel_fetches();  // the set cannot complete: stop the other downloads
   fail("could not load " + url + ": " + reason);
 }
 

@@ -43,11 +43,17 @@ const std::vector<DataSource>& data_sources();
 class Session {
  public:
   static constexpr int kFiles = 4;  // train images, train labels, test images, test labels
+  // The most bytes one data file may have as fetched (after any Content-Encoding,
+  // before the IDX gzip is inflated): MNIST's largest is 9.9 MB gzipped, 47 MB raw.
+  // The page refuses a larger response before it reaches the WASM heap.
+  static constexpr double kMaxFileBytes = 128.0 * (1 << 20);
 
   // --- set by the front end -------------------------------------------------
   // Starts fetching files[i].url (+".gz" first, then raw); the front end later
   // calls file_progress / file_loaded / file_failed with the same generation.
   std::function<void(int generation, int i, const std::string& base_url)> fetch_file;
+  // Aborts every fetch in flight (their answers may still come: the generation drops them).
+  std::function<void()> cancel_fetches;
   // Makes the compute backend for a new trainer (CPU unless the app picks GPU);
   // on fallback it writes a note for the user.
   std::function<std::unique_ptr<Backend>(std::string& note)> make_backend;
@@ -81,7 +87,11 @@ class Session {
   std::string data_loaded_from;
   DataFiles data;
 
-  void load_data();  // fetches data_base; Start follows if requested
+  // Fetches data_base (aborting any load in flight: never two sets at once);
+  // Start follows if requested.
+  void load_data();
+  // Stops a load in flight: late answers are dropped, phase Idle, notice "data loading cancelled".
+  void cancel_loading();
   // The loaded data's source by its base (nullptr: a URL or directory), and
   // class k's name as the source names it (short: four letters at most).
   const DataSource* loaded_source() const;

@@ -15,7 +15,8 @@
 #include "session.h"
 
 extern "C" {
-void nnlab_js_fetch(int gen, int index, const char* url);
+void nnlab_js_fetch(int gen, int index, const char* url, double max_bytes);
+void nnlab_js_cancel();
 void nnlab_js_download(const uint8_t* data, int size, const char* name);
 void nnlab_js_pick_file();
 char* nnlab_js_query();
@@ -67,7 +68,8 @@ EMSCRIPTEN_KEEPALIVE const char* nnlab_status() {
 
 // Buttons by name for scripts and tests (window.nnlabCommand): start, pause,
 // resume, reset, save (downloads the checkpoint), load (opens the file picker),
-// retry (fetches the data again), eta=X (changes eta, also while training).
+// retry (fetches the data again, replacing a load in flight), cancel (stops
+// loading), eta=X (changes eta, also while training).
 // Returns "" on success, else why not.
 EMSCRIPTEN_KEEPALIVE const char* nnlab_command(const char* command) {
   static std::string result;
@@ -91,17 +93,21 @@ EMSCRIPTEN_KEEPALIVE const char* nnlab_command(const char* command) {
     a.hooks.load_model();
   } else if (c == "retry") {  // the data panel's Retry / Load data button
     a.session.load_data();
+  } else if (c == "cancel") {  // the data panel's Cancel button
+    a.session.cancel_loading();
   } else if (c.find('=') != std::string::npos) {  // NAME=VALUE: a parameter, e.g. the live eta
     result = a.session.set(c.substr(0, c.find('=')), c.substr(c.find('=') + 1)).message;
   } else {
-    result = "unknown command '" + c + "' (start pause resume reset save load retry eta=X)";
+    result = "unknown command '" + c + "' (start pause resume reset save load retry cancel eta=X)";
   }
   return result.c_str();
 }
 
-// Sizes the buffer a fetched file is copied into; returns its address.
-EMSCRIPTEN_KEEPALIVE uint8_t* nnlab_file_buffer(int gen, int index, int size) {
-  if (!g_app || index < 0 || index >= nnlab::Session::kFiles || gen != g_app->session.generation)
+// Sizes the buffer a fetched file is copied into; returns its address, or
+// null for a stale answer or a size over the cap (JS refuses those before).
+EMSCRIPTEN_KEEPALIVE uint8_t* nnlab_file_buffer(int gen, int index, double size) {
+  if (!g_app || index < 0 || index >= nnlab::Session::kFiles || gen != g_app->session.generation ||
+      !(size >= 0 && size <= nnlab::Session::kMaxFileBytes))
     return nullptr;
   std::vector<uint8_t>& b = g_app->incoming[index];
   b.assign(size_t(size), 0);
@@ -152,8 +158,9 @@ int main() {
   a.loop.before_draw = follow_canvas_size;
 
   a.session.fetch_file = [](int gen, int i, const std::string& url) {
-    nnlab_js_fetch(gen, i, url.c_str());
+    nnlab_js_fetch(gen, i, url.c_str(), nnlab::Session::kMaxFileBytes);
   };
+  a.session.cancel_fetches = [] { nnlab_js_cancel(); };
   a.hooks.save_model = [](const std::vector<uint8_t>& bytes) {
     if (!bytes.empty()) nnlab_js_download(bytes.data(), int(bytes.size()), "nnlab-model.nnlb");
   };

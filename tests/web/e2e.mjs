@@ -10,14 +10,22 @@
 //     behind a custom URL base and a bad URL parameter are handled;
 //  3. a data URL that 404s gives state "error" naming the URL;
 //  4. corrupt gzip, a non-IDX file and a network error each name the URL and
-//     the reason, and Retry recovers.
+//     the reason, and Retry recovers;
+//  5. a hostile server on loopback (started by this script): a body over the
+//     per-file cap with Content-Length (refused at once), without it (refused as it
+//     streams), a small gzip Content-Encoding that decodes past the cap, and a slow
+//     download replaced by Retry, then cancelled; each leaves the WASM heap small and
+//     Retry then loads the real MNIST;
+//  6. the abort handler shows its message even with the canvas gone.
 // The last line is "N passed, M failed"; the exit status is 1 on any failure.
 //   node tests/web/e2e.mjs [--site DIR]          (after npm ci in tests/web)
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import zlib from 'node:zlib';
 import { chromium } from 'playwright-core';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -26,6 +34,9 @@ const site = siteArg > 0 ? process.argv[siteArg + 1] : path.join(root, 'build-wa
 const artifacts = path.join(root, 'artifacts');
 const kMinAccuracy = 0.80;  // network.py on these 50,000 images: 81.9-90.7% after one epoch
 const kMinFps = 30;
+const kMB = 1 << 20;
+const kCapBytes = 128 * kMB;  // Session::kMaxFileBytes
+const kMaxHeapMB = 256;       // after a refused download
 
 let passed = 0, failed = 0;
 function check(ok, what) {
@@ -49,6 +60,90 @@ function startServer() {
   });
 }
 
+// gzip of `bytes` zeros, made in 1 MB steps (about 1 KB per MB).
+async function gzipOfZeros(bytes) {
+  const gz = zlib.createGzip();
+  const out = [];
+  gz.on('data', (d) => out.push(d));
+  const ended = new Promise((resolve) => gz.on('end', resolve));
+  const zeros = Buffer.alloc(kMB);
+  for (let i = 0; i < bytes / kMB; ++i)
+    if (!gz.write(zeros)) await new Promise((resolve) => gz.once('drain', resolve));
+  gz.end();
+  await ended;
+  return Buffer.concat(out);
+}
+
+// A hostile data server on 127.0.0.1 (a free port): GET /CASE/FILE serves the
+// real MNIST FILE from realDir except train-images-idx3-ubyte.gz, which CASE
+// makes hostile until real.add(CASE). Every response is bounded (bytes and 60 s),
+// and counts per case what was sent and which connections are still open.
+async function startHostile(realDir) {
+  const bomb = await gzipOfZeros(4 * kCapBytes);
+  const piece = Buffer.alloc(kMB, 0x5a);
+  const stats = {};  // case -> {opened, open, sent}
+  const real = new Set();
+  const sockets = new Set();
+  const pour = (res, st, total, size, delayMs) => {
+    const t0 = Date.now();
+    let sent = 0;
+    const next = () => {
+      while (sent < total && !res.destroyed && Date.now() - t0 < 60000) {
+        const n = Math.min(size, total - sent);
+        sent += n;
+        st.sent += n;
+        const room = res.write(piece.subarray(0, n));
+        if (delayMs) { setTimeout(next, delayMs); return; }
+        if (!room) { res.once('drain', next); return; }
+      }
+      res.end();
+    };
+    next();
+  };
+  const server = http.createServer((req, res) => {
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    res.setHeader('Cache-Control', 'no-store');
+    if (req.method === 'OPTIONS') { res.writeHead(204, { 'Access-Control-Allow-Headers': '*' }); res.end(); return; }
+    const [, name = '', file = ''] = new URL(req.url, 'http://x').pathname.split('/');
+    if (real.has(name) || file !== 'train-images-idx3-ubyte.gz') {
+      const p = path.join(realDir, path.basename(file));
+      if (!file || !fs.existsSync(p)) { res.writeHead(404); res.end('not here'); return; }
+      const body = fs.readFileSync(p);
+      res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': body.length });
+      res.end(body);
+      return;
+    }
+    const st = stats[name] ??= { opened: 0, open: 0, sent: 0 };
+    st.opened++;
+    st.open++;
+    res.on('close', () => st.open--);
+    const type = { 'Content-Type': 'application/octet-stream' };
+    if (name === 'announced') {          // over the cap, and says so
+      res.writeHead(200, { ...type, 'Content-Length': 2 * kCapBytes });
+      pour(res, st, 2 * kCapBytes, kMB, 0);
+    } else if (name === 'streamed') {    // over the cap, chunked: no Content-Length
+      res.writeHead(200, type);
+      pour(res, st, 2 * kCapBytes, kMB, 0);
+    } else if (name === 'gzip') {        // small on the wire, 4x the cap decoded
+      res.writeHead(200, { ...type, 'Content-Encoding': 'gzip', 'Content-Length': bomb.length });
+      st.sent += bomb.length;
+      res.end(bomb);
+    } else if (name === 'slow') {        // 16 KB every 100 ms
+      res.writeHead(200, { ...type, 'Content-Length': 10 * kMB });
+      pour(res, st, 10 * kMB, 16 * 1024, 100);
+    } else {
+      res.writeHead(404);
+      res.end('no such case');
+    }
+  });
+  server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    base: `http://127.0.0.1:${server.address().port}/`, stats, real, bombBytes: bomb.length,
+    stop: () => { for (const s of sockets) s.destroy(); server.close(); },
+  };
+}
+
 async function status(page) {
   return JSON.parse(await page.evaluate(() => window.nnlabStatus()));
 }
@@ -60,6 +155,7 @@ async function main() {
     throw new Error(`${site}/data/mnist is missing: run tools/prepare_data, then tools/build_web`);
   fs.mkdirSync(artifacts, { recursive: true });
   const { proc, base } = await startServer();
+  let hostile = null;
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nnlab-chromium-'));
   const browser = await chromium.launchPersistentContext(userDir, {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
@@ -279,8 +375,96 @@ async function main() {
       }
       await ep.close();
     }
+
+    // 5. A hostile data server: a file over the cap is refused (with or without
+    //    Content-Length, or decoding past it), naming the URL, the cap and the bytes;
+    //    the WASM heap stays small; Retry then loads the real MNIST. A slow download
+    //    is replaced by Retry (one set in flight) and stopped by Cancel.
+    hostile = await startHostile(path.join(site, 'data', 'mnist'));
+    console.log(`hostile server ${hostile.base} (gzip bomb: ${hostile.bombBytes} bytes -> ${4 * kCapBytes} decoded)`);
+    const waitFor = async (page, done, ms) => {
+      let st = await status(page);
+      for (const t0 = Date.now(); !done(st) && Date.now() - t0 < ms;) {
+        await page.waitForTimeout(200);
+        st = await status(page);
+      }
+      return st;
+    };
+    const loadsMnistAgain = async (page, name) => {
+      hostile.real.add(name);
+      const answer = await page.evaluate(() => nnlabCommand('retry'));
+      const st = await waitFor(page, (x) => x.trainCount === 60000 || x.state === 'error', 30000);
+      check(answer === '' && st.state === 'idle' && st.trainCount === 60000 && st.error === '',
+            `${name}: Retry then loads the real MNIST (state ${st.state}, ${st.trainCount} images, heap ${st.heapMB} MB, error "${st.error}")`);
+    };
+    const refusals = [
+      ['announced', /Content-Length says 268435456 bytes/],
+      ['streamed', /\d+ bytes received/],
+      ['gzip', /\d+ bytes received/],
+    ];
+    for (const [name, reason] of refusals) {
+      const hp = await browser.newPage();
+      const pageErrors = [];
+      hp.on('pageerror', (e) => pageErrors.push(e.message));
+      const target = `${hostile.base}${name}`;
+      const t0 = Date.now();
+      await hp.goto(`${base}?data=${encodeURIComponent(target)}&autostart=1`);
+      const hs = await waitFor(hp, (x) => x.state !== 'loading' && x.state !== 'idle', 60000);
+      const seconds = (Date.now() - t0) / 1000;
+      const st = hostile.stats[name] ?? { sent: 0, open: -1 };
+      console.log(`${name}: ${seconds.toFixed(1)} s, server sent ${(st.sent / kMB).toFixed(1)} MB, heap ${hs.heapMB} MB, error "${hs.error}"`);
+      check(hs.state === 'error' && hs.error.includes(`${target}/train-images-idx3-ubyte.gz`) &&
+            hs.error.includes(String(kCapBytes)) && reason.test(hs.error),
+            `${name}: refused, naming the URL, the cap and the bytes ("${hs.error}")`);
+      check(hs.heapMB > 0 && hs.heapMB < kMaxHeapMB, `${name}: WASM heap ${hs.heapMB} MB < ${kMaxHeapMB} MB`);
+      if (name === 'announced')
+        check(st.sent < kCapBytes / 2, `announced: refused at once (${(st.sent / kMB).toFixed(1)} MB of ${2 * kCapBytes / kMB} sent)`);
+      await hp.waitForTimeout(300);
+      check(st.open === 0, `${name}: the download was aborted (open connections ${st.open})`);
+      await loadsMnistAgain(hp, name);
+      check(pageErrors.length === 0, `${name}: no page errors${pageErrors.length ? ': ' + pageErrors.join('; ') : ''}`);
+      await hp.close();
+    }
+    {
+      const sp = await browser.newPage();
+      const target = `${hostile.base}slow`;
+      await sp.goto(`${base}?data=${encodeURIComponent(target)}&autostart=1`);
+      const slow = () => hostile.stats.slow ?? { opened: 0, open: 0, sent: 0 };
+      let ss = await waitFor(sp, () => slow().sent > 0, 10000);
+      await sp.waitForTimeout(500);
+      check(await sp.evaluate(() => nnlabCommand('retry')) === '', 'slow: Retry while loading');
+      await sp.waitForTimeout(1000);
+      ss = await status(sp);
+      check(ss.state === 'loading' && slow().opened === 2 && slow().open === 1,
+            `slow: Retry replaces the download (state ${ss.state}, error "${ss.error}", ${slow().opened} opened, ${slow().open} open)`);
+      check(await sp.evaluate(() => nnlabCommand('cancel')) === '', 'slow: Cancel');
+      ss = await status(sp);
+      await sp.waitForTimeout(500);
+      check(ss.state === 'idle' && ss.error === '' && /cancelled/.test(ss.notice) && slow().open === 0,
+            `slow: cancelled (state ${ss.state}, notice "${ss.notice}", ${slow().open} open, heap ${ss.heapMB} MB)`);
+      await sp.screenshot({ path: path.join(artifacts, 'web_cancelled.png') });
+      await loadsMnistAgain(sp, 'slow');
+      await sp.close();
+    }
+
+    // 6. The abort handler shows its message even with the boot note and the canvas gone.
+    const ap = await browser.newPage();
+    await ap.goto(base);
+    await ap.waitForFunction(() => Module.calledRun, null, { timeout: 20000 });
+    const shown = await ap.evaluate(() => {
+      document.getElementById('canvas')?.remove();
+      Module.onAbort('simulated abort');
+      const box = document.getElementById('boot');
+      return { text: box ? box.textContent : '', visible: !!box && box.offsetHeight > 0,
+               state: JSON.parse(nnlabStatus()).state, command: nnlabCommand('retry') };
+    });
+    check(shown.visible && shown.text.includes('simulated abort') && shown.state === 'error' &&
+          shown.command.includes('simulated abort'),
+          `abort handler shows its message without the canvas ("${shown.text}", state ${shown.state})`);
+    await ap.close();
   } finally {
     await browser.close();
+    if (hostile) hostile.stop();
     proc.kill();
     fs.rmSync(userDir, { recursive: true, force: true });
   }

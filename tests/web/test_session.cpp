@@ -162,6 +162,107 @@ TEST_CASE("session: a failed file is an error naming the URL; stale answers are 
   CHECK(s.error.empty());
 }
 
+// Answers later, like the page: requests are queued until deliver(); cancel
+// counts the front end's aborts.
+struct LaterServer {
+  FakeServer files = good_server();
+  struct Request { int gen, i; std::string url; };
+  std::vector<Request> pending;
+  int cancels = 0;
+  void attach(Session& s) {
+    s.fetch_file = [this](int gen, int i, const std::string& url) { pending.push_back({gen, i, url}); };
+    s.cancel_fetches = [this] {
+      ++cancels;
+      pending.clear();  // aborted downloads never answer
+    };
+  }
+  // Answers every request made so far (also those of an older generation).
+  static void deliver(Session& s, const std::vector<Request>& requests, const FakeServer& f) {
+    for (const Request& r : requests) s.file_loaded(r.gen, r.i, r.url + ".gz", f.bytes[r.i]);
+  }
+};
+
+TEST_CASE("session: Cancel stops a load in flight; its late answers are dropped") {
+  LaterServer server;
+  Session s;
+  server.attach(s);
+  s.data_base = "mem";
+  s.start();  // loads first
+  REQUIRE(s.phase() == Phase::Loading);
+  REQUIRE(server.pending.size() == 4);
+  s.file_progress(s.generation, 0, 100, 1000);
+  const std::vector<LaterServer::Request> old = server.pending;
+  s.cancel_loading();
+  CHECK(server.cancels == 1);
+  CHECK(s.phase() == Phase::Idle);
+  CHECK(s.error.empty());
+  CHECK(s.notice == "data loading cancelled");
+  CHECK(contains(s.status_json(), "\"state\":\"idle\""));
+  CHECK(contains(s.status_json(), "cancelled"));
+  // The answers come anyway (a download that finished as it was aborted): nothing changes,
+  // and the start that was waiting for the data does not happen.
+  LaterServer::deliver(s, old, server.files);
+  s.file_failed(old[1].gen, 1, "late", "late failure");
+  CHECK(s.phase() == Phase::Idle);
+  CHECK_FALSE(s.data_ready);
+  CHECK_FALSE(s.trainer);
+  CHECK(s.error.empty());
+  s.cancel_loading();  // nothing in flight: nothing to abort
+  CHECK(server.cancels == 1);
+  // Load data again works.
+  s.load_data();
+  CHECK(s.notice.empty());
+  REQUIRE(server.pending.size() == 4);
+  LaterServer::deliver(s, server.pending, server.files);
+  CHECK(s.data_ready);
+  CHECK(s.data.train.count == 600);
+  CHECK(s.phase() == Phase::Idle);
+}
+
+TEST_CASE("session: Retry while loading replaces the downloads in flight") {
+  LaterServer server;
+  Session s;
+  server.attach(s);
+  s.data_base = "mem";
+  s.load_data();
+  REQUIRE(server.pending.size() == 4);
+  const std::vector<LaterServer::Request> first = server.pending;
+  s.load_data();  // Retry: aborts the first set, then fetches a second
+  CHECK(server.cancels == 1);
+  REQUIRE(server.pending.size() == 4);  // one set in flight, never two
+  CHECK(server.pending[0].gen != first[0].gen);
+  // The first set's answers (one failure, three files) are ignored...
+  s.file_failed(first[0].gen, 0, "first/train-images-idx3-ubyte.gz", "HTTP 500");
+  LaterServer::deliver(s, first, server.files);
+  CHECK(s.phase() == Phase::Loading);
+  CHECK(s.error.empty());
+  for (const FileLoad& f : s.files) CHECK_FALSE(f.done);
+  // ...the second set's complete the load.
+  LaterServer::deliver(s, server.pending, server.files);
+  CHECK(s.data_ready);
+  CHECK(s.phase() == Phase::Idle);
+}
+
+TEST_CASE("session: one failed file stops the other downloads; an oversized file is refused") {
+  LaterServer server;
+  Session s;
+  server.attach(s);
+  s.data_base = "mem";
+  s.load_data();
+  const std::vector<LaterServer::Request> set = server.pending;
+  s.file_failed(set[0].gen, 0, "mem/train-images-idx3-ubyte.gz", "too large");
+  CHECK(server.cancels == 1);
+  CHECK(s.phase() == Phase::Error);
+  // The desktop app hands over whole files: one over the cap is refused there, naming it.
+  s.load_data();
+  const int gen = server.pending[0].gen;
+  std::vector<uint8_t> huge(size_t(Session::kMaxFileBytes) + 1);
+  s.file_loaded(gen, 0, "mem/train-images-idx3-ubyte", std::move(huge));
+  CHECK(s.phase() == Phase::Error);
+  CHECK(contains(s.error, "mem/train-images-idx3-ubyte"));
+  CHECK(contains(s.error, std::to_string(size_t(Session::kMaxFileBytes))));
+}
+
 TEST_CASE("session: corrupt data names the file") {
   FakeServer server = good_server();
   server.bytes[2] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 9, 9, 9, 9};  // gzip magic, garbage
