@@ -178,7 +178,7 @@ void remove_stale_temps(const Target& t) {
     const char* p = name.c_str() + prefix.size();
     char* end = nullptr;
     const long pid = std::strtol(p, &end, 10);
-    if (end == p || *end != '.' || pid <= 0 || pid == long(::getpid())) continue;
+    if (end == p || *end != '.' || pid <= 0 || pid > 0x7fffffffL || pid == long(::getpid())) continue;
     // ESRCH alone means gone; EPERM means it runs under another user.
     if (::kill(pid_t(pid), 0) == 0 || errno != ESRCH) continue;
     ::unlink(join(t.dir, name).c_str());
