@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <utility>
 
 namespace nnlab {
 
@@ -178,6 +179,9 @@ Status load_model(const uint8_t* data, size_t size, const std::string& name, Mod
   if (params > kMaxParams) return fail("absurd parameter count " + std::to_string(params));
   const size_t header = size - r.left;
   uint64_t expected = header + 4 * (params + 1);
+  if (expected > kMaxModelBytes)
+    return fail(std::to_string(params) + " parameters make " + std::to_string(expected) +
+                " bytes, over the " + std::to_string(kMaxModelBytes >> 30) + " GiB cap for a model file");
   if (size != expected)
     return fail((size < expected ? "truncated: " : "too long: ") + std::to_string(size) +
                 " bytes, the header implies " + std::to_string(expected));
@@ -190,6 +194,17 @@ Status load_model(const uint8_t* data, size_t size, const std::string& name, Mod
   uint32_t stored = 0;
   r.u32(stored);
   if (stored != crc(data, size - 4)) return fail("checksum mismatch: the file is corrupt");
+  for (int l = 0; l < m.layers(); ++l) {
+    for (const auto& [what, v] : {std::pair<const char*, const std::vector<float>*>{"weight", &m.weights[l]},
+                                  {"bias", &m.biases[l]}}) {
+      const auto bad = std::find_if(v->begin(), v->end(), [](float x) { return !std::isfinite(x); });
+      if (bad != v->end())
+        return fail("dense layer " + std::to_string(l + 1) + " of " + std::to_string(m.layers()) + " (fc" +
+                    std::to_string(sizes[l + 1]) + "): " + what + " " + std::to_string(bad - v->begin()) + " is " +
+                    (std::isnan(*bad) ? "NaN" : "Inf") +
+                    "; a model with non-finite parameters is refused (a diverged run?)");
+    }
+  }
   out = std::move(m);
   return Status::success();
 }

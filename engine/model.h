@@ -30,7 +30,13 @@ bool all_finite(const Model& m);
 //   biases (f32), then u32 CRC-32 of everything before it. Version 1 (an MLP:
 //   u32 activation, u32 output, u32 cost, u32 L, L x u32 sizes, ...) still loads.
 std::vector<uint8_t> save_model(const Model& m);
-// `out` is untouched unless the whole file is valid. `name` is used in messages.
+// The cap on a checkpoint's size, checked before it is read (and by load_model):
+// 2 GiB is ~500M parameters, far past any network this trainer can run.
+constexpr uint64_t kMaxModelBytes = 2ull << 30;
+
+// `out` is untouched unless the whole file is valid: the checksum matches and
+// every parameter is finite (a NaN/Inf model is refused naming the layer, the
+// rule training follows when it stops a diverged run). `name` is used in messages.
 Status load_model(const uint8_t* data, size_t size, const std::string& name, Model& out);
 
 }  // namespace nnlab

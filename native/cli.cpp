@@ -1,6 +1,7 @@
 // nnlab: the headless command line. `train` runs network.py's SGD and prints
 // its "Epoch N: correct / total" lines; `eval` scores a saved model.
-// Exit status: 0 ok, 1 bad data or file, 2 bad flags, 3 training diverged.
+// Exit status: 0 ok, 1 bad data or file, 2 bad flags, 3 training diverged
+// (a diverged model is never saved).
 #include <unistd.h>
 
 #include <chrono>
@@ -151,11 +152,16 @@ int main(int argc, char** argv) {
   if (cmd == "eval" && !flags.count("load")) return usage_error("eval needs --load FILE");
   if (!(s = validate(cfg)).ok()) return usage_error("--" + s.message);
 
+  // --save is checked before the run: a path found bad only at the end would
+  // cost every epoch and lose the trained model.
+  if (cmd == "train" && flags.count("save") && !(s = check_write_target(flags["save"])).ok())
+    return data_error("--save: " + s.message);
+
   // A loaded model defines the network; flags that contradict it are an error.
   Model loaded;
   if (flags.count("load")) {
     std::vector<uint8_t> bytes;
-    if (!(s = read_file(flags["load"], bytes)).ok()) return data_error(s.message);
+    if (!(s = read_file(flags["load"], bytes, kMaxModelBytes, "a model file")).ok()) return data_error(s.message);
     if (!(s = load_model(bytes.data(), bytes.size(), flags["load"], loaded)).ok()) return data_error(s.message);
     for (const char* key : {"net", "sizes", "activation", "output", "cost"})
       if (given(key) && cfg.net != loaded.net)
@@ -167,17 +173,18 @@ int main(int argc, char** argv) {
 
   DataFiles data;
   if (!(s = load_data_dir(flags["data"], data)).ok()) return data_error(s.message);
+  // A model for other data is a bad file (exit 1, named), for eval and train alike.
+  if (flags.count("load") && (data.test.pixels() != loaded.net.inputs || data.test.classes != loaded.net.outputs()))
+    return data_error(flags["load"] + ": the model takes " + std::to_string(loaded.net.inputs) + " inputs and " +
+                      std::to_string(loaded.net.outputs()) + " classes; " + flags["data"] + " has " +
+                      std::to_string(data.test.pixels()) + " pixels and " + std::to_string(data.test.classes) +
+                      " classes");
   Net net(cfg.net, make_backend(device, cfg.threads), cfg.batch);
   if (!net.status().ok()) return data_error(net.status().message);
   std::printf("device: %s\n", net.device().c_str());
   if (flags.count("load") && !(s = net.set_parameters(loaded)).ok()) return data_error(flags["load"] + ": " + s.message);
 
   if (cmd == "eval") {
-    if (data.test.pixels() != net.inputs() || data.test.classes != net.classes())
-      return data_error(flags["load"] + ": the model takes " + std::to_string(net.inputs()) + " inputs and " +
-                        std::to_string(net.classes()) + " classes; " + flags["data"] + " has " +
-                        std::to_string(data.test.pixels()) + " pixels and " + std::to_string(data.test.classes) +
-                        " classes");
     std::vector<int> confusion;
     const int correct = net.evaluate(data.test, confusion);
     std::printf("accuracy: %d / %d (%.2f%%)\n", correct, data.test.count, 100.0 * correct / data.test.count);
@@ -224,13 +231,19 @@ int main(int argc, char** argv) {
     }
   }
   if (progress_shown) std::printf("\n");
-  if (flags.count("save")) {
-    if (!(s = write_file(flags["save"], save_model(net.parameters()))).ok()) return data_error(s.message);
-    std::printf("saved model to %s\n", flags["save"].c_str());
-  }
-  if (trainer.state() == State::Diverged) {
+  // Nothing overwrites a good model: a diverged run (or, belt and braces, any
+  // non-finite parameter, which load_model would refuse anyway) is not saved.
+  const Model trained = net.parameters();
+  if (trainer.state() == State::Diverged || !all_finite(trained)) {
     std::printf("diverged: the loss or the weights became NaN/Inf (try a smaller --eta)\n");
+    if (flags.count("save"))
+      std::fprintf(stderr, "nnlab: --save: %s: not written, a diverged model is never saved (a file there is left as it was)\n",
+                   flags["save"].c_str());
     return 3;
+  }
+  if (flags.count("save")) {
+    if (!(s = write_file(flags["save"], save_model(trained))).ok()) return data_error("--save: " + s.message);
+    std::printf("saved model to %s\n", flags["save"].c_str());
   }
   return 0;
 }

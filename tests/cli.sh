@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The nnlab CLI's contract: exit status 2 with usage for bad flags, 1 with the
 # file named for bad data or models, network.py's epoch lines, save/eval round
-# trip, and the GPU device line or its fallback.  Usage: tests/cli.sh BUILD_DIR
+# trip, special files and oversized files refused by name, no diverged model
+# saved, and the GPU device line or its fallback.  Usage: tests/cli.sh BUILD_DIR
 set -u
 build=${1:?usage: tests/cli.sh BUILD_DIR}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -87,6 +88,102 @@ printf '\x7f' | dd of="$tmp/corrupt.nnlab" bs=1 seek=2000 conv=notrunc 2>/dev/nu
 expect "corrupt model is refused" 1 "$tmp/corrupt.nnlab: checksum mismatch" -- "$nnlab" eval --data "$data" --load "$tmp/corrupt.nnlab"
 head -c 100 "$tmp/m.nnlab" >"$tmp/short.nnlab"
 expect "truncated model is refused" 1 "$tmp/short.nnlab: truncated" -- "$nnlab" eval --data "$data" --load "$tmp/short.nnlab"
+
+# Issue 9: no input kills the CLI, nothing overwrites a good model.
+# refused_early NAME PATTERN -- CMD...: exit 1 with PATTERN, before any training.
+refused_early() {
+  local name=$1 pattern=$2
+  shift 3
+  expect "$name" 1 "$pattern" -- "$@"
+  if grep -q "^training" "$tmp/out"; then failed=$((failed + 1)); echo "FAILED - $name: found only after a run"; fi
+}
+cp "$tmp/m.nnlab" "$tmp/good.nnlab"
+expect "a diverged run is not saved" 3 "--save: $tmp/good.nnlab: not written, a diverged model is never saved" -- \
+  "$nnlab" train --data "$small" --epochs 1 --lambda 1e30 --save "$tmp/good.nnlab"
+if ! cmp -s "$tmp/m.nnlab" "$tmp/good.nnlab" || grep -q "^saved model" "$tmp/out"; then
+  failed=$((failed + 1)); echo "FAILED - a diverged run replaced the good model"
+fi
+cp "$tmp/m.nnlab" "$tmp/target.nnlab"
+ln -s target.nnlab "$tmp/link.nnlab"
+expect "--save writes through a symlink" 0 "^saved model to $tmp/link.nnlab" -- \
+  "$nnlab" train --data "$small" --epochs 1 --save "$tmp/link.nnlab"
+if [ ! -L "$tmp/link.nnlab" ] || cmp -s "$tmp/m.nnlab" "$tmp/target.nnlab"; then
+  failed=$((failed + 1)); echo "FAILED - the symlink was replaced, or its target not written"
+fi
+mkfifo "$tmp/fifo"
+refused_early "--save to a FIFO" "--save: $tmp/fifo: is a FIFO \(named pipe\); only a regular file is replaced" -- \
+  timeout 60 "$nnlab" train --data "$small" --epochs 1 --save "$tmp/fifo"
+refused_early "--save to a device" "--save: /dev/null: is a character device" -- \
+  "$nnlab" train --data "$small" --save /dev/null
+refused_early "--save in a missing directory" "--save: $tmp/nowhere/m.nnlab: the directory $tmp/nowhere does not exist" -- \
+  "$nnlab" train --data "$small" --save "$tmp/nowhere/m.nnlab"
+refused_early "--save to a directory" "--save: $small: is a directory" -- "$nnlab" train --data "$small" --save "$small"
+refused_early "--save to an empty path" "--save: the path is empty" -- "$nnlab" train --data "$small" --save ""
+if [ "$(id -u)" = 0 ]; then
+  echo "skip - --save in a read-only directory (running as root, which may write into a 0555 directory)"
+else
+  mkdir "$tmp/locked" && chmod 555 "$tmp/locked"
+  refused_early "--save in a read-only directory" "--save: $tmp/locked/m.nnlab: cannot create a file in $tmp/locked: Permission denied" -- \
+    "$nnlab" train --data "$small" --save "$tmp/locked/m.nnlab"
+  chmod 755 "$tmp/locked"
+fi
+dead=$(sh -c 'echo $$')  # a process that has exited
+: >"$tmp/.s.nnlab.nnlab-tmp.$dead.1"
+: >"$tmp/.s.nnlab.nnlab-tmp.$$.1"  # this shell's, still running
+expect "a save removes a killed save's temp file" 0 "^saved model to $tmp/s.nnlab" -- \
+  "$nnlab" train --data "$small" --epochs 1 --save "$tmp/s.nnlab"
+if [ -e "$tmp/.s.nnlab.nnlab-tmp.$dead.1" ] || [ ! -e "$tmp/.s.nnlab.nnlab-tmp.$$.1" ]; then
+  failed=$((failed + 1)); echo "FAILED - stale temp kept, or a live one removed"
+fi
+# m.nnlab is 784-fc30-sigmoid-fc10-sigmoid: a 52-byte header, then the first layer's weights.
+python3 -c '
+import struct, sys, zlib
+b = bytearray(open(sys.argv[1], "rb").read())
+b[52 + 4 * 10:52 + 4 * 11] = struct.pack("<f", float("nan"))
+b[-4:] = struct.pack("<I", zlib.crc32(bytes(b[:-4])))
+open(sys.argv[2], "wb").write(b)
+' "$tmp/m.nnlab" "$tmp/nan.nnlab"
+expect "a NaN model with a good checksum is refused" 1 "$tmp/nan.nnlab: dense layer 1 of 2 \(fc30\): weight 10 is NaN" -- \
+  "$nnlab" eval --data "$small" --load "$tmp/nan.nnlab"
+expect "--load /dev/zero" 1 "/dev/zero: is a character device, not a regular file" -- \
+  timeout 60 "$nnlab" eval --data "$small" --load /dev/zero
+expect "--load a directory" 1 "$small: is a directory, not a regular file" -- "$nnlab" eval --data "$small" --load "$small"
+expect "--load a FIFO" 1 "$tmp/fifo: is a FIFO" -- timeout 60 "$nnlab" eval --data "$small" --load "$tmp/fifo"
+truncate -s 5G "$tmp/sparse.nnlab"
+expect "--load a 5 GB sparse file" 1 "$tmp/sparse.nnlab: 5368709120 bytes, over the 2 GiB cap for a model file" -- \
+  "$nnlab" eval --data "$small" --load "$tmp/sparse.nnlab"
+mkdir "$tmp/special"
+cp "$small"/*.gz "$tmp/special/"
+rm "$tmp/special/t10k-labels-idx1-ubyte.gz"
+mkfifo "$tmp/special/t10k-labels-idx1-ubyte.gz"
+expect "a FIFO as a data file" 1 "$tmp/special/t10k-labels-idx1-ubyte.gz: is a FIFO" -- \
+  timeout 60 "$nnlab" train --data "$tmp/special" --epochs 1
+rm "$tmp/special/t10k-labels-idx1-ubyte.gz"
+truncate -s 5G "$tmp/special/t10k-labels-idx1-ubyte.gz"
+expect "a 5 GB sparse data file" 1 "$tmp/special/t10k-labels-idx1-ubyte.gz: 5368709120 bytes, over the 1 GiB cap for a data file" -- \
+  "$nnlab" train --data "$tmp/special" --epochs 1
+# A model for 14x14 images does not fit 28x28 ones: exit 1, naming the model.
+python3 -c '
+import gzip, os, struct, sys
+src, dst = sys.argv[1:]
+os.makedirs(dst)
+for part in ("train", "t10k"):
+    img = gzip.open(os.path.join(src, part + "-images-idx3-ubyte.gz")).read()
+    n = struct.unpack(">I", img[4:8])[0]
+    out = bytearray(struct.pack(">IIII", 0x803, n, 14, 14))
+    for i in range(n):
+        out += b"".join(img[16 + i * 784 + r * 28:16 + i * 784 + (r + 1) * 28:2] for r in range(0, 28, 2))
+    with gzip.open(os.path.join(dst, part + "-images-idx3-ubyte.gz"), "wb") as f:
+        f.write(bytes(out))
+    name = part + "-labels-idx1-ubyte.gz"
+    open(os.path.join(dst, name), "wb").write(open(os.path.join(src, name), "rb").read())
+' "$small" "$tmp/narrow"
+expect "a model for 14x14 images" 0 "^saved model" -- \
+  "$nnlab" train --data "$tmp/narrow" --sizes 196,30,10 --epochs 1 --save "$tmp/narrow.nnlab"
+expect "eval: a model that does not fit the data" 1 "$tmp/narrow.nnlab: the model takes 196 inputs and 10 classes; $small has 784 pixels" -- \
+  "$nnlab" eval --data "$small" --load "$tmp/narrow.nnlab"
+expect "train: a model that does not fit the data" 1 "$tmp/narrow.nnlab: the model takes 196 inputs and 10 classes; $small has 784 pixels" -- \
+  "$nnlab" train --data "$small" --load "$tmp/narrow.nnlab" --epochs 1
 
 expect "gpu device names itself or says why not" 0 "^device: (OpenGL [0-9]|gpu unavailable \(.+\); falling back to the cpu)" -- \
   "$nnlab" train --data "$small" --epochs 1 --device gpu
