@@ -88,9 +88,9 @@ Trainer::Trainer(const TrainConfig& cfg, Net& net, Dataset train, Dataset test, 
   status_ = net.status();
   if (status_.ok()) status_ = validate(cfg_);
   const NetConfig& n = cfg_.net;
-  if (status_.ok() && net.rows() < cfg_.batch)
-    status_ = Status::fail("batch: " + std::to_string(cfg_.batch) + " rows, but the network holds " +
-                           std::to_string(net.rows()));
+  if (status_.ok() && net.rows() < effective_batch(cfg_.batch, train_.count))
+    status_ = Status::fail("batch: " + std::to_string(effective_batch(cfg_.batch, train_.count)) +
+                           " rows, but the network holds " + std::to_string(net.rows()));
   if (status_.ok() && train_.count == 0) status_ = Status::fail("data: the training set is empty");
   if (status_.ok() && test_.count == 0) status_ = Status::fail("data: the test set is empty");
   for (const Dataset* d : {&train_, &test_, &validation_}) {

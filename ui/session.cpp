@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "budget.h"
 #include "idx.h"
 #include "model.h"
 #include "presets.h"
@@ -29,6 +30,16 @@ namespace {
 
 const char* const kFileNames[Session::kFiles] = {kTrainImages, kTrainLabels, kTestImages,
                                                  kTestLabels};
+
+// check_budget against what memory_limit leaves once the loaded data and
+// `held` other bytes (a checkpoint file) are counted; no limit when it is 0.
+Status check_memory(const Session& s, const TrainConfig& run, const DataCounts& counts, size_t held) {
+  if (s.memory_limit == 0) return Status::success();
+  uint64_t used = held;
+  for (const Dataset* d : {&s.data.train, &s.data.test}) used += d->images.size() + d->labels.size();
+  const uint64_t room = s.memory_limit > used ? s.memory_limit - used : 0;
+  return check_budget(run, counts, room, "this page can use");
+}
 
 }  // namespace
 
@@ -210,16 +221,18 @@ void Session::start() {
   Dataset train = data.train;
   Dataset validation;
   if (s.ok()) s = split_validation(cfg.validation, train, validation);
+  if (s.ok()) s = check_memory(*this, cfg, {train.count, validation.count, data.test.count}, 0);
   if (!s.ok()) {
     fail(s.message);
     return;
   }
   // A model loaded without a run is trained further; anything else starts afresh.
-  const bool keep = net && !trainer && net->config() == cfg.net && net->rows() >= cfg.batch;
+  const int rows = effective_batch(cfg.batch, train.count);
+  const bool keep = net && !trainer && net->config() == cfg.net && net->rows() >= rows;
   trainer.reset();  // free the previous run's buffers before allocating new ones
   if (!keep) {
     net.reset();
-    net = std::make_unique<Net>(cfg.net, new_backend(), cfg.batch);
+    net = std::make_unique<Net>(cfg.net, new_backend(), rows);
   }
   trainer = std::make_unique<Trainer>(cfg, *net, std::move(train), data.test, std::move(validation),
                                       keep ? Trainer::Start::Continue : Trainer::Start::Fresh);
@@ -292,7 +305,12 @@ Status Session::load_checkpoint(const uint8_t* bytes, size_t size, const std::st
                         std::to_string(data.train.pixels()) + " pixels, " + std::to_string(data.train.classes) +
                         " classes)");
   // Another network: a model without a run; Start trains it further.
-  auto loaded = std::make_unique<Net>(m.net, new_backend(), cfg.batch);
+  TrainConfig run = cfg;  // Start trains it on the loaded data: the same check as Start's
+  run.net = m.net;
+  const int n = data_ready ? data.train.count : 0, held_out = std::clamp(validation_count(cfg.validation, n), 0, n);
+  if (!(s = check_memory(*this, run, {n - held_out, held_out, data_ready ? data.test.count : 0}, size)).ok())
+    return Status::fail(file + ": " + s.message);
+  auto loaded = std::make_unique<Net>(m.net, new_backend(), effective_batch(cfg.batch, n - held_out));
   if (!loaded->status().ok()) return Status::fail(file + ": " + loaded->status().message);
   if (!(s = loaded->set_parameters(m)).ok()) return Status::fail(file + ": " + s.message);
   trainer.reset();

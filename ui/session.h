@@ -55,6 +55,10 @@ class Session {
   // --- configuration ----------------------------------------------------------
   TrainConfig cfg;
   std::string data_base = "data/mnist";  // URL base (web) or directory (native)
+  // Bytes the session may hold, its loaded data included (0 = no limit): a run
+  // or a checkpoint's model over it is refused (check_budget) before anything
+  // is allocated. The page sets it from its WASM heap's maximum.
+  size_t memory_limit = 0;
   bool autostart = false;
 
   // One parameter by its URL / CLI name (sizes, activation, output, cost, eta,
