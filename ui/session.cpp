@@ -195,6 +195,7 @@ void Session::parse_files() {
 
 void Session::reset_histories() {
   smooth_loss.clear();
+  smooth_stride_ = 1;
   sps_history.clear();
   sps_window_.clear();
   sps_last_point_ = -1;
@@ -357,14 +358,28 @@ void Session::tick(double now) {
     budget = std::clamp(budget, 0.001, kTargetFrame - 0.004);
     if (fixed_budget > 0) budget = fixed_budget;
     const Metrics& m = trainer->metrics();
-    size_t batches_before = m.batch_loss.size();
+    const long long batches_before = m.batches_done;
     trainer->step(1 << 30, budget);
-    size_t batches_now = m.batch_loss.size();
-    samples_done_ += long(batches_now - batches_before) * trainer->config().batch;
-    for (size_t i = smooth_loss.size(); i < batches_now; ++i) {
+    samples_done_ += long(m.batches_done - batches_before) * trainer->config().batch;
+    // A full history merges its points in pairs (kMaxLossPoints): merge the
+    // smoothed series alike, whole groups only; the rest is smoothed again.
+    if (m.loss_stride != smooth_stride_) {
+      const size_t g = size_t(m.loss_stride / smooth_stride_), n = smooth_loss.size() / g;
+      for (size_t i = 0; i < n; ++i) {
+        double sum = 0;
+        for (size_t j = 0; j < g; ++j) sum += smooth_loss[i * g + j];
+        smooth_loss[i] = float(sum / double(g));
+      }
+      smooth_loss.resize(n);
+      smooth_stride_ = m.loss_stride;
+    }
+    // An EMA whose time constant is 50 batches whatever a point holds.
+    const float keep = m.loss_stride == 1 ? 0.98f : float(std::pow(0.98, m.loss_stride));
+    const float take = m.loss_stride == 1 ? 0.02f : 1 - keep;
+    for (size_t i = smooth_loss.size(); i < m.batch_loss.size(); ++i) {
       float raw = m.batch_loss[i];
       float prev = i == 0 || !std::isfinite(smooth_loss[i - 1]) ? raw : smooth_loss[i - 1];
-      smooth_loss.push_back(std::isfinite(raw) ? 0.98f * prev + 0.02f * raw : raw);
+      smooth_loss.push_back(std::isfinite(raw) ? keep * prev + take * raw : raw);
     }
   }
   // samples/s as the user sees it (wall clock): the rate over the last second,

@@ -121,7 +121,7 @@ class Session {
   double budget = 0.008;            // s of training per frame
   double fixed_budget = 0;          // > 0: use this instead of adapting (parameter budgetMs)
   double frame_work_ms = 0;         // the front end's own frame time (training + UI), for tuning
-  std::vector<float> smooth_loss;   // EMA of metrics().batch_loss, same length
+  std::vector<float> smooth_loss;   // EMA of metrics().batch_loss, same length and points
   std::vector<float> sps_history;   // samples/s (wall clock), one point per quarter second
   double epoch_eta_seconds = -1;    // time left in this epoch, -1 if unknown
   double run_eta_seconds = -1;
@@ -150,6 +150,7 @@ class Session {
   std::vector<std::pair<double, long>> sps_window_;  // (time, samples done) over ~1 s
   double sps_last_point_ = -1;
   long samples_done_ = 0;
+  int smooth_stride_ = 1;  // batches per point of smooth_loss (Metrics::loss_stride)
   void parse_files();
   void refresh_predictions(int max_images);
   void invalidate_predictions();
