@@ -1,6 +1,7 @@
 // Names and validation of the run's choices; every message names the field.
 #include "config.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 
@@ -196,5 +197,7 @@ int validation_count(int validation, int train_count) {
   if (validation == kValidationAuto) return train_count == kNielsenTrain ? kNielsenValidation : 0;
   return validation;
 }
+
+int effective_batch(int batch, int train_count) { return train_count > 0 ? std::min(batch, train_count) : batch; }
 
 }  // namespace nnlab

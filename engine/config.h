@@ -86,4 +86,9 @@ Status validate(const TrainConfig&);
 // How many images `validation` holds out of a training set of `train_count`.
 int validation_count(int validation, int train_count);
 
+// The rows one training batch really takes: a batch larger than the training
+// set is the whole set (network.py's slicing), so buffers need no more rows.
+// With no training set (inference only) it is the batch itself.
+int effective_batch(int batch, int train_count);
+
 }  // namespace nnlab

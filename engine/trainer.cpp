@@ -88,9 +88,9 @@ Trainer::Trainer(const TrainConfig& cfg, Net& net, Dataset train, Dataset test, 
   status_ = net.status();
   if (status_.ok()) status_ = validate(cfg_);
   const NetConfig& n = cfg_.net;
-  if (status_.ok() && net.rows() < cfg_.batch)
-    status_ = Status::fail("batch: " + std::to_string(cfg_.batch) + " rows, but the network holds " +
-                           std::to_string(net.rows()));
+  if (status_.ok() && net.rows() < effective_batch(cfg_.batch, train_.count))
+    status_ = Status::fail("batch: " + std::to_string(effective_batch(cfg_.batch, train_.count)) +
+                           " rows, but the network holds " + std::to_string(net.rows()));
   if (status_.ok() && train_.count == 0) status_ = Status::fail("data: the training set is empty");
   if (status_.ok() && test_.count == 0) status_ = Status::fail("data: the test set is empty");
   for (const Dataset* d : {&train_, &test_, &validation_}) {
@@ -154,6 +154,25 @@ void Trainer::start_epoch() {
   metrics_.batch = 0;
 }
 
+void record_batch_loss(Metrics& m, float loss, size_t max_points) {
+  m.batches_done += 1;
+  if (m.loss_stride == 1) {
+    m.batch_loss.push_back(loss);  // the common case, bit for bit the batch's loss
+  } else {
+    m.loss_partial += loss;
+    if (++m.loss_partial_count < m.loss_stride) return;
+    m.batch_loss.push_back(float(m.loss_partial / m.loss_stride));
+    m.loss_partial = 0;
+    m.loss_partial_count = 0;
+  }
+  if (m.batch_loss.size() < std::max<size_t>(max_points - max_points % 2, 2)) return;
+  // Full: merge pairs (a NaN or Inf stays visible in its merged point).
+  std::vector<float>& h = m.batch_loss;
+  for (size_t i = 0; 2 * i + 1 < h.size(); ++i) h[i] = float((double(h[2 * i]) + double(h[2 * i + 1])) / 2);
+  h.resize(h.size() / 2);
+  m.loss_stride *= 2;
+}
+
 // Reads the batch losses still on the device into the history.
 bool Trainer::flush_losses() {
   Impl& im = *impl_;
@@ -165,7 +184,7 @@ bool Trainer::flush_losses() {
   for (size_t i = 0; i < sums.size(); ++i) {
     finite = finite && std::isfinite(sums[i]);
     im.epoch_loss += sums[i];
-    metrics.batch_loss.push_back(sums[i] / float(im.pending[i]));
+    record_batch_loss(metrics, sums[i] / float(im.pending[i]), max_loss_points_);
   }
   im.pending.clear();
   return finite;

@@ -31,8 +31,20 @@ struct EpochReport {
   double mean_loss = 0;        // mean per-sample training cost over the epoch
 };
 
+// The per-batch loss history stays bounded in long runs: at most
+// kMaxLossPoints points. Point i is the mean of the per-batch losses (each the
+// batch's mean per-sample cost) of batches [i*loss_stride, (i+1)*loss_stride);
+// when the history is full, neighbouring points merge into their mean and the
+// stride doubles. A stride of 1 (every run under kMaxLossPoints batches) keeps
+// one point per batch, exactly as network.py would print it.
+constexpr size_t kMaxLossPoints = 100000;
+
 struct Metrics {
-  std::vector<float> batch_loss;           // mean per-sample cost of each batch
+  std::vector<float> batch_loss;           // per point: see kMaxLossPoints (1 point = 1 batch until then)
+  long long batches_done = 0;              // batches trained in the run (not points)
+  int loss_stride = 1;                     // batches per point, a power of two
+  double loss_partial = 0;                 // sum of the batches not yet making a full point
+  int loss_partial_count = 0;              //   and their number (< loss_stride)
   std::vector<float> test_accuracy;        // per epoch, fraction
   std::vector<float> validation_accuracy;  // per epoch, fraction (empty if no validation)
   std::vector<float> samples_per_sec;      // per epoch
@@ -44,10 +56,15 @@ struct Metrics {
   double recent_samples_per_sec = 0;  // over the latest step()
 };
 
+// Appends one batch's loss to m (batches_done, batch_loss), merging points
+// once batch_loss would exceed max_points (an even number >= 2).
+void record_batch_loss(Metrics& m, float loss, size_t max_points = kMaxLossPoints);
+
 class Trainer {
  public:
   enum class Start { Fresh, Continue };  // new parameters from the seed, or the net's own
-  // Trains `net`, which must outlive the trainer and have rows() >= cfg.batch.
+  // Trains `net`, which must outlive the trainer and have rows() >=
+  // effective_batch(cfg.batch, train.count).
   // `train` already has the validation images split off (split_validation);
   // `validation` may be empty. cfg.net is not read: the net is what it is.
   // Fails (see status()) on a config that does not fit the data or the net.
@@ -69,6 +86,8 @@ class Trainer {
   void pause();
   void resume();
   Status set_eta(float eta);
+  // The history's bound (default kMaxLossPoints; tests use small ones).
+  void limit_loss_points(size_t max_points) { max_loss_points_ = max_points; }
 
  private:
   struct Impl;
@@ -85,6 +104,7 @@ class Trainer {
   Status status_;
   State state_ = State::Training;
   Metrics metrics_;
+  size_t max_loss_points_ = kMaxLossPoints;
 };
 
 }  // namespace nnlab

@@ -4,6 +4,7 @@
 // (a diverged model is never saved).
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -12,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "budget.h"
 #include "gl_backend.h"
 #include "io.h"
 #include "model.h"
@@ -179,7 +181,13 @@ int main(int argc, char** argv) {
                       std::to_string(loaded.net.outputs()) + " classes; " + flags["data"] + " has " +
                       std::to_string(data.test.pixels()) + " pixels and " + std::to_string(data.test.classes) +
                       " classes");
-  Net net(cfg.net, make_backend(device, cfg.threads), cfg.batch);
+  // A run that cannot fit in this machine's memory is refused before anything is allocated.
+  const int held_out = std::clamp(validation_count(cfg.validation, data.train.count), 0, data.train.count);
+  const DataCounts counts = cmd == "eval" ? DataCounts{0, 0, data.test.count}
+                                          : DataCounts{data.train.count - held_out, held_out, data.test.count};
+  const uint64_t physical = uint64_t(sysconf(_SC_PHYS_PAGES)) * uint64_t(sysconf(_SC_PAGESIZE));
+  if (!(s = check_budget(cfg, counts, physical, "this machine has")).ok()) return data_error(s.message);
+  Net net(cfg.net, make_backend(device, cfg.threads), effective_batch(cfg.batch, counts.train));
   if (!net.status().ok()) return data_error(net.status().message);
   std::printf("device: %s\n", net.device().c_str());
   if (flags.count("load") && !(s = net.set_parameters(loaded)).ok()) return data_error(flags["load"] + ": " + s.message);

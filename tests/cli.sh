@@ -64,6 +64,16 @@ expect "sizes do not match the classes" 2 "output layer has 12 neurons but the d
 expect "validation too large"          2 "--validation: holding out 60000 of the 60000 training images leaves none" -- "$nnlab" train --data "$data" --validation 60000
 expect "missing data directory"        1 "$tmp/nowhere/train-images-idx3-ubyte.gz: not found" -- "$nnlab" train --data "$tmp/nowhere"
 
+# The memory budget: a run that cannot fit in this machine's memory is refused before it allocates.
+expect "a net over the memory budget"  1 "^nnlab: memory: needs 12.0 TB \(12,[0-9,]+ bytes\) for 784-fc1-sigmoid-fc1000000-sigmoid-fc1000000-sigmoid-fc10-sigmoid at batch 10 and 70,000 images; this machine has [0-9.]+ [GT]B$" -- \
+  "$nnlab" train --data "$data" --sizes 784,1,1000000,1000000,10
+expect "a batch far beyond the data, over the budget" 1 "^nnlab: memory: needs [0-9.]+ GB \([0-9,]+ bytes\) for 784-fc1000000-sigmoid-fc10-sigmoid at batch 1,000,000 and 70,000 images; this machine has" -- \
+  "$nnlab" train --data "$data" --sizes 784,1000000,10 --batch 1000000
+# ...which buffers sized by min(batch, data) would hold: 50,000 rows, 800 GB.
+grep -Eq "needs [4-9][0-9]{2}\.[0-9] GB" "$tmp/out" || { failed=$((failed + 1)); echo "FAILED - the batch's rows are not min(batch, data)"; }
+expect "a batch far beyond a small set trains as the whole set" 0 "^Epoch 0: [0-9]+ / 500" -- \
+  "$nnlab" train --data "$small" --batch 1000000 --epochs 1 --eta 1
+
 mkdir -p "$tmp/bad"
 cp "$data"/*.gz "$tmp/bad/"
 head -c 5000 "$data/train-images-idx3-ubyte.gz" >"$tmp/bad/train-images-idx3-ubyte.gz"

@@ -438,7 +438,7 @@ TEST_CASE("net: a batch larger than the net holds, or a net that does not fit, i
   TrainConfig c = small_config();
   Net net(c.net, make_cpu_backend(), 16);  // holds max(16, 256) rows
   c.batch = 300;
-  Trainer t(c, net, synthetic(20, 16, 4, 1), synthetic(20, 16, 4, 2), Dataset{});
+  Trainer t(c, net, synthetic(400, 16, 4, 1), synthetic(20, 16, 4, 2), Dataset{});  // 300 rows of 400
   CHECK(t.status().message.find("batch: 300 rows") == 0);
   NetConfig bad;
   bad.layers.clear();

@@ -176,7 +176,9 @@ void Dashboard::charts_panel(Session& s) {
     else std::snprintf(b, sizeof b, "%s", std::isnan(v) ? "NaN" : "Inf");
     return std::string(b);
   };
-  std::snprintf(title, sizeof title, "Training loss per batch: %s  (smoothed %s)",
+  // A long run's history holds means of loss_stride batches (kMaxLossPoints).
+  const std::string per = m && m->loss_stride > 1 ? std::to_string(m->loss_stride) + " batches" : "batch";
+  std::snprintf(title, sizeof title, "Training loss per %s: %s  (smoothed %s)", per.c_str(),
                 raw.empty() ? "-" : num(last_raw).c_str(),
                 s.smooth_loss.empty() ? "-" : num(last_smooth).c_str());
   chart(title, {{&raw, kRaw, true, false}, {&s.smooth_loss, kSmooth, false, false}}, h, 0, 1,

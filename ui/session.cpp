@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "budget.h"
 #include "idx.h"
 #include "model.h"
 #include "presets.h"
@@ -29,6 +30,16 @@ namespace {
 
 const char* const kFileNames[Session::kFiles] = {kTrainImages, kTrainLabels, kTestImages,
                                                  kTestLabels};
+
+// check_budget against what memory_limit leaves once the loaded data and
+// `held` other bytes (a checkpoint file) are counted; no limit when it is 0.
+Status check_memory(const Session& s, const TrainConfig& run, const DataCounts& counts, size_t held) {
+  if (s.memory_limit == 0) return Status::success();
+  uint64_t used = held;
+  for (const Dataset* d : {&s.data.train, &s.data.test}) used += d->images.size() + d->labels.size();
+  const uint64_t room = s.memory_limit > used ? s.memory_limit - used : 0;
+  return check_budget(run, counts, room, "this page can use");
+}
 
 }  // namespace
 
@@ -202,6 +213,7 @@ void Session::parse_files() {
 
 void Session::reset_histories() {
   smooth_loss.clear();
+  smooth_stride_ = 1;
   sps_history.clear();
   sps_window_.clear();
   sps_last_point_ = -1;
@@ -228,16 +240,18 @@ void Session::start() {
   Dataset train = data.train;
   Dataset validation;
   if (s.ok()) s = split_validation(cfg.validation, train, validation);
+  if (s.ok()) s = check_memory(*this, cfg, {train.count, validation.count, data.test.count}, 0);
   if (!s.ok()) {
     fail(s.message);
     return;
   }
   // A model loaded without a run is trained further; anything else starts afresh.
-  const bool keep = net && !trainer && net->config() == cfg.net && net->rows() >= cfg.batch;
+  const int rows = effective_batch(cfg.batch, train.count);
+  const bool keep = net && !trainer && net->config() == cfg.net && net->rows() >= rows;
   trainer.reset();  // free the previous run's buffers before allocating new ones
   if (!keep) {
     net.reset();
-    net = std::make_unique<Net>(cfg.net, new_backend(), cfg.batch);
+    net = std::make_unique<Net>(cfg.net, new_backend(), rows);
   }
   trainer = std::make_unique<Trainer>(cfg, *net, std::move(train), data.test, std::move(validation),
                                       keep ? Trainer::Start::Continue : Trainer::Start::Fresh);
@@ -310,7 +324,12 @@ Status Session::load_checkpoint(const uint8_t* bytes, size_t size, const std::st
                         std::to_string(data.train.pixels()) + " pixels, " + std::to_string(data.train.classes) +
                         " classes)");
   // Another network: a model without a run; Start trains it further.
-  auto loaded = std::make_unique<Net>(m.net, new_backend(), cfg.batch);
+  TrainConfig run = cfg;  // Start trains it on the loaded data: the same check as Start's
+  run.net = m.net;
+  const int n = data_ready ? data.train.count : 0, held_out = std::clamp(validation_count(cfg.validation, n), 0, n);
+  if (!(s = check_memory(*this, run, {n - held_out, held_out, data_ready ? data.test.count : 0}, size)).ok())
+    return Status::fail(file + ": " + s.message);
+  auto loaded = std::make_unique<Net>(m.net, new_backend(), effective_batch(cfg.batch, n - held_out));
   if (!loaded->status().ok()) return Status::fail(file + ": " + loaded->status().message);
   if (!(s = loaded->set_parameters(m)).ok()) return Status::fail(file + ": " + s.message);
   trainer.reset();
@@ -357,14 +376,28 @@ void Session::tick(double now) {
     budget = std::clamp(budget, 0.001, kTargetFrame - 0.004);
     if (fixed_budget > 0) budget = fixed_budget;
     const Metrics& m = trainer->metrics();
-    size_t batches_before = m.batch_loss.size();
+    const long long batches_before = m.batches_done;
     trainer->step(1 << 30, budget);
-    size_t batches_now = m.batch_loss.size();
-    samples_done_ += long(batches_now - batches_before) * trainer->config().batch;
-    for (size_t i = smooth_loss.size(); i < batches_now; ++i) {
+    samples_done_ += long(m.batches_done - batches_before) * trainer->config().batch;
+    // A full history merges its points in pairs (kMaxLossPoints): merge the
+    // smoothed series alike, whole groups only; the rest is smoothed again.
+    if (m.loss_stride != smooth_stride_) {
+      const size_t g = size_t(m.loss_stride / smooth_stride_), n = smooth_loss.size() / g;
+      for (size_t i = 0; i < n; ++i) {
+        double sum = 0;
+        for (size_t j = 0; j < g; ++j) sum += smooth_loss[i * g + j];
+        smooth_loss[i] = float(sum / double(g));
+      }
+      smooth_loss.resize(n);
+      smooth_stride_ = m.loss_stride;
+    }
+    // An EMA whose time constant is 50 batches whatever a point holds.
+    const float keep = m.loss_stride == 1 ? 0.98f : float(std::pow(0.98, m.loss_stride));
+    const float take = m.loss_stride == 1 ? 0.02f : 1 - keep;
+    for (size_t i = smooth_loss.size(); i < m.batch_loss.size(); ++i) {
       float raw = m.batch_loss[i];
       float prev = i == 0 || !std::isfinite(smooth_loss[i - 1]) ? raw : smooth_loss[i - 1];
-      smooth_loss.push_back(std::isfinite(raw) ? 0.98f * prev + 0.02f * raw : raw);
+      smooth_loss.push_back(std::isfinite(raw) ? keep * prev + take * raw : raw);
     }
   }
   // samples/s as the user sees it (wall clock): the rate over the last second,

@@ -63,6 +63,10 @@ class Session {
   // set() / apply_param(). A running trainer's config() is the run's own.
   TrainConfig cfg;
   std::string data_base = "data/mnist";  // URL base (web) or directory (native)
+  // Bytes the session may hold, its loaded data included (0 = no limit): a run
+  // or a checkpoint's model over it is refused (check_budget) before anything
+  // is allocated. The page sets it from its WASM heap's maximum.
+  size_t memory_limit = 0;
   bool autostart = false;
 
   // One parameter by its URL / CLI name (sizes, activation, output, cost, eta,
@@ -129,7 +133,7 @@ class Session {
   double budget = 0.008;            // s of training per frame
   double fixed_budget = 0;          // > 0: use this instead of adapting (parameter budgetMs)
   double frame_work_ms = 0;         // the front end's own frame time (training + UI), for tuning
-  std::vector<float> smooth_loss;   // EMA of metrics().batch_loss, same length
+  std::vector<float> smooth_loss;   // EMA of metrics().batch_loss, same length and points
   std::vector<float> sps_history;   // samples/s (wall clock), one point per quarter second
   double epoch_eta_seconds = -1;    // time left in this epoch, -1 if unknown
   double run_eta_seconds = -1;
@@ -158,6 +162,7 @@ class Session {
   std::vector<std::pair<double, long>> sps_window_;  // (time, samples done) over ~1 s
   double sps_last_point_ = -1;
   long samples_done_ = 0;
+  int smooth_stride_ = 1;  // batches per point of smooth_loss (Metrics::loss_stride)
   void parse_files();
   void refresh_predictions(int max_images);
   void invalidate_predictions();

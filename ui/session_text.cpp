@@ -115,7 +115,7 @@ std::string Session::status_json() const {
   o += ",\"batchesPerEpoch\":";
   json_number(o, m ? m->batches_per_epoch : 0);
   o += ",\"batchesDone\":";
-  json_number(o, m ? double(m->batch_loss.size()) : 0);
+  json_number(o, m ? double(m->batches_done) : 0);
   o += ",\"samplesPerSec\":";
   // Wall-clock rate; before the first quarter second, the trainer's own.
   json_number(o, !sps_history.empty() ? double(sps_history.back())

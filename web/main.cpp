@@ -4,6 +4,8 @@
 // exported nnlab_* functions below.
 #include <GLFW/glfw3.h>
 #include <emscripten.h>
+#include <emscripten/heap.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -156,6 +158,10 @@ int main() {
     return 1;
   }
   a.loop.before_draw = follow_canvas_size;
+  // The session may use what the heap can still grow to (-sMAXIMUM_MEMORY), less what is in use
+  // now and a reserve for the UI's own buffers; a run or checkpoint over it is refused cleanly.
+  const size_t heap_max = emscripten_get_heap_max(), in_use = size_t(sbrk(0)), reserve = 64u << 20;
+  a.session.memory_limit = heap_max > in_use + reserve ? heap_max - in_use - reserve : 1;
 
   a.session.fetch_file = [](int gen, int i, const std::string& url) {
     nnlab_js_fetch(gen, i, url.c_str(), nnlab::Session::kMaxFileBytes);

@@ -8,6 +8,7 @@
 //     saves the dashboard to artifacts/web_dashboard.png;
 //  2. full Fashion-MNIST trains within a 256 MB WASM heap; divergence, raw IDX
 //     behind a custom URL base and a bad URL parameter are handled;
+//     a network over the page's memory is refused naming the bytes;
 //  3. a data URL that 404s gives state "error" naming the URL;
 //  4. corrupt gzip, a non-IDX file and a network error each name the URL and
 //     the reason, and Retry recovers;
@@ -322,6 +323,22 @@ async function main() {
     const ps = await status(pp);
     check(ps.state === 'error' && ps.error.includes('batch'), `bad parameter batch=zero: "${ps.error}"`);
     await pp.close();
+
+    // 2e. A network over the page's memory (1.4 GB for 784-100000-10 in a 1 GB heap) is refused
+    //     before it allocates, naming the bytes; the page keeps answering and rendering.
+    const mp = await browser.newPage();
+    await mp.goto(`${base}?data=mnist&sizes=784,100000,10&autostart=1`);
+    let ms = await status(mp);
+    for (let i = 0; i < 120 && ms.state !== 'error'; ++i) {
+      await mp.waitForTimeout(250);
+      ms = await status(mp);
+    }
+    await mp.waitForTimeout(500);
+    const ms2 = await status(mp);
+    check(ms.state === 'error' && /^memory: needs [0-9.]+ GB \([0-9,]+ bytes\) for 784-fc100000-sigmoid-fc10-sigmoid/.test(ms.error) &&
+          ms2.state === 'error' && ms2.fps > 0,
+          `sizes=784,100000,10 over the heap: state ${ms.state}, "${ms.error}", status still answers (fps ${ms2.fps})`);
+    await mp.close();
 
     // 3. A data URL that 404s: state error, message naming the URL, page alive.
     const bad = await browser.newPage();
