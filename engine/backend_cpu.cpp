@@ -242,8 +242,8 @@ class CpuBackend final : public Backend {
 
  private:
   // Work below these sizes stays on one thread: waking the others costs more.
-  static constexpr double kMinRowWork = 1 << 20;   // multiply-adds of one GEMM
-  static constexpr size_t kMinElements = 1 << 15;  // floats of one elementwise op
+  static constexpr double kMinRowWork = 1 << 24;   // multiply-adds of one GEMM (16M)
+  static constexpr size_t kMinElements = 1 << 17;  // floats of one elementwise op
 
   // Output rows [0, M) in contiguous parts across the pool. A row's values do not
   // depend on the split (kernels_split_rows), so any thread count gives the same bits.

@@ -1,5 +1,10 @@
-// The pool of parallel.h on std::thread: workers sleep on a condition variable
-// between calls; a call hands each its part and waits for all of them.
+// The pool of parallel.h on std::thread. A call's parts are short (a GEMM's
+// rows: tens of microseconds to milliseconds), so waking a sleeping thread
+// through the kernel would cost as much as the work: workers spin a while on
+// an atomic generation before they sleep, and the caller spins on the count of
+// parts still running.
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -8,30 +13,40 @@
 #include "parallel.h"
 
 namespace nnlab {
+namespace {
+
+constexpr auto kSpin = std::chrono::microseconds(200);  // then sleep until the next call
+
+}  // namespace
 
 struct Pool::Impl {
   std::vector<std::thread> workers;
   std::mutex m;
-  std::condition_variable wake, done;
+  std::condition_variable wake;
   const std::function<void(int)>* job = nullptr;
-  int parts = 0;       // parts of the current job, part 0 being the caller's
-  long generation = 0; // bumps per job, so a worker runs each job once
-  int pending = 0;     // worker parts not yet finished
-  bool stop = false;
+  std::atomic<int> parts{0};          // parts of the current job, part 0 being the caller's
+  std::atomic<long> generation{0};    // bumps per job, so a worker runs each job once
+  std::atomic<int> pending{0};        // worker parts not yet finished
+  std::atomic<bool> stop{false};
 
   void work(int id) {  // worker id runs part id (1-based) of each job that has one
     long seen = 0;
     for (;;) {
-      std::unique_lock<std::mutex> lock(m);
-      wake.wait(lock, [&] { return stop || generation != seen; });
-      if (stop) return;
-      seen = generation;
-      if (id >= parts) continue;
-      const std::function<void(int)>* fn = job;
-      lock.unlock();
-      (*fn)(id);
-      lock.lock();
-      if (--pending == 0) done.notify_one();
+      // Spin for the next job, then sleep.
+      const auto until = std::chrono::steady_clock::now() + kSpin;
+      while (generation.load(std::memory_order_acquire) == seen && !stop.load(std::memory_order_relaxed) &&
+             std::chrono::steady_clock::now() < until) {
+      }
+      if (generation.load(std::memory_order_acquire) == seen && !stop.load()) {
+        std::unique_lock<std::mutex> lock(m);
+        wake.wait(lock, [&] { return stop.load() || generation.load() != seen; });
+      }
+      if (stop.load()) return;
+      seen = generation.load(std::memory_order_acquire);
+      if (id < parts.load(std::memory_order_acquire)) {
+        (*job)(id);
+        pending.fetch_sub(1, std::memory_order_acq_rel);
+      }
     }
   }
 };
@@ -58,17 +73,18 @@ void Pool::run(int parts, const std::function<void(int)>& fn) {
     fn(0);
     return;
   }
+  Impl& im = *impl_;
   {
-    std::lock_guard<std::mutex> lock(impl_->m);
-    impl_->job = &fn;
-    impl_->parts = parts;
-    impl_->pending = parts - 1;
-    ++impl_->generation;
+    // Under the lock, so a worker that is about to sleep sees the new job.
+    std::lock_guard<std::mutex> lock(im.m);
+    im.job = &fn;
+    im.parts.store(parts, std::memory_order_relaxed);
+    im.pending.store(parts - 1, std::memory_order_relaxed);
+    im.generation.fetch_add(1, std::memory_order_release);
   }
-  impl_->wake.notify_all();
+  im.wake.notify_all();
   fn(0);
-  std::unique_lock<std::mutex> lock(impl_->m);
-  impl_->done.wait(lock, [&] { return impl_->pending == 0; });
+  while (im.pending.load(std::memory_order_acquire) != 0) std::this_thread::yield();
 }
 
 }  // namespace nnlab
