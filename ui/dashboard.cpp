@@ -250,7 +250,12 @@ void Dashboard::model_panel(Session& s, const DashboardHooks& hooks) {
     if (ImGui::InputText("##ckpt", path_, sizeof path_)) checkpoint_path = path_;
   }
   ImGui::BeginDisabled(!s.net);
-  if (ImGui::Button("Save model") && hooks.save_model) hooks.save_model(s.save_checkpoint());
+  if (ImGui::Button("Save model") && hooks.save_model) {
+    std::vector<uint8_t> bytes;
+    Status st = s.save_checkpoint(bytes);
+    if (st.ok()) hooks.save_model(bytes);
+    else s.notice = st.message;
+  }
   ImGui::EndDisabled();
   ImGui::SameLine();
   if (ImGui::Button("Load model") && hooks.load_model) hooks.load_model();

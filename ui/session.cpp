@@ -340,9 +340,12 @@ Status Session::load_checkpoint(const uint8_t* bytes, size_t size, const std::st
   return Status::success();
 }
 
-std::vector<uint8_t> Session::save_checkpoint() const {
-  if (!net) return {};
-  return save_model(net->parameters());
+Status Session::save_checkpoint(std::vector<uint8_t>& out) const {
+  if (!net) return Status::fail("no model to save: start training or load a model first");
+  const Model m = net->parameters();
+  if (!all_finite(m)) return Status::fail("not saved: the model's parameters are not finite (the run diverged)");
+  out = save_model(m);
+  return Status::success();
 }
 
 void Session::refresh_predictions(int max_images) {

@@ -121,7 +121,9 @@ class Session {
   // the paused or running trainer's net when the network is the same; else as a
   // new Net without a run, which Start then trains further); on failure nothing changes.
   Status load_checkpoint(const uint8_t* data, size_t size, const std::string& name);
-  std::vector<uint8_t> save_checkpoint() const;
+  // The model as checkpoint bytes; refused without a model, and for one whose
+  // parameters are not finite (a diverged run is never saved: the same rule the CLI keeps).
+  Status save_checkpoint(std::vector<uint8_t>& out) const;
 
   // Once per frame with a monotonic clock in seconds: measures fps, then trains
   // for a budget adapted so the whole frame stays near kTargetFrame.

@@ -88,9 +88,10 @@ EMSCRIPTEN_KEEPALIVE const char* nnlab_command(const char* command) {
   } else if (c == "reset") {
     a.session.reset();
   } else if (c == "save") {
-    std::vector<uint8_t> bytes = a.session.save_checkpoint();
-    if (bytes.empty()) result = "no model to save: start training or load a model first";
-    else a.hooks.save_model(bytes);
+    std::vector<uint8_t> bytes;
+    nnlab::Status st = a.session.save_checkpoint(bytes);
+    if (st.ok()) a.hooks.save_model(bytes);
+    result = st.message;
   } else if (c == "load") {
     a.hooks.load_model();
   } else if (c == "retry") {  // the data panel's Retry / Load data button

@@ -295,18 +295,33 @@ TEST_CASE("session: eta changes while training; a bad checkpoint keeps the model
   CHECK_FALSE(s.set("preset", "ch1").ok());
   s.pause();
   CHECK(s.phase() == Phase::Paused);
-  std::vector<uint8_t> saved = s.save_checkpoint();
+  std::vector<uint8_t> saved;
+  REQUIRE(s.save_checkpoint(saved).ok());
   REQUIRE(!saved.empty());
   std::vector<uint8_t> bad = saved;
   bad[bad.size() / 2] ^= 0xff;
   Status st = s.load_checkpoint(bad.data(), bad.size(), "bad.nnlb");
   CHECK_FALSE(st.ok());
   CHECK(contains(st.message, "bad.nnlb"));
-  CHECK(s.save_checkpoint() == saved);
+  std::vector<uint8_t> again;
+  CHECK(s.save_checkpoint(again).ok());
+  CHECK(again == saved);
   CHECK(s.load_checkpoint(saved.data(), saved.size(), "good.nnlb").ok());
   CHECK(s.phase() == Phase::Paused);
   s.resume();
   CHECK(s.phase() == Phase::Training);
+
+  // A diverged model is never saved.
+  s.reset();
+  std::vector<uint8_t> none;
+  CHECK(contains(s.save_checkpoint(none).message, "no model to save"));
+  REQUIRE(s.apply_query("activation=relu&output=softmax&cost=cross-entropy&eta=1e20&epochs=3").ok());
+  s.start();
+  for (int i = 0; i < 1000 && s.phase() == Phase::Training; ++i) s.tick(double(i) * 0.03);
+  REQUIRE(s.phase() == Phase::Diverged);
+  Status refused = s.save_checkpoint(none);
+  CHECK(contains(refused.message, "not finite"));
+  CHECK(none.empty());
 }
 
 TEST_CASE("draw pad: MNIST-style preprocessing fits a 20x20 box centred by mass") {
