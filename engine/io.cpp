@@ -240,16 +240,26 @@ Status read_file(const std::string& path, std::vector<uint8_t>& out, uint64_t ma
   return read_file_or_missing(path, out, max_bytes, what, missing);
 }
 
-Status check_write_target(const std::string& path) {
-  Target t;
+namespace {
+
+// The target checked, stale temp files of earlier runs removed, and a new temp file beside it.
+Status begin_write(const std::string& path, Target& t, std::string& tmp, Fd& f) {
   Status s = find_target(path, t);
   if (!s.ok()) return s;
   remove_stale_temps(t);
+  return create_temp(path, t, tmp, f);
+}
+
+}  // namespace
+
+Status check_write_target(const std::string& path) {
   // Creating a file is the one test of "writable" that holds for root, ACLs
   // and read-only mounts alike.
+  Target t;
   std::string tmp;
   Fd f;
-  if (!(s = create_temp(path, t, tmp, f)).ok()) return s;
+  Status s = begin_write(path, t, tmp, f);
+  if (!s.ok()) return s;
   ::close(f.release());
   ::unlink(tmp.c_str());
   return Status::success();
@@ -260,12 +270,10 @@ Status write_file(const std::string& path, const std::vector<uint8_t>& bytes) {
   // symlink names, so the link stays a link), so that a failed or interrupted
   // write leaves the old file whole; rename is atomic on POSIX file systems.
   Target t;
-  Status s = find_target(path, t);
-  if (!s.ok()) return s;
-  remove_stale_temps(t);
   std::string tmp;
   Fd f;
-  if (!(s = create_temp(path, t, tmp, f)).ok()) return s;
+  Status s = begin_write(path, t, tmp, f);
+  if (!s.ok()) return s;
   int err = 0;
   for (size_t done = 0; done < bytes.size() && !err;) {
     const ssize_t n = ::write(f.fd, bytes.data() + done, bytes.size() - done);
