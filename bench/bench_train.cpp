@@ -59,7 +59,8 @@ void usage() {
                "             (the GPU issue's model: \"784,1024,1024,10:256\")\n"
                "  --samples  samples per timed run (default: one epoch, all training images)\n"
                "  --repeats  timed runs per config, the best is reported (default 3)\n"
-               "  --threads  CPU thread counts to run each model with (default 1); scaling is against the first\n"
+               "  --threads  CPU thread counts to run each model with (default 1); scaling is against the first;\n"
+               "             with --peers, numpy/PyTorch run with each count too\n"
                "  --check    first compare the linked GEMM kernels with naive loops (exit 1 if off)\n"
                "  --peers    also run bench/peers.py (numpy, PyTorch; 1 thread) and print speed-ups\n",
                kDefaultModels);
@@ -136,11 +137,11 @@ bool run_once(const Spec& spec, const nnlab::DataFiles& data, const std::string&
 std::map<std::string, std::pair<std::string, double>> run_peers(const std::string& script,
                                                                 const std::string& models,
                                                                 const std::string& data_dir,
-                                                                int samples, int repeats) {
+                                                                int samples, int repeats, int threads) {
   std::map<std::string, std::pair<std::string, double>> best;
   std::string cmd = "/usr/bin/python3 '" + script + "' --json-only --models '" + models +
                     "' --samples " + std::to_string(samples) + " --repeats " + std::to_string(repeats) +
-                    " --data '" + data_dir + "'";
+                    " --threads " + std::to_string(threads) + " --data '" + data_dir + "'";
   std::FILE* p = popen(cmd.c_str(), "r");
   if (!p) {
     std::fprintf(stderr, "bench_train: could not run %s\n", cmd.c_str());
@@ -162,7 +163,7 @@ std::map<std::string, std::pair<std::string, double>> run_peers(const std::strin
     sizes.erase(std::remove(sizes.begin(), sizes.end(), ' '), sizes.end());
     int batch = std::atoi(field("batch").c_str());
     double sps = std::atof(field("samples_per_sec").c_str());
-    std::string key = sizes + ":" + std::to_string(batch);
+    std::string key = sizes + ":" + std::to_string(batch) + ":" + std::to_string(threads);
     if (sps > best[key].second) best[key] = {peer, sps};
   }
   int rc = pclose(p);
@@ -277,7 +278,9 @@ int main(int argc, char** argv) {
   }
 
   std::map<std::string, std::pair<std::string, double>> peer_best;
-  if (peers) peer_best = run_peers(peers_script, models, data_dir, samples, repeats);
+  if (peers)
+    for (int t : thread_counts)  // the peers with the same thread counts, in the same run
+      for (auto& kv : run_peers(peers_script, models, data_dir, samples, repeats, t)) peer_best.insert(kv);
 
   if (json_only) return 0;
   std::printf("\ndevice: %s%s%s, data: %s, %d samples per run, best of %d\n",
@@ -290,7 +293,8 @@ int main(int argc, char** argv) {
     const Result& r = results[i];
     // Scaling against the same model's first thread count in the list (e.g. 1).
     const size_t first = i - i % thread_counts.size();
-    std::string key = sizes_str(r.spec.sizes) + ":" + std::to_string(r.spec.batch);
+    std::string key = sizes_str(r.spec.sizes) + ":" + std::to_string(r.spec.batch) + ":" +
+                      std::to_string(result_threads[i]);
     std::printf("%-18s %6d %7d %12.0f %9.2f %8.2fx", sizes_str(r.spec.sizes).c_str(), r.spec.batch,
                 result_threads[i], r.samples_per_sec(), r.samples_per_sec() * flops_per_sample(r.spec.sizes) / 1e9,
                 r.samples_per_sec() / results[first].samples_per_sec());

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 # Peer baselines for bench_train: network.py's algorithm (sigmoid layers, quadratic
 # cost, plain mini-batch SGD, w -= eta/m * sum of per-sample gradients), batched
-# matrix-matrix per mini-batch, in numpy and in PyTorch, one thread, float32.
+# matrix-matrix per mini-batch, in numpy and in PyTorch, float32, one thread unless
+# --threads N (OpenBLAS and PyTorch then use N).
 # Prints one JSON line per (peer, model, batch) and a table. Run with Debian's
 # /usr/bin/python3 (numpy 1.24, torch 1.13) with libopenblas0-pthread installed.
 import os
@@ -19,8 +20,9 @@ if not _KEEP and ("OPENBLAS_CORETYPE" in os.environ or "OPENBLAS_L2_SIZE" in os.
     env.pop("OPENBLAS_CORETYPE", None)
     env.pop("OPENBLAS_L2_SIZE", None)
     os.execve(sys.executable, [sys.executable] + sys.argv, env)
+_THREADS = sys.argv[sys.argv.index("--threads") + 1] if "--threads" in sys.argv[:-1] else "1"
 for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[k] = "1"
+    os.environ[k] = _THREADS
 
 import argparse  # noqa: E402
 import ctypes  # noqa: E402
@@ -186,6 +188,7 @@ def main():
     ap.add_argument("--samples", type=int, default=60000, help="samples per timed epoch")
     ap.add_argument("--repeats", type=int, default=3, help="timed epochs; the best is reported")
     ap.add_argument("--eta", type=float, default=3.0)
+    ap.add_argument("--threads", type=int, default=1, help="BLAS and PyTorch threads (default 1)")
     ap.add_argument("--keep-coretype", action="store_true",
                     help="keep OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE from the environment")
     ap.add_argument("--check", action="store_true", help="also print test accuracy after training")
@@ -216,7 +219,7 @@ def main():
             peers.remove("torch")
         else:
             torch = _torch
-            torch.set_num_threads(1)
+            torch.set_num_threads(args.threads)
             Xtorch, Ytorch = torch.from_numpy(X), torch.from_numpy(Y1h)
     libs, core = loaded_blas()
     env_note = os.environ.get("NNLAB_PEERS_UNSET", "")
@@ -262,7 +265,7 @@ def main():
             sps = done / best
             row = {"kind": "peer", "peer": peer, "sizes": sizes, "batch": m, "samples": done,
                    "seconds": round(best, 4), "samples_per_sec": round(sps, 1),
-                   "gflops": round(sps * flops_per_sample(sizes) / 1e9, 3), "threads": 1}
+                   "gflops": round(sps * flops_per_sample(sizes) / 1e9, 3), "threads": args.threads}
             if args.check:
                 if peer == "torch":
                     ws_np = [w.numpy() for w in tws]
