@@ -89,9 +89,11 @@ std::vector<Param> make_table() {
                      "of a 60,000-image set, else none",
                      Param::kInt, -1, 1e9, [](const C& c) { return double(c.validation); },
                      [](C& c, double v) { c.validation = int(v); }));
-  t.push_back(number("threads", "CPU threads for the math, 0: one per core; any count gives the same bits",
-                     Param::kInt, 0, 256, [](const C& c) { return double(c.threads); },
-                     [](C& c, double v) { c.threads = int(v); }));
+  Param threads = number("threads", "CPU threads for the math, 0: one per core; any count gives the same bits",
+                          Param::kInt, 0, 256, [](const C& c) { return double(c.threads); },
+                          [](C& c, double v) { c.threads = int(v); });
+  threads.native_only = true;
+  t.push_back(threads);
   t.push_back(number("seed", "random seed for initialisation and shuffling (same seed, same run)",
                      Param::kInt, 0, 4294967295.0, [](const C& c) { return double(c.seed); },
                      [](C& c, double v) { c.seed = uint64_t(v); }));
