@@ -181,6 +181,10 @@ int Net::evaluate(const Dataset& d, std::vector<int>& confusion) {
   be_->read(conf, confusion.data(), confusion.size() * sizeof(int));
   be_->release(conf);
   release(*be_, dev);
+  return correct_count(confusion, K);
+}
+
+int correct_count(const std::vector<int>& confusion, int K) {
   int correct = 0;
   for (int k = 0; k < K; ++k) correct += confusion[size_t(k) * K + k];
   return correct;

@@ -79,6 +79,9 @@ class Net {
   Buf alloc(DType type, size_t count);
 };
 
+// The diagonal of a (K, K) confusion matrix: the correctly classified images.
+int correct_count(const std::vector<int>& confusion, int K);
+
 // The image data a Net reads from, resident on its backend.
 struct DeviceData {
   Buf images = kNone, labels = kNone;  // (N, C) u8, (N) u8

@@ -65,15 +65,6 @@ struct Trainer::Impl {
   }
 };
 
-namespace {
-
-int trace(const std::vector<int>& confusion, int k) {
-  int t = 0;
-  for (int i = 0; i < k; ++i) t += confusion[size_t(i) * k + i];
-  return t;
-}
-
-}  // namespace
 
 Trainer::Trainer(const TrainConfig& cfg, Net& net, Dataset train, Dataset test, Dataset validation,
                  Start start)
@@ -223,7 +214,7 @@ bool Trainer::eval_chunk() {
 
   std::vector<int> confusion = im.read_confusion(K);
   if (im.phase == Impl::kEvalTest) {
-    im.test_correct = trace(confusion, K);
+    im.test_correct = correct_count(confusion, K);
     metrics_.confusion = confusion;
     if (im.validation.count > 0) {
       im.phase = Impl::kEvalValidation;
@@ -237,7 +228,7 @@ bool Trainer::eval_chunk() {
   r.test_correct = im.test_correct;
   r.test_total = im.test.count;
   if (im.validation.count > 0) {
-    r.validation_correct = trace(confusion, K);
+    r.validation_correct = correct_count(confusion, K);
     r.validation_total = im.validation.count;
     metrics_.validation_accuracy.push_back(float(r.validation_correct) / float(r.validation_total));
   }
