@@ -19,6 +19,7 @@
 #include "frame_loop.h"
 #include "gl_backend.h"
 #include "io.h"
+#include "model.h"
 #include "session.h"
 
 namespace {
@@ -119,15 +120,17 @@ int main(int argc, char** argv) {
   hooks.native = true;
   hooks.devices = {"CPU (Eigen)", "GPU (OpenGL compute)"};
   hooks.device = &opt.device;
-  // Native "fetch" is a synchronous read of DIR/name.gz, else DIR/name.
+  // Native "fetch" is a synchronous read of DIR/name.gz, else DIR/name, with the
+  // page's per-file cap so that an oversized file is refused before it is read.
   session.fetch_file = [&session](int gen, int i, const std::string& path) {
     std::vector<uint8_t> bytes;
-    nnlab::Status gz = nnlab::read_file(path + ".gz", bytes);
+    const uint64_t cap = uint64_t(nnlab::Session::kMaxFileBytes);
+    nnlab::Status gz = nnlab::read_file(path + ".gz", bytes, cap, "a data file");
     if (gz.ok()) {
       session.file_loaded(gen, i, path + ".gz", std::move(bytes));
       return;
     }
-    nnlab::Status raw = nnlab::read_file(path, bytes);
+    nnlab::Status raw = nnlab::read_file(path, bytes, cap, "a data file");
     if (raw.ok())
       session.file_loaded(gen, i, path, std::move(bytes));
     else
@@ -149,7 +152,7 @@ int main(int argc, char** argv) {
   };
   hooks.load_model = [&] {
     std::vector<uint8_t> bytes;
-    nnlab::Status s = nnlab::read_file(dashboard.checkpoint_path, bytes);
+    nnlab::Status s = nnlab::read_file(dashboard.checkpoint_path, bytes, nnlab::kMaxModelBytes, "a model file");
     if (s.ok()) s = session.load_checkpoint(bytes.data(), bytes.size(), dashboard.checkpoint_path);
     session.notice = s.ok() ? "" : s.message;
   };
