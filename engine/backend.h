@@ -21,6 +21,8 @@ class Backend {
  public:
   virtual ~Backend() = default;
   virtual std::string name() const = 0;  // "cpu (Eigen)" or "OpenGL 4.5 ..., llvmpipe"
+  // False when only the thread that made it may use it (a GL context is current on one thread).
+  virtual bool any_thread() const { return true; }
 
   // A buffer of `count` elements, contents zeroed; or kNone, with nothing
   // allocated and the backend still usable, when it cannot be had: the byte

@@ -164,6 +164,29 @@ void record_batch_loss(Metrics& m, float loss, size_t max_points) {
   m.loss_stride *= 2;
 }
 
+void catch_up(const Metrics& from, Metrics& to) {
+  auto sync = [](const auto& a, auto& b) {  // per-epoch series only grow during a run
+    if (b.size() > a.size()) b.clear();
+    b.insert(b.end(), a.begin() + std::ptrdiff_t(b.size()), a.end());
+  };
+  if (to.loss_stride != from.loss_stride) to.batch_loss.clear();  // merged: every point changed
+  sync(from.batch_loss, to.batch_loss);
+  to.batches_done = from.batches_done;
+  to.loss_stride = from.loss_stride;
+  to.loss_partial = from.loss_partial;
+  to.loss_partial_count = from.loss_partial_count;
+  sync(from.test_accuracy, to.test_accuracy);
+  sync(from.validation_accuracy, to.validation_accuracy);
+  sync(from.samples_per_sec, to.samples_per_sec);
+  if (to.epochs.size() != from.epochs.size() || to.confusion.size() != from.confusion.size())
+    to.confusion = from.confusion;  // (K, K), new once per epoch
+  sync(from.epochs, to.epochs);
+  to.epoch = from.epoch;
+  to.batch = from.batch;
+  to.batches_per_epoch = from.batches_per_epoch;
+  to.recent_samples_per_sec = from.recent_samples_per_sec;
+}
+
 // Reads the batch losses still on the device into the history.
 bool Trainer::flush_losses() {
   Impl& im = *impl_;

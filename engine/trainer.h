@@ -60,6 +60,12 @@ struct Metrics {
 // once batch_loss would exceed max_points (an even number >= 2).
 void record_batch_loss(Metrics& m, float loss, size_t max_points = kMaxLossPoints);
 
+// Brings `to` (an earlier copy of `from`) up to date, copying only what
+// changed: new loss points (all of them after a merge), new epochs. A UI
+// thread's view of a run on another thread stays current at a few bytes a
+// frame. A new Metrics field is copied here too.
+void catch_up(const Metrics& from, Metrics& to);
+
 class Trainer {
  public:
   enum class Start { Fresh, Continue };  // new parameters from the seed, or the net's own

@@ -118,6 +118,7 @@ int main(int argc, char** argv) {
   nnlab::Dashboard& dashboard = loop.dashboard;
   nnlab::DashboardHooks& hooks = loop.hooks;
   hooks.native = true;
+  session.own_thread = true;  // the CPU backend's runs; the GL backend's stay on this thread
   hooks.devices = {"CPU (Eigen)", "GPU (OpenGL compute)"};
   hooks.device = &opt.device;
   // Native "fetch" is a synchronous read of DIR/name.gz, else DIR/name, with the
@@ -169,7 +170,7 @@ int main(int argc, char** argv) {
   };
   // The quit-after conditions, then the status line and the screenshot.
   loop.after_render = [&]() -> bool {
-    const long batches = session.trainer ? long(session.trainer->metrics().batch_loss.size()) : 0;
+    const long batches = session.run() ? long(session.run()->metrics.batches_done) : 0;
     const bool stopped = session.phase() == nnlab::Phase::Done ||
                          session.phase() == nnlab::Phase::Error ||
                          session.phase() == nnlab::Phase::Diverged;

@@ -223,7 +223,7 @@ TEST_CASE("session: a run over memory_limit is refused cleanly; the session keep
   s.memory_limit = 64 << 20;
   s.start();
   CHECK(s.phase() == Phase::Error);
-  CHECK(!s.trainer);
+  CHECK(!s.run());
   CHECK(!s.net);
   MESSAGE(s.error);
   CHECK(s.error.find("memory: needs ") == 0);
@@ -262,19 +262,19 @@ TEST_CASE("session: a long run's history stays bounded; smoothed loss and batche
   Session s;
   load(s, 200, 50);
   REQUIRE(s.apply_query("sizes=784,10,10&epochs=8&batch=2").ok());  // 8 x 100 = 800 batches
+  s.max_loss_points = 64;
   s.start();
   REQUIRE(s.phase() == Phase::Training);
-  s.trainer->limit_loss_points(64);
   s.fixed_budget = 0.0005;  // many small steps, so merges happen between ticks too
   double now = 0;
   for (int i = 0; i < 100000 && s.phase() == Phase::Training; ++i) {
     s.tick(now += 0.03);
-    const Metrics& m = s.trainer->metrics();
+    const Metrics& m = s.run()->metrics;
     REQUIRE(m.batch_loss.size() <= 64);
     REQUIRE(s.smooth_loss.size() == m.batch_loss.size());
   }
   REQUIRE(s.phase() == Phase::Done);
-  const Metrics& m = s.trainer->metrics();
+  const Metrics& m = s.run()->metrics;
   CHECK(m.batches_done == 800);
   CHECK(m.loss_stride == 16);  // 800 batches in at most 64 points: 50 points of 16
   CHECK(m.batch_loss.size() == 50);

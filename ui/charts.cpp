@@ -130,15 +130,16 @@ void chart(const char* title, const std::vector<Series>& series, float height, f
 }  // namespace
 
 void Dashboard::charts_panel(Session& s) {
-  const Metrics* m = s.trainer ? &s.trainer->metrics() : nullptr;
+  const Metrics* m = s.run() ? &s.run()->metrics : nullptr;
   const float h = std::max(90.0f, (ImGui::GetContentRegionAvail().y - 170) / 3.0f);
 
   ImGui::Text("State: %s", name(s.phase()));
   if (m) {
     ImGui::SameLine();
     ImGui::Text("   epoch %d / %d   batch %d / %d", std::min(m->epoch + 1, s.cfg.epochs),
-                s.trainer->config().epochs, m->batch, m->batches_per_epoch);
+                s.run()->config.epochs, m->batch, m->batches_per_epoch);
   }
+  if (s.run()) ImGui::TextDisabled("%s", s.trainer_note().c_str());
   if (s.phase() == Phase::Error && !s.error.empty()) {
     ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1, 0.42f, 0.38f, 1));
     ImGui::PushTextWrapPos(0);
@@ -196,7 +197,7 @@ void Dashboard::charts_panel(Session& s) {
   for (float a : val) lo = std::min(lo, a);
   lo = std::floor(std::max(0.0f, lo - 0.02f) * 20) / 20;
   chart(title, {{&acc, kAcc, false, true}, {&val, kVal, false, true}}, h, acc.empty() ? 0 : lo,
-        1.0f, true, "%.2f", s.trainer ? std::min(s.trainer->config().epochs, 30) : 0);
+        1.0f, true, "%.2f", s.run() ? std::min(s.run()->config.epochs, 30) : 0);
 
   double sps = s.sps_history.empty() ? 0 : s.sps_history.back();
   std::snprintf(title, sizeof title, "Samples/s: %.0f   (trainer alone %.0f)", sps,

@@ -192,7 +192,7 @@ void Dashboard::param_widget(Session& s, const Param& p) {
 }
 
 void Dashboard::model_panel(Session& s, const DashboardHooks& hooks) {
-  const bool running = s.trainer != nullptr;
+  const bool running = s.run() != nullptr;
   ImGui::PushItemWidth(ImGui::GetContentRegionAvail().x * 0.55f);
 
   // The architecture and data-dependent settings are fixed once a run exists.

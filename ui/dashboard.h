@@ -68,8 +68,7 @@ class Dashboard {
   bool pad_dirty_ = true, have_last_ = false;
   float last_x_ = 0, last_y_ = 0;
   unsigned pad_tex_ = 0, digit_tex_ = 0;
-  const void* probs_for_ = nullptr;  // trainer the probabilities came from
-  int probs_epoch_ = -1;
+  long probs_version_ = -1;  // Session::model_version() the probabilities came from
 };
 
 }  // namespace nnlab

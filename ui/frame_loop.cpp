@@ -93,8 +93,7 @@ void FrameLoop::run() {
 
 void FrameLoop::close() {
   if (!window_) return;
-  session.trainer.reset();  // GL buffers go before the context
-  session.net.reset();
+  session.reset();  // the run's GL buffers go before the context
   ImGui_ImplOpenGL3_Shutdown();
   ImGui_ImplGlfw_Shutdown();
   ImGui::DestroyContext();

@@ -50,7 +50,7 @@ class FrameLoop {
   // stop, then close(). On the web: hands run_frame to the browser's main loop
   // and returns at once, so this FrameLoop must outlive main.
   void run();
-  // Drops the trainer first (its GL buffers need the context), then ImGui and GLFW.
+  // Drops the run first (its GL buffers need the context), then ImGui and GLFW.
   void close();
 
  private:

@@ -126,10 +126,11 @@ void Dashboard::image_grid(Session& s) {
                         s.class_name(truth).c_str(), pred < 0 ? "-" : s.class_name(pred).c_str());
   }
   if (!s.net) ImGui::TextDisabled("Predicted labels appear once a model exists.");
+  else ImGui::TextDisabled("Predicted by the model %s.", s.model_label.c_str());
 }
 
 void Dashboard::confusion_map(Session& s) {
-  const Metrics* m = s.trainer ? &s.trainer->metrics() : nullptr;
+  const Metrics* m = s.run() ? &s.run()->metrics : nullptr;
   const int K = s.data.test.classes;
   if (!m || m->confusion.size() != size_t(K * K) || m->test_accuracy.empty()) {
     ImGui::TextDisabled("Shown after the first epoch's test evaluation.");
@@ -223,12 +224,9 @@ void Dashboard::draw_pad(Session& s) {
 
   // Live class probabilities from the current model (also refreshed each epoch).
   const bool fits = s.net && s.phase() != Phase::Diverged && s.net->inputs() == 28 * 28;
-  const int epochs = fits && s.trainer ? int(s.trainer->metrics().test_accuracy.size()) : -1;
-  if (fits && (pad_dirty_ || probs_for_ != s.net.get() || probs_epoch_ != epochs ||
-               s.phase() == Phase::Training)) {
+  if (fits && (pad_dirty_ || probs_version_ != s.model_version())) {
     probs_ = s.net->predict(digit_.data(), 1);
-    probs_for_ = s.net.get();
-    probs_epoch_ = epochs;
+    probs_version_ = s.model_version();
   }
   if (!fits) probs_.clear();
   pad_dirty_ = false;

@@ -1,6 +1,6 @@
 // The dashboard's session (see session.h): data loading with per-file
-// progress, the model and its time-sliced training; parameters and the status
-// JSON are in session_text.cpp.
+// progress, the model, and its run (on its own thread or in frame slices);
+// parameters and the status JSON are in session_text.cpp.
 #include "session.h"
 
 #include <algorithm>
@@ -46,8 +46,8 @@ Status check_memory(const Session& s, const TrainConfig& run, const DataCounts& 
 
 Phase Session::phase() const {
   if (loading_) return Phase::Loading;
-  if (trainer) {
-    switch (trainer->state()) {
+  if (run_) {
+    switch (view_.state) {
       case State::Training: return Phase::Training;
       case State::Paused: return Phase::Paused;
       case State::Done: return Phase::Done;
@@ -102,7 +102,7 @@ void Session::load_data() {
   if (loading_ && cancel_fetches) cancel_fetches();  // Retry replaces the downloads in flight
   data_ready = false;
   data = DataFiles{};
-  trainer.reset();
+  run_.reset();
   net.reset();
   reset_histories();
   error.clear();
@@ -203,7 +203,7 @@ void Session::parse_files() {
   data_loaded_from = data_base;
   loading_ = false;
   predictions.assign(size_t(data.test.count), -1);
-  predictions_epoch = -1;
+  predictions_version = -1;
   predictions_next = 0;
   if (start_after_load_) {
     start_after_load_ = false;
@@ -218,13 +218,15 @@ void Session::reset_histories() {
   sps_window_.clear();
   sps_last_point_ = -1;
   samples_done_ = 0;
+  batches_seen_ = 0;
+  train_wall_ = 0;
   epoch_eta_seconds = run_eta_seconds = -1;
   invalidate_predictions();
 }
 
 void Session::invalidate_predictions() {
   std::fill(predictions.begin(), predictions.end(), -1);
-  predictions_epoch = -1;
+  predictions_version = -1;
   predictions_next = 0;
 }
 
@@ -246,36 +248,95 @@ void Session::start() {
     return;
   }
   // A model loaded without a run is trained further; anything else starts afresh.
-  const int rows = effective_batch(cfg.batch, train.count);
-  const bool keep = net && !trainer && net->config() == cfg.net && net->rows() >= rows;
-  trainer.reset();  // free the previous run's buffers before allocating new ones
-  if (!keep) {
-    net.reset();
-    net = std::make_unique<Net>(cfg.net, new_backend(), rows);
+  const bool keep = net && !run_ && net->config() == cfg.net;
+  std::unique_ptr<Model> loaded = keep ? std::make_unique<Model>(net->parameters()) : nullptr;
+  run_.reset();  // free the previous run's buffers before allocating new ones
+  view_ = RunView{};
+  auto trained = std::make_unique<Net>(cfg.net, new_backend(), effective_batch(cfg.batch, train.count));
+  s = trained->status();
+  if (s.ok() && loaded) s = trained->set_parameters(*loaded);
+  std::unique_ptr<Trainer> trainer;
+  if (s.ok()) {
+    trainer = std::make_unique<Trainer>(cfg, *trained, std::move(train), data.test, std::move(validation),
+                                        keep ? Trainer::Start::Continue : Trainer::Start::Fresh);
+    trainer->limit_loss_points(max_loss_points);
+    s = trainer->status();
   }
-  trainer = std::make_unique<Trainer>(cfg, *net, std::move(train), data.test, std::move(validation),
-                                      keep ? Trainer::Start::Continue : Trainer::Start::Fresh);
-  if (!trainer->status().ok()) {
-    std::string m = trainer->status().message;
-    trainer.reset();
+  if (!s.ok()) {
     net.reset();
-    fail(m);
+    fail(s.message);
     return;
   }
+  // A GL backend's buffers belong to this thread's context: it trains in slices.
+  const bool movable = trained->backend().any_thread();
+  run_ = std::make_unique<Runner>(std::move(trained), std::move(trainer),
+                                  own_thread && movable ? Runner::Mode::OwnThread : Runner::Mode::Slices);
   reset_histories();
   error.clear();
+  sync_run();
+}
+
+// Puts the run's latest published parameters into the panels' model.
+void Session::adopt_run_model() {
+  if (!view_.model || view_.model_version == run_model_version_) return;
+  run_model_version_ = view_.model_version;
+  if (!net || net->config() != view_.model->net) {
+    net = std::make_unique<Net>(view_.model->net, make_cpu_backend(1));
+    if (!net->status().ok()) {  // no room for it: the run goes on, the panels go without
+      net.reset();
+      return;
+    }
+  }
+  if (net->set_parameters(*view_.model).ok()) {
+    ++net_version_;
+    model_label = view_.model_label;
+  }
+}
+
+// Slices apply a command at once: the view shows it now; a thread's answer
+// comes with a later tick.
+void Session::sync_run() {
+  if (!run_) return;
+  run_->sync(view_);
+  adopt_run_model();
+  const Metrics& m = view_.metrics;
+  samples_done_ += long(m.batches_done - batches_seen_) * view_.config.batch;
+  batches_seen_ = m.batches_done;
+  // A full history merges its points in pairs (kMaxLossPoints): merge the
+  // smoothed series alike, whole groups only; the rest is smoothed again.
+  if (m.loss_stride != smooth_stride_) {
+    const size_t g = size_t(m.loss_stride / smooth_stride_), n = smooth_loss.size() / g;
+    for (size_t i = 0; i < n; ++i) {
+      double sum = 0;
+      for (size_t j = 0; j < g; ++j) sum += smooth_loss[i * g + j];
+      smooth_loss[i] = float(sum / double(g));
+    }
+    smooth_loss.resize(n);
+    smooth_stride_ = m.loss_stride;
+  }
+  // An EMA whose time constant is 50 batches whatever a point holds.
+  const float keep = m.loss_stride == 1 ? 0.98f : float(std::pow(0.98, m.loss_stride));
+  const float take = m.loss_stride == 1 ? 0.02f : 1 - keep;
+  for (size_t i = smooth_loss.size(); i < m.batch_loss.size(); ++i) {
+    float raw = m.batch_loss[i];
+    float prev = i == 0 || !std::isfinite(smooth_loss[i - 1]) ? raw : smooth_loss[i - 1];
+    smooth_loss.push_back(std::isfinite(raw) ? keep * prev + take * raw : raw);
+  }
 }
 
 void Session::pause() {
-  if (trainer) trainer->pause();
+  if (run_) run_->pause();
+  sync_run();
 }
 
 void Session::resume() {
-  if (trainer) trainer->resume();
+  if (run_) run_->resume();
+  sync_run();
 }
 
 void Session::reset() {
-  trainer.reset();
+  run_.reset();
+  view_ = RunView{};
   net.reset();
   reset_histories();
   error.clear();
@@ -285,28 +346,34 @@ void Session::reset() {
 
 namespace {
 
-// The live parameters of a running trainer: only eta today.
-Status apply_live(Trainer* trainer, const TrainConfig& next) { return trainer ? trainer->set_eta(next.eta) : Status::success(); }
+// The live parameters of a run: only eta today. The run takes it between two batches.
+Status apply_live(Runner* run, const TrainConfig& next) {
+  Status s = validate(next);
+  if (s.ok() && run) run->set_eta(next.eta);
+  return s;
+}
 
 }  // namespace
 
 Status Session::set(const std::string& name, const std::string& text) {
   const Param* p = find_param(name);
-  if (((p && !p->live) || name == "preset") && trainer)
+  if (((p && !p->live) || name == "preset") && run_)
     return Status::fail(name + ": fixed while a run exists (Reset first)");
   TrainConfig next = cfg;
   Status s = name == "preset" ? apply_preset(next, text) : set_param(next, name, text);
-  if (s.ok()) s = apply_live(trainer.get(), next);
+  if (s.ok() && p && p->live) s = apply_live(run_.get(), next);
   if (s.ok()) cfg = next;
+  sync_run();
   return s;
 }
 
 Status Session::set(const Param& p, double value) {
-  if (trainer && !p.live) return Status::fail(std::string(p.name) + ": fixed while a run exists (Reset first)");
+  if (run_ && !p.live) return Status::fail(std::string(p.name) + ": fixed while a run exists (Reset first)");
   TrainConfig next = cfg;
   Status s = set_param_value(next, p, value);
-  if (s.ok()) s = apply_live(trainer.get(), next);
+  if (s.ok() && p.live) s = apply_live(run_.get(), next);
   if (s.ok()) cfg = next;
+  sync_run();
   return s;
 }
 
@@ -314,9 +381,12 @@ Status Session::load_checkpoint(const uint8_t* bytes, size_t size, const std::st
   Model m;
   Status s = load_model(bytes, size, file, m);
   if (!s.ok()) return s;
-  if (trainer && net->config() == m.net) {  // the same network: the run goes on with these parameters
-    s = net->set_parameters(m);
-    if (s.ok()) invalidate_predictions();
+  if (run_ && view_.config.net == m.net) {  // the same network: the run goes on with these parameters
+    run_->set_parameters(m);
+    if (net && (s = net->set_parameters(m)).ok()) {
+      ++net_version_;
+      model_label = "loaded from " + file;
+    }
     return s;
   }
   if (data_ready && (m.net.inputs != data.train.pixels() || m.net.outputs() != data.train.classes))
@@ -329,20 +399,23 @@ Status Session::load_checkpoint(const uint8_t* bytes, size_t size, const std::st
   const int n = data_ready ? data.train.count : 0, held_out = std::clamp(validation_count(cfg.validation, n), 0, n);
   if (!(s = check_memory(*this, run, {n - held_out, held_out, data_ready ? data.test.count : 0}, size)).ok())
     return Status::fail(file + ": " + s.message);
-  auto loaded = std::make_unique<Net>(m.net, new_backend(), effective_batch(cfg.batch, n - held_out));
+  auto loaded = std::make_unique<Net>(m.net, make_cpu_backend(1));
   if (!loaded->status().ok()) return Status::fail(file + ": " + loaded->status().message);
   if (!(s = loaded->set_parameters(m)).ok()) return Status::fail(file + ": " + s.message);
-  trainer.reset();
+  run_.reset();
+  view_ = RunView{};
   net = std::move(loaded);
+  ++net_version_;
+  model_label = "loaded from " + file;
   cfg.net = m.net;
   reset_histories();
   error.clear();
   return Status::success();
 }
 
-Status Session::save_checkpoint(std::vector<uint8_t>& out) const {
-  if (!net) return Status::fail("no model to save: start training or load a model first");
-  const Model m = net->parameters();
+Status Session::save_checkpoint(std::vector<uint8_t>& out) {
+  if (!net && !run_) return Status::fail("no model to save: start training or load a model first");
+  const Model m = run_ ? run_->parameters() : net->parameters();
   if (!all_finite(m)) return Status::fail("not saved: the model's parameters are not finite (the run diverged)");
   out = save_model(m);
   return Status::success();
@@ -350,9 +423,8 @@ Status Session::save_checkpoint(std::vector<uint8_t>& out) const {
 
 void Session::refresh_predictions(int max_images) {
   if (!net || !data_ready || phase() == Phase::Diverged) return;
-  int epochs_done = trainer ? int(trainer->metrics().test_accuracy.size()) : 0;
-  if (predictions_epoch != epochs_done) {
-    predictions_epoch = epochs_done;
+  if (predictions_version != net_version_) {
+    predictions_version = net_version_;
     predictions_next = 0;
   }
   int n = std::min(max_images, data.test.count - predictions_next);
@@ -372,37 +444,15 @@ void Session::tick(double now) {
   double interval = last_tick_ < 0 ? kTargetFrame : now - last_tick_;
   last_tick_ = now;
 
-  if (phase() == Phase::Training) {
+  if (run_ && run_->mode() == Runner::Mode::Slices && phase() == Phase::Training) {
     // Proportional control of the training slice: long frames shrink it,
     // short ones grow it; rendering gets what is left of kTargetFrame.
     budget += 0.5 * (kTargetFrame - std::min(interval, 0.1));
     budget = std::clamp(budget, 0.001, kTargetFrame - 0.004);
     if (fixed_budget > 0) budget = fixed_budget;
-    const Metrics& m = trainer->metrics();
-    const long long batches_before = m.batches_done;
-    trainer->step(1 << 30, budget);
-    samples_done_ += long(m.batches_done - batches_before) * trainer->config().batch;
-    // A full history merges its points in pairs (kMaxLossPoints): merge the
-    // smoothed series alike, whole groups only; the rest is smoothed again.
-    if (m.loss_stride != smooth_stride_) {
-      const size_t g = size_t(m.loss_stride / smooth_stride_), n = smooth_loss.size() / g;
-      for (size_t i = 0; i < n; ++i) {
-        double sum = 0;
-        for (size_t j = 0; j < g; ++j) sum += smooth_loss[i * g + j];
-        smooth_loss[i] = float(sum / double(g));
-      }
-      smooth_loss.resize(n);
-      smooth_stride_ = m.loss_stride;
-    }
-    // An EMA whose time constant is 50 batches whatever a point holds.
-    const float keep = m.loss_stride == 1 ? 0.98f : float(std::pow(0.98, m.loss_stride));
-    const float take = m.loss_stride == 1 ? 0.02f : 1 - keep;
-    for (size_t i = smooth_loss.size(); i < m.batch_loss.size(); ++i) {
-      float raw = m.batch_loss[i];
-      float prev = i == 0 || !std::isfinite(smooth_loss[i - 1]) ? raw : smooth_loss[i - 1];
-      smooth_loss.push_back(std::isfinite(raw) ? keep * prev + take * raw : raw);
-    }
+    run_->step(budget);
   }
+  sync_run();
   // samples/s as the user sees it (wall clock): the rate over the last second,
   // one chart point per quarter second.
   if (phase() == Phase::Training) {
@@ -417,19 +467,28 @@ void Session::tick(double now) {
   } else {
     sps_window_.clear();
   }
-  if (trainer && !sps_history.empty() && sps_history.back() > 0) {
-    const Metrics& m = trainer->metrics();
-    double sps = sps_history.back();
-    double left_in_epoch = double(m.batches_per_epoch - m.batch) * trainer->config().batch;
+  // ETAs from the run's average wall-clock rate (evaluations included), not
+  // the last second's: a short burst would promise too much.
+  if (phase() == Phase::Training) train_wall_ += std::min(interval, 0.25);
+  if (run_ && train_wall_ >= 1.0 && samples_done_ > 0) {
+    const Metrics& m = view_.metrics;
+    const double sps = double(samples_done_) / train_wall_;
+    double left_in_epoch = double(m.batches_per_epoch - m.batch) * view_.config.batch;
     epoch_eta_seconds = std::max(0.0, left_in_epoch / sps);
-    int epochs_left = trainer->config().epochs - m.epoch - 1;
+    int epochs_left = view_.config.epochs - m.epoch - 1;
     run_eta_seconds = epoch_eta_seconds +
-                      std::max(0, epochs_left) * double(m.batches_per_epoch) * trainer->config().batch / sps;
+                      std::max(0, epochs_left) * double(m.batches_per_epoch) * view_.config.batch / sps;
   }
-  // Insight grid predictions: a small slice per frame, never while training
-  // would lose more than a couple of milliseconds.
-  if (net && phase() != Phase::Training) refresh_predictions(1000);
-  else if (net) refresh_predictions(100);
+  // Insight grid predictions, on this thread: a slice of about 20 M multiply-adds
+  // per frame while training (the run's thread may share this core), 10x that
+  // otherwise.
+  if (net) {
+    double macs = 1;
+    const std::vector<int> sizes = net->config().sizes();
+    for (size_t i = 1; i < sizes.size(); ++i) macs += double(sizes[i - 1]) * sizes[i];
+    const double per_frame = phase() == Phase::Training ? 2e7 : 2e8;
+    refresh_predictions(int(std::clamp(per_frame / macs, 1.0, 1000.0)));
+  }
 }
 
 }  // namespace nnlab

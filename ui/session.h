@@ -1,9 +1,9 @@
 // The dashboard's session, shared by the web page and the desktop app:
 // hyper-parameters (from URL/CLI parameters or the panels), data loading with
-// per-file progress, a Net (trained, or loaded from a checkpoint) and an
-// optional Trainer advanced in time slices, and the status JSON. Its phase is
-// derived from those, never stored. No ImGui and no platform code here; the
-// front end plugs in fetching.
+// per-file progress, the model (trained, or loaded from a checkpoint), a run
+// training it on a thread of its own or in slices of the frames (runner.h),
+// and the status JSON. Its phase is derived from those, never stored. No ImGui
+// and no platform code here; the front end plugs in fetching.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "params.h"
+#include "runner.h"
 #include "trainer.h"
 
 namespace nnlab {
@@ -57,6 +58,12 @@ class Session {
   // Makes the compute backend for a new trainer (CPU unless the app picks GPU);
   // on fallback it writes a note for the user.
   std::function<std::unique_ptr<Backend>(std::string& note)> make_backend;
+  // Runs train on a thread of their own (the page when cross-origin isolated,
+  // the app on the CPU), else in slices of tick(); why_slices says why not.
+  bool own_thread = false;
+  std::string why_slices;
+  // For the status line: where the run trains and, in slices, why ("" without a run).
+  std::string trainer_note() const;
 
   // --- configuration ----------------------------------------------------------
   // The next run's settings; front ends read it and change it only through
@@ -68,6 +75,7 @@ class Session {
   // is allocated. The page sets it from its WASM heap's maximum.
   size_t memory_limit = 0;
   bool autostart = false;
+  size_t max_loss_points = kMaxLossPoints;  // the run's history bound (tests use small ones)
 
   // One parameter by its URL / CLI name (sizes, activation, output, cost, eta,
   // batch, epochs, lambda, momentum, init, seed, validation, data, autostart).
@@ -105,8 +113,14 @@ class Session {
   void file_failed(int gen, int i, const std::string& url, const std::string& reason);
 
   // --- the model and its training ----------------------------------------------
-  std::unique_ptr<Net> net;          // the current model, if any
-  std::unique_ptr<Trainer> trainer;  // trains *net; declared after it, destroyed first
+  // The model the panels show and predict with, on this thread's CPU: a loaded
+  // checkpoint, or the run's parameters as last published (model_label says
+  // which: "after epoch 3", "loaded from FILE"). nullptr: no model.
+  std::unique_ptr<Net> net;
+  long model_version() const { return net_version_; }  // changes with net's parameters
+  std::string model_label;
+  // The run as last synced (state, its config, metrics); nullptr: no run.
+  const RunView* run() const { return run_ ? &view_ : nullptr; }
   void start();   // loads data first when needed
   void pause();
   void resume();
@@ -123,10 +137,12 @@ class Session {
   Status load_checkpoint(const uint8_t* data, size_t size, const std::string& name);
   // The model as checkpoint bytes; refused without a model, and for one whose
   // parameters are not finite (a diverged run is never saved: the same rule the CLI keeps).
-  Status save_checkpoint(std::vector<uint8_t>& out) const;
+  // While training, the parameters of the batch just done (waits for it).
+  Status save_checkpoint(std::vector<uint8_t>& out);
 
-  // Once per frame with a monotonic clock in seconds: measures fps, then trains
-  // for a budget adapted so the whole frame stays near kTargetFrame.
+  // Once per frame with a monotonic clock in seconds: measures fps; in slices
+  // mode trains for a budget adapted so the whole frame stays near
+  // kTargetFrame; brings run() and the model up to date.
   void tick(double now);
 
   // --- measurements for the charts and nnlabStatus() ---------------------------
@@ -143,7 +159,7 @@ class Session {
 
   // Test-set predictions for the insight grid, refreshed in chunks after each epoch.
   std::vector<int> predictions;     // (test.count), -1 = not yet predicted
-  int predictions_epoch = -1;       // test-accuracy count they belong to
+  long predictions_version = -1;    // model_version() they belong to
   int predictions_next = 0;
 
   // What the draw pad shows, written by the dashboard each frame (for scripts).
@@ -158,17 +174,26 @@ class Session {
  private:
   bool start_after_load_ = false;
   bool loading_ = false;
+  std::unique_ptr<Runner> run_;
+  RunView view_;
+  long net_version_ = 0;        // bumps whenever net's parameters change
+  long run_model_version_ = -1; // view_.model_version copied into net
+  long long batches_seen_ = 0;  // view_.metrics.batches_done at the last tick
   std::unique_ptr<Backend> new_backend();
   double last_tick_ = -1;
   std::vector<double> frame_times_;  // ticks within the last second
   std::vector<std::pair<double, long>> sps_window_;  // (time, samples done) over ~1 s
   double sps_last_point_ = -1;
   long samples_done_ = 0;
+  double train_wall_ = 0;  // s of wall clock spent training in this run
   int smooth_stride_ = 1;  // batches per point of smooth_loss (Metrics::loss_stride)
   void parse_files();
   void refresh_predictions(int max_images);
   void invalidate_predictions();
   void reset_histories();
+  void adopt_run_model();
+  void sync_run();
+  void set_model(std::unique_ptr<Net> model, std::string label);
 };
 
 }  // namespace nnlab

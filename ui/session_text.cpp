@@ -101,11 +101,18 @@ Status Session::apply_query(const std::string& query) {
   return Status::success();
 }
 
+std::string Session::trainer_note() const {
+  if (!run_) return "";
+  if (run_->mode() == Runner::Mode::OwnThread) return "training on its own thread";
+  return "training between frames: " +
+         (own_thread ? std::string("the GPU backend works in this window's GL context") : why_slices);
+}
+
 std::string Session::status_json() const {
   std::string o = "{\"state\":";
   const Phase phase = this->phase();
   json_string(o, name(phase));
-  const Metrics* m = trainer ? &trainer->metrics() : nullptr;
+  const Metrics* m = run_ ? &view_.metrics : nullptr;
   o += ",\"epoch\":";
   json_number(o, m ? m->epoch : 0);
   o += ",\"epochs\":";
@@ -171,7 +178,19 @@ std::string Session::status_json() const {
   o += ",\"eta\":";
   json_number(o, cfg.eta);
   o += ",\"device\":";
-  json_string(o, net ? net->device() : "");
+  json_string(o, run_ ? view_.device : net ? net->device() : "");
+  o += ",\"trainer\":";  // where the run trains: "thread" (its own) or "slices" (of the frames)
+  json_string(o, !run_ ? "" : run_->mode() == Runner::Mode::OwnThread ? "thread" : "slices");
+  o += ",\"trainerNote\":";
+  json_string(o, trainer_note());
+  o += ",\"threads\":";
+  json_number(o, cfg.threads);
+  o += ",\"model\":";
+  json_string(o, net ? model_label : "");
+  o += ",\"epochEta\":";
+  json_number(o, epoch_eta_seconds);
+  o += ",\"runEta\":";
+  json_number(o, run_eta_seconds);
   o += ",\"drawPad\":{\"rect\":[";
   for (int i = 0; i < 4; ++i) {
     if (i) o += ',';

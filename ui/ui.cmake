@@ -7,6 +7,7 @@
 #                  (window + ImGui set-up, one frame, the main-loop shim)
 # The core's tests (tests/web/test_session.cpp) join the one doctest binary.
 add_library(nnlab_ui_core STATIC
+  ${CMAKE_SOURCE_DIR}/ui/runner.cpp
   ${CMAKE_SOURCE_DIR}/ui/session.cpp
   ${CMAKE_SOURCE_DIR}/ui/session_text.cpp
   ${CMAKE_SOURCE_DIR}/ui/preprocess.cpp)

@@ -143,6 +143,7 @@ class GlBackend final : public Backend {
   }
 
   std::string name() const override { return ctx_->description(); }
+  bool any_thread() const override { return false; }
 
   Buf alloc(DType type, size_t count) override {
     ctx_->make_current();

@@ -1,10 +1,14 @@
 // The dashboard's session logic without a browser (linked into nnlab_tests by
 // ui/ui.cmake, so it runs natively and under node): URL parameters, loading
-// with per-file answers and failures, time-sliced training, checkpoints, and
-// the draw pad's MNIST-style preprocessing.
+// with per-file answers and failures, training on the run's own thread and in
+// frame slices (the same bits either way), checkpoints, and the draw pad's
+// MNIST-style preprocessing.
 #include <doctest.h>
 
+#include <chrono>
 #include <cmath>
+#include <functional>
+#include <thread>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -53,6 +57,18 @@ struct FakeServer {
     };
   }
 };
+
+// Frames 30 ms apart on the session's clock until done() or 60 s of real
+// time (the run's own thread trains in real time; slices do not need it).
+bool frames_until(Session& s, double& now, const std::function<bool()>& done) {
+  const auto t0 = std::chrono::steady_clock::now();
+  while (!done()) {
+    if (std::chrono::steady_clock::now() - t0 > std::chrono::seconds(60)) return false;
+    s.tick(now += 0.03);
+    if (s.own_thread) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return true;
+}
 
 FakeServer good_server() {
   FakeServer f;
@@ -105,9 +121,11 @@ TEST_CASE("session: bad URL parameters name the parameter") {
   }
 }
 
-TEST_CASE("session: loads four files, autostarts, trains in time slices, reports JSON") {
+TEST_CASE("session: loads four files, autostarts, trains (own thread, slices), reports JSON") {
   FakeServer server = good_server();
   Session s;
+  SUBCASE("in slices of the frames") {}
+  SUBCASE("on the run's own thread") { s.own_thread = true; }
   server.attach(s);
   REQUIRE(s.apply_query("data=mem&sizes=784,30,10&output=softmax&cost=cross-entropy&init=scaled"
                         "&eta=0.5&epochs=2&batch=10")
@@ -120,12 +138,13 @@ TEST_CASE("session: loads four files, autostarts, trains in time slices, reports
   CHECK(s.data.train.count == 600);
   CHECK(s.data.test.count == 200);
   for (const FileLoad& f : s.files) CHECK(f.bytes.empty());  // freed after parsing
-  REQUIRE(s.phase() == Phase::Training);
+  REQUIRE(s.run());  // (on its own thread it may be done already)
 
+  CHECK(contains(s.status_json(), s.own_thread ? "\"trainer\":\"thread\"" : "\"trainer\":\"slices\""));
   double now = 0;
-  for (int i = 0; i < 10000 && s.phase() == Phase::Training; ++i) s.tick(now += 0.03);
+  REQUIRE(frames_until(s, now, [&] { return s.phase() != Phase::Training; }));
   CHECK(s.phase() == Phase::Done);
-  const Metrics& m = s.trainer->metrics();
+  const Metrics& m = s.run()->metrics;
   REQUIRE(m.test_accuracy.size() == 2);
   CHECK(m.test_accuracy.back() >= 0.9f);  // the blocks are easy
   CHECK(s.smooth_loss.size() == m.batch_loss.size());
@@ -205,7 +224,7 @@ TEST_CASE("session: Cancel stops a load in flight; its late answers are dropped"
   s.file_failed(old[1].gen, 1, "late", "late failure");
   CHECK(s.phase() == Phase::Idle);
   CHECK_FALSE(s.data_ready);
-  CHECK_FALSE(s.trainer);
+  CHECK_FALSE(s.run());
   CHECK(s.error.empty());
   s.cancel_loading();  // nothing in flight: nothing to abort
   CHECK(server.cancels == 1);
@@ -278,23 +297,27 @@ TEST_CASE("session: corrupt data names the file") {
 TEST_CASE("session: eta changes while training; a bad checkpoint keeps the model") {
   FakeServer server = good_server();
   Session s;
+  SUBCASE("in slices of the frames") {}
+  SUBCASE("on the run's own thread") { s.own_thread = true; }
   server.attach(s);
   s.data_base = "mem";
-  s.cfg.epochs = 50;
+  s.cfg.epochs = 1000;  // still training when the commands come
   s.start();
   REQUIRE(s.phase() == Phase::Training);
-  s.tick(0.0);
-  s.tick(0.03);
+  double now = 0;
+  s.tick(now);
+  s.tick(now += 0.03);
   CHECK(s.set("eta", "0.25").ok());
   CHECK(s.cfg.eta == doctest::Approx(0.25));
-  CHECK(s.trainer->config().eta == doctest::Approx(0.25));  // the run takes it too
+  // The run takes it too, between two batches.
+  CHECK(frames_until(s, now, [&] { return s.run()->config.eta == doctest::Approx(0.25); }));
   CHECK_FALSE(s.set("eta", "-1").ok());
   CHECK(s.cfg.eta == doctest::Approx(0.25));
   CHECK_FALSE(s.set("batch", "20").ok());  // fixed while the run exists
   CHECK(s.cfg.batch == 10);
   CHECK_FALSE(s.set("preset", "ch1").ok());
   s.pause();
-  CHECK(s.phase() == Phase::Paused);
+  CHECK(frames_until(s, now, [&] { return s.phase() == Phase::Paused; }));
   std::vector<uint8_t> saved;
   REQUIRE(s.save_checkpoint(saved).ok());
   REQUIRE(!saved.empty());
@@ -307,9 +330,10 @@ TEST_CASE("session: eta changes while training; a bad checkpoint keeps the model
   CHECK(s.save_checkpoint(again).ok());
   CHECK(again == saved);
   CHECK(s.load_checkpoint(saved.data(), saved.size(), "good.nnlb").ok());
+  CHECK(s.model_label == "loaded from good.nnlb");
   CHECK(s.phase() == Phase::Paused);
   s.resume();
-  CHECK(s.phase() == Phase::Training);
+  CHECK(frames_until(s, now, [&] { return s.phase() == Phase::Training; }));
 
   // A diverged model is never saved.
   s.reset();
@@ -317,11 +341,83 @@ TEST_CASE("session: eta changes while training; a bad checkpoint keeps the model
   CHECK(contains(s.save_checkpoint(none).message, "no model to save"));
   REQUIRE(s.apply_query("activation=relu&output=softmax&cost=cross-entropy&eta=1e20&epochs=3").ok());
   s.start();
-  for (int i = 0; i < 1000 && s.phase() == Phase::Training; ++i) s.tick(double(i) * 0.03);
+  REQUIRE(frames_until(s, now, [&] { return s.phase() != Phase::Training; }));
   REQUIRE(s.phase() == Phase::Diverged);
   Status refused = s.save_checkpoint(none);
   CHECK(contains(refused.message, "not finite"));
   CHECK(none.empty());
+}
+
+TEST_CASE("session: a run on its own thread gives the bits of a run in slices; commands answer") {
+  // Two epochs with a pause and a resume somewhere (where depends on the
+  // thread's timing): the same losses, accuracies and parameters either way.
+  auto run = [](bool own_thread, std::vector<float>& losses, std::vector<float>& acc, Model& model) {
+    FakeServer server = good_server();
+    Session s;
+    s.own_thread = own_thread;
+    server.attach(s);
+    REQUIRE(s.apply_query("data=mem&sizes=784,20,10&epochs=2&batch=5&seed=7").ok());
+    s.start();
+    REQUIRE(s.run());
+    s.pause();
+    double now = 0;
+    // (A run on its own thread may be done before the pause reaches it.)
+    REQUIRE(frames_until(s, now, [&] { return s.phase() == Phase::Paused || s.phase() == Phase::Done; }));
+    if (s.phase() == Phase::Paused) {
+      const long long at_pause = s.run()->metrics.batches_done;
+      for (int i = 0; i < 5; ++i) s.tick(now += 0.03);
+      CHECK(s.run()->metrics.batches_done == at_pause);  // paused means no batch
+      const int in_epoch = int(at_pause % 120);
+      CHECK(s.model_label == (at_pause == 0   ? "initial"
+                              : in_epoch == 0 ? "after epoch " + std::to_string(at_pause / 120)
+                                              : "epoch " + std::to_string(at_pause / 120 + 1) + ", batch " +
+                                                    std::to_string(in_epoch) + " of 120"));
+      s.resume();
+    }
+    REQUIRE(frames_until(s, now, [&] { return s.phase() == Phase::Done; }));
+    losses = s.run()->metrics.batch_loss;
+    acc = s.run()->metrics.test_accuracy;
+    CHECK(s.model_label == "after epoch 2");
+    model = s.net->parameters();  // the panels' copy: the run's final parameters
+    std::vector<uint8_t> saved;
+    REQUIRE(s.save_checkpoint(saved).ok());
+    Model from_run;
+    REQUIRE(load_model(saved.data(), saved.size(), "saved", from_run).ok());
+    CHECK(from_run.weights == model.weights);
+  };
+  std::vector<float> l1, l2, a1, a2;
+  Model m1, m2;
+  run(false, l1, a1, m1);
+  run(true, l2, a2, m2);
+  REQUIRE(l1.size() == 240);
+  CHECK(l1 == l2);
+  CHECK(a1 == a2);
+  CHECK(m1.weights == m2.weights);
+  CHECK(m1.biases == m2.biases);
+}
+
+TEST_CASE("session: pause and resume reach a run on its own thread; Reset stops it mid-run") {
+  FakeServer server = good_server();
+  Session s;
+  s.own_thread = true;
+  server.attach(s);
+  REQUIRE(s.apply_query("data=mem&sizes=784,300,10&epochs=1000&batch=50").ok());
+  s.start();
+  double now = 0;
+  REQUIRE(frames_until(s, now, [&] { return s.run()->metrics.batches_done >= 3; }));
+  CHECK(contains(s.status_json(), "\"trainerNote\":\"training on its own thread\""));
+  const auto t0 = std::chrono::steady_clock::now();
+  s.pause();
+  REQUIRE(frames_until(s, now, [&] { return s.phase() == Phase::Paused; }));
+  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  MESSAGE("pause answered in " << ms << " ms (timed by the page's e2e test, not here)");
+  s.resume();
+  REQUIRE(frames_until(s, now, [&] { return s.phase() == Phase::Training; }));
+  s.reset();  // joins the run's thread mid-run
+  CHECK_FALSE(s.run());
+  CHECK(s.phase() == Phase::Idle);
+  s.start();  // and a new run starts
+  CHECK(frames_until(s, now, [&] { return s.run()->metrics.batches_done >= 1; }));
 }
 
 TEST_CASE("draw pad: MNIST-style preprocessing fits a 20x20 box centred by mass") {
