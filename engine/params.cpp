@@ -92,7 +92,6 @@ std::vector<Param> make_table() {
   Param threads = number("threads", "CPU threads for the math, 0: one per core; any count gives the same bits",
                           Param::kInt, 0, 256, [](const C& c) { return double(c.threads); },
                           [](C& c, double v) { c.threads = int(v); });
-  threads.native_only = true;
   t.push_back(threads);
   t.push_back(number("seed", "random seed for initialisation and shuffling (same seed, same run)",
                      Param::kInt, 0, 4294967295.0, [](const C& c) { return double(c.seed); },

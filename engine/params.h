@@ -20,7 +20,6 @@ struct Param {
   double lo = 0, hi = 0;  // kInt, kFloat: accepted values lo <= v <= hi
   bool lo_open = false, hi_open = false;  // lo < v, v < hi instead
   bool live = false;  // may change while a run trains (eta)
-  bool native_only = false;  // no effect in the page (threads: it has no pthreads yet)
   const char* choices = "";  // kChoice: "a|b|c"; the value is the index
   // kInt, kFloat, kChoice: the field as a number (kChoice: the index into choices).
   double (*get)(const TrainConfig&) = nullptr;

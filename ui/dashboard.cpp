@@ -213,7 +213,6 @@ void Dashboard::model_panel(Session& s, const DashboardHooks& hooks) {
   }
   for (const Param& p : params()) {
     if (p.live) continue;  // drawn below, enabled while training
-    if (p.native_only && !hooks.native) continue;
     param_widget(s, p);
   }
   if (!hooks.devices.empty() && hooks.device)

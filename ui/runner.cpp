@@ -3,6 +3,9 @@
 // queue and the published view; the Net and Trainer are touched by one thread only.
 #include "runner.h"
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <future>
@@ -37,6 +40,7 @@ struct Runner::Shared {
   std::condition_variable wake;
   std::vector<std::function<void()>> commands;
   bool quit = false, want_model = false;
+  std::atomic<double> rest{0};       // set_rest()
   RunView published;
   size_t epochs_published = 0;       // the run's side only
   State state_published = State::Training;
@@ -80,9 +84,13 @@ struct Runner::Shared {
       todo.swap(commands);
       lock.unlock();
       for (auto& c : todo) c();
-      trainer->step(1 << 30, kSlice);  // nothing unless training
+      const double trained = trainer->step(1 << 30, kSlice) > 0 ? kSlice : 0;  // nothing unless training
       publish(false);
       lock.lock();
+      const double r = rest.load();
+      if (trained > 0 && r > 0)  // rest, but a command or quit ends it
+        wake.wait_for(lock, std::chrono::duration<double>(trained * r / (1 - r)),
+                      [&] { return quit || !commands.empty(); });
     }
   }
 };
@@ -149,6 +157,8 @@ Model Runner::parameters() {
   post([&] { result.set_value(s_->net->parameters()); });
   return done.get();
 }
+
+void Runner::set_rest(double fraction) { s_->rest = std::clamp(fraction, 0.0, 0.9); }
 
 void Runner::step(double seconds) {
   if (mode_ != Mode::Slices) return;

@@ -47,6 +47,11 @@ class Runner {
   // The parameters now: waits for the batch in progress (the one blocking call).
   Model parameters();
 
+  // Own thread: the share of wall time the run's thread rests between slices,
+  // in [0, 0.9]. Browsers have no thread priorities: on a machine with fewer
+  // free cores than busy threads, this is how the UI keeps its frame rate.
+  void set_rest(double fraction);
+
   // Slices mode: trains on this thread for up to `seconds` (at least one unit).
   // Does nothing on the run's own thread.
   void step(double seconds);

@@ -220,6 +220,7 @@ void Session::reset_histories() {
   samples_done_ = 0;
   batches_seen_ = 0;
   train_wall_ = 0;
+  run_rest = 0;
   epoch_eta_seconds = run_eta_seconds = -1;
   invalidate_predictions();
 }
@@ -444,6 +445,13 @@ void Session::tick(double now) {
   double interval = last_tick_ < 0 ? kTargetFrame : now - last_tick_;
   last_tick_ = now;
 
+  if (run_ && run_->mode() == Runner::Mode::OwnThread && phase() == Phase::Training) {
+    // Frames slower than kSlowFrame (fewer free cores than busy threads, as on
+    // a 2-core machine rendering in software): the run's thread rests more;
+    // faster ones: less. Where a core is free the rest stays 0.
+    run_rest = std::clamp(run_rest + (interval > kSlowFrame ? 0.02 : -0.01), 0.0, 0.9);
+    run_->set_rest(run_rest);
+  }
   if (run_ && run_->mode() == Runner::Mode::Slices && phase() == Phase::Training) {
     // Proportional control of the training slice: long frames shrink it,
     // short ones grow it; rendering gets what is left of kTargetFrame.

@@ -147,10 +147,12 @@ class Session {
 
   // --- measurements for the charts and nnlabStatus() ---------------------------
   static constexpr double kTargetFrame = 0.025;  // s (40 fps): margin above 30 fps for busy machines
+  static constexpr double kSlowFrame = 0.03;     // s: a frame this long makes a run's own thread rest
   double fps = 0;
   double budget = 0.008;            // s of training per frame
   double fixed_budget = 0;          // > 0: use this instead of adapting (parameter budgetMs)
   double frame_work_ms = 0;         // the front end's own frame time (training + UI), for tuning
+  double run_rest = 0;              // own thread: its share of rest, raised while frames are slow
   std::vector<float> smooth_loss;   // EMA of metrics().batch_loss, same length and points
   std::vector<float> sps_history;   // samples/s (wall clock), one point per quarter second
   double epoch_eta_seconds = -1;    // time left in this epoch, -1 if unknown

@@ -133,6 +133,8 @@ std::string Session::status_json() const {
   json_number(o, fps);
   o += ",\"budgetMs\":";
   json_number(o, budget * 1000);
+  o += ",\"runRest\":";
+  json_number(o, run_rest);
   o += ",\"frameWorkMs\":";
   json_number(o, frame_work_ms);
   o += ",\"loss\":";

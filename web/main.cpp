@@ -1,7 +1,9 @@
 // The web page's entry point: the shared frame loop (ui/frame_loop) in a WebGL2
-// window, with training time-sliced into each frame. Fetching, downloads and the
-// file picker live in library_nnlab.js; their answers come back through the
-// exported nnlab_* functions below.
+// window. Built with pthreads (index.html loads that build when the page is
+// cross-origin isolated) the run trains on its own thread and the math on one
+// thread per core; built without, in slices of the frames. Fetching, downloads
+// and the file picker live in library_nnlab.js; their answers come back
+// through the exported nnlab_* functions below.
 #include <GLFW/glfw3.h>
 #include <emscripten.h>
 #include <emscripten/heap.h>
@@ -9,7 +11,9 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <algorithm>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "dashboard.h"
@@ -168,6 +172,19 @@ int main() {
     nnlab_js_fetch(gen, i, url.c_str(), nnlab::Session::kMaxFileBytes);
   };
   a.session.cancel_fetches = [] { nnlab_js_cancel(); };
+#ifdef __EMSCRIPTEN_PTHREADS__
+  a.session.own_thread = true;
+  // threads=0 means one per core the browser reports, and no more than the
+  // workers made at start (web/CMakeLists.txt: PTHREAD_POOL_SIZE).
+  a.session.make_backend = [](std::string&) {
+    const int cores = std::clamp(int(std::thread::hardware_concurrency()), 1, 8);
+    const int asked = g_app->session.cfg.threads;
+    return nnlab::make_cpu_backend(asked < 1 ? cores : std::min(asked, cores));
+  };
+#else
+  a.session.why_slices =
+      "this page is not cross-origin isolated (its server sends no COOP/COEP headers), so it has no threads";
+#endif
   a.hooks.save_model = [](const std::vector<uint8_t>& bytes) {
     if (!bytes.empty()) nnlab_js_download(bytes.data(), int(bytes.size()), "nnlab-model.nnlb");
   };

@@ -279,7 +279,8 @@ async function jaxBench(opts) {
            train_accuracy_tail: acc, cost_first: cost0, cost_500: cost500 };
 }
 
-// opts: {impl: 'nnlab'|'jaxjs'|'tfjs-manual'|'tfjs-autograd'|'tfjs-prebatched', hidden, batch, samples, repeats, warmSeconds}
+// opts: {impl: 'nnlab'|'jaxjs'|'tfjs-manual'|'tfjs-autograd'|'tfjs-prebatched', hidden, batch, samples, repeats,
+//        warmSeconds, sizes (nnlab: any "784,...,10"), threads (nnlab built with pthreads)}
 window.runBench = async (opts) => {
   await window.benchReady;
   const { impl, hidden, batch, samples, repeats } = opts;
@@ -287,8 +288,11 @@ window.runBench = async (opts) => {
   const warm = 20;
   const batches = Math.floor(samples / batch);
   if (impl === 'nnlab') {
-    const sps = state.nnlab._nnlab_bench_train(state.imgPtr, state.labPtr, state.n, hidden, batch,
-                                                batches * batch, repeats, warmSeconds);
+    const M = state.nnlab;
+    const sizes = M.allocateUTF8(opts.sizes || `784,${hidden},10`);
+    const sps = M._nnlab_bench_train(state.imgPtr, state.labPtr, state.n, sizes, batch,
+                                     batches * batch, repeats, warmSeconds, opts.threads || 1);
+    M._free(sizes);
     if (sps < 0) throw new Error('nnlab_bench_train failed: ' + sps);
     return { impl, hidden, batch, samples: batches * batch, samples_per_sec: sps };
   }

@@ -1,6 +1,8 @@
 // The engine side of the browser benchmark (bench/web/run.sh): exported C entry
 // points that train network.py's algorithm (sigmoid, quadratic cost, eta 3.0) on
-// the images the page hands over and return the samples/s, single-threaded in WASM.
+// the images the page hands over and return the samples/s: on one thread, or
+// built with pthreads (build.sh's bench_web_mt, for a cross-origin isolated page)
+// on `threads` of them.
 // Also a kernel self-check against naive loops, so a wrong SIMD kernel shows here.
 #include <emscripten/emscripten.h>
 
@@ -39,16 +41,19 @@ nnlab::Dataset make_dataset(const uint8_t* images, const uint8_t* labels, int n,
 
 extern "C" {
 
-// Trains [784, hidden, 10] at `batch` on the first n images; each of `repeats` runs
+// Trains `sizes` ("784,30,10") at `batch` on the first n images on `threads`
+// threads (1 without pthreads); each of `repeats` runs
 // uses a fresh Trainer, 20 untimed warm-up batches, then `samples` timed samples.
 // Before the first run, untimed batches for warm_seconds: the browser compiles wasm
 // with a baseline compiler first and swaps in optimised code only for hot functions.
 // Returns the best samples/s, or a negative number on error.
 EMSCRIPTEN_KEEPALIVE double nnlab_bench_train(const uint8_t* images, const uint8_t* labels, int n,
-                                              int hidden, int batch, int samples, int repeats,
-                                              double warm_seconds) {
+                                              const char* sizes, int batch, int samples, int repeats,
+                                              double warm_seconds, int threads) {
   nnlab::TrainConfig cfg;
-  cfg.net = nnlab::NetConfig::mlp({784, hidden, 10});  // sigmoid, quadratic
+  std::vector<int> layers;
+  if (!nnlab::parse_sizes(sizes, layers).ok()) return -3;
+  cfg.net = nnlab::NetConfig::mlp(layers);  // sigmoid, quadratic
   cfg.batch = batch;
   cfg.eta = 3.0f;
   cfg.epochs = 1;
@@ -59,12 +64,12 @@ EMSCRIPTEN_KEEPALIVE double nnlab_bench_train(const uint8_t* images, const uint8
   nnlab::Dataset test = make_dataset(images, labels, n, 0, std::min(n, 1000));
   double best = -1;
   for (double t_end = now_seconds() + warm_seconds; now_seconds() < t_end;) {
-    nnlab::Net net(cfg.net, nnlab::make_cpu_backend(), cfg.batch);
+    nnlab::Net net(cfg.net, nnlab::make_cpu_backend(threads), cfg.batch);
     nnlab::Trainer t(cfg, net, train, test, nnlab::Dataset{});
     for (int b = 0; b + 1 < n / batch && now_seconds() < t_end; ++b) t.step(1);
   }
   for (int r = 0; r < repeats; ++r) {
-    nnlab::Net net(cfg.net, nnlab::make_cpu_backend(), cfg.batch);
+    nnlab::Net net(cfg.net, nnlab::make_cpu_backend(threads), cfg.batch);
     nnlab::Trainer t(cfg, net, train, test, nnlab::Dataset{});
     if (!t.status().ok()) {
       emscripten_log(EM_LOG_ERROR, "nnlab_bench_train: %s", t.status().message.c_str());

@@ -1,6 +1,7 @@
 #!/bin/bash
 # Builds the engine side of the browser benchmark with Debian's em++ into
-# build-bench-wasm/bench_web/{bench_web.js,bench_web.wasm}: the engine sources (with
+# build-bench-wasm/bench_web/{bench_web.js,bench_web.wasm}, and with pthreads into
+# bench_web_mt.{js,wasm,worker.js}: the engine sources (with
 # the SIMD kernels over wasm SIMD128 beside the Eigen reference, as the top
 # CMakeLists picks them for Emscripten), zlib
 # from .cache/src/zlib (tools/fetch_sources) and bench/web/bench_web.cpp.
@@ -10,17 +11,10 @@ out="${BUILD_DIR:-$root/build-bench-wasm}/bench_web"
 zsrc="$root/.cache/src/zlib"
 export NODE_PATH=/usr/share/nodejs
 [ -f "$zsrc/inflate.c" ] || { echo "build.sh: no zlib source in $zsrc: run tools/fetch_sources" >&2; exit 1; }
-mkdir -p "$out/obj"
 cxxflags=(-O3 -msimd128 -std=c++17 -Wall -Wextra -DEIGEN_MPL2_ONLY -isystem /usr/include/eigen3
           -isystem "$zsrc" -I"$root/engine" -DNNLAB_SIMD_KERNELS)
-srcs=()
-for f in "$root"/engine/*.cpp; do
-  case "$(basename "$f")" in kernels_*|parallel_threads.cpp) continue ;; esac
-  srcs+=("$f")
-done
-srcs+=("$root/engine/kernels_simd.cpp" "$root/engine/kernels_eigen.cpp" "$root/bench/web/bench_web.cpp")
 zlib=(adler32 crc32 deflate infback inffast inflate inftrees trees zutil compress uncompr gzclose gzlib gzread gzwrite)
-objs=() pids=()
+pids=()
 compile() {  # cc src obj flags...: recompiles only when the source or a header is newer
   local cc=$1 src=$2 obj=$3; shift 3
   if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ -n "$(find "$root/engine" -name '*.h' -newer "$obj" | head -1)" ]; then
@@ -29,11 +23,31 @@ compile() {  # cc src obj flags...: recompiles only when the source or a header 
     if [ ${#pids[@]} -ge 2 ]; then wait "${pids[0]}"; pids=("${pids[@]:1}"); fi
   fi
 }
-for s in "${srcs[@]}"; do o="$out/obj/$(basename "${s%.cpp}").o"; objs+=("$o"); compile em++ "$s" "$o" "${cxxflags[@]}"; done
-for z in "${zlib[@]}"; do o="$out/obj/z_$z.o"; objs+=("$o"); compile emcc "$zsrc/$z.c" "$o" -O3 -w -DHAVE_UNISTD_H -I"$zsrc"; done
-for p in "${pids[@]}"; do wait "$p"; done
-em++ -O3 -msimd128 "${objs[@]}" -o "$out/bench_web.js" \
-  -sMODULARIZE=1 -sEXPORT_NAME=createNnlabBench -sENVIRONMENT=web \
-  -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=64MB -sMAXIMUM_MEMORY=1GB \
-  -sEXPORTED_FUNCTIONS=_malloc,_free,_nnlab_bench_train,_nnlab_bench_check_kernels
-echo "built $out/bench_web.js"
+# build NAME POOL FLAGS...: one variant into $out/NAME.{js,wasm}; POOL is the
+# parallel_*.cpp of engine/ it takes (serial without pthreads).
+build() {
+  local name=$1 pool=$2; shift 2
+  local obj="$out/obj-$name" srcs=() objs=()
+  mkdir -p "$obj"
+  for f in "$root"/engine/*.cpp; do
+    case "$(basename "$f")" in kernels_*|parallel_*) continue ;; esac
+    srcs+=("$f")
+  done
+  srcs+=("$root/engine/parallel_$pool.cpp" "$root/engine/kernels_simd.cpp" "$root/engine/kernels_eigen.cpp"
+         "$root/bench/web/bench_web.cpp")
+  for s in "${srcs[@]}"; do o="$obj/$(basename "${s%.cpp}").o"; objs+=("$o"); compile em++ "$s" "$o" "${cxxflags[@]}" "$@"; done
+  for z in "${zlib[@]}"; do o="$obj/z_$z.o"; objs+=("$o"); compile emcc "$zsrc/$z.c" "$o" -O3 -w -DHAVE_UNISTD_H -I"$zsrc" "$@"; done
+  for p in "${pids[@]}"; do wait "$p"; done
+  pids=()
+  em++ -O3 -msimd128 "$@" "${objs[@]}" -o "$out/$name.js" \
+    -sMODULARIZE=1 -sEXPORT_NAME=createNnlabBench \
+    -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=64MB -sMAXIMUM_MEMORY=1GB \
+    -sEXPORTED_FUNCTIONS=_malloc,_free,_nnlab_bench_train,_nnlab_bench_check_kernels \
+    -sEXPORTED_RUNTIME_METHODS=allocateUTF8 "${link[@]}"
+  echo "built $out/$name.js"
+}
+link=(-sENVIRONMENT=web)
+build bench_web serial
+# With pthreads: the math on `threads` threads, for run.js --threads (a cross-origin isolated page).
+link=(-sENVIRONMENT=web,worker "-sPTHREAD_POOL_SIZE=navigator.hardwareConcurrency" -Wno-pthreads-mem-growth)
+build bench_web_mt threads -pthread

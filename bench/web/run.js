@@ -27,6 +27,15 @@ const repeats = Number(opt('repeats', '3'));
 const warmSeconds = Number(opt('warm', '1'));  // untimed, before each (impl, model)
 const impls = opt('impls', 'nnlab,jaxjs,tfjs-manual,tfjs-autograd,tfjs-prebatched').split(',');
 const chromiumPath = opt('chromium', '/usr/bin/chromium');
+// --page URL: the real page (tools/serve, cross-origin isolated) trains the same
+// models in the same Chromium run, drawing as it trains: its wall-clock speed
+// and fps against the engine alone; then [784,1024,1024,10] b256 on 1 and 2 threads.
+const pageBase = opt('page', '');
+// --threads 1,2: a second pass on a cross-origin isolated copy of the bench page,
+// nnlab built with pthreads at each count and the peers in their threaded modes
+// (TF.js threaded wasm, jax-js worker pool), then [784,1024,1024,10] b256 per count.
+const threadCounts = opt('threads', '').split(',').filter(Boolean).map(Number);
+const pageSeconds = Number(opt('page-seconds', '8'));
 let dataDir = opt('data', '');
 if (!dataDir) {
   dataDir = [path.join(root, 'data', 'fashion'), '/usr/share/datasets/fashion-mnist']
@@ -45,8 +54,14 @@ const routes = [  // URL prefix -> directory
 const mime = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm',
                '.gz': 'application/octet-stream', '.map': 'application/json' };
 
-function serve() {
+// isolated: COOP/COEP headers, so the page has SharedArrayBuffer and threads
+// (nnlab's pthreads build, TF.js's threaded wasm, jax-js's worker pool).
+function serve(isolated = false) {
   const server = http.createServer((req, res) => {
+    if (isolated) {
+      res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+      res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
+    }
     let url = decodeURIComponent(req.url.split('?')[0]);
     if (url === '/') url = '/index.html';
     if (url === '/favicon.ico') { res.writeHead(204); res.end(); return; }
@@ -132,6 +147,79 @@ function table(rows, headers) {
                 `${nnlabSamples} (nnlab) / ${samples} (peers) samples per run, best of ${repeats} after ${warmSeconds} s warm-up; samples/s`);
     console.log(table(rows, ['sizes', 'batch', 'nnlab', 'jaxjs', 'tfjs-manual', 'tfjs-autograd', 'tfjs-prebatched',
                              'nnlab/best peer', 'best peer', 'nnlab/best tfjs', 'target', 'met']));
+    if (threadCounts.length) {
+      const iso = await serve(true);
+      const mt = await browser.newPage();
+      mt.on('pageerror', (e) => console.error('[page error]', e.message));
+      await mt.goto(`http://127.0.0.1:${iso.address().port}/index.html?mt=1`);
+      const envMt = await mt.evaluate(() => window.benchReady);
+      console.log(JSON.stringify({ kind: 'browser_env_isolated', ...envMt }));
+      const mtRows = [];
+      const run = async (o) => {
+        const r = await mt.evaluate((x) => window.runBench(x), { repeats, warmSeconds, ...o });
+        r.kind = 'browser_isolated';
+        console.log(JSON.stringify(r));
+        return r;
+      };
+      for (const spec of models) {
+        const [sizes, batch] = spec.split(':');
+        const hidden = Number(sizes.split(',')[1]);
+        const row = [sizes, batch];
+        for (const t of threadCounts)
+          row.push(Math.round((await run({ impl: 'nnlab', hidden, batch: Number(batch), samples: nnlabSamples, threads: t })).samples_per_sec));
+        const peers = [];
+        for (const impl of impls.filter((i) => i !== 'nnlab'))
+          peers.push(await run({ impl, hidden, batch: Number(batch), samples }));
+        const best = peers.reduce((a, b) => (!a || b.samples_per_sec > a.samples_per_sec ? b : a), null);
+        row.push(...impls.filter((i) => i !== 'nnlab').map((i) => Math.round(peers.find((p) => p.impl === i).samples_per_sec)));
+        const top = Math.max(...row.slice(2, 2 + threadCounts.length));
+        row.push(best ? (top / best.samples_per_sec).toFixed(2) + 'x' : '-', best ? best.impl : '-');
+        mtRows.push(row);
+      }
+      const big = [];
+      for (const t of threadCounts)
+        big.push(await run({ impl: 'nnlab', sizes: '784,1024,1024,10', hidden: 1024, batch: 256, samples: 256 * 40, threads: t }));
+      console.log(`\ncross-origin isolated page (threads): TF.js threads ${envMt.tf.threads}, jax-js ${JSON.stringify(envMt.jax.device)}; samples/s`);
+      console.log(table(mtRows, ['sizes', 'batch', ...threadCounts.map((t) => `nnlab ${t}t`),
+                                 ...impls.filter((i) => i !== 'nnlab'), 'nnlab best/best peer', 'best peer']));
+      const x = big[big.length - 1].samples_per_sec / big[0].samples_per_sec;
+      console.log(JSON.stringify({ kind: 'browser_threads', sizes: '784,1024,1024,10', batch: 256,
+                                   samples_per_sec: big.map((r) => r.samples_per_sec), threads: threadCounts, speedup: x }));
+      console.log(`nnlab [784,1024,1024,10] b256: ${big.map((r, i) => `${threadCounts[i]} thread(s) ${Math.round(r.samples_per_sec)}`).join(', ')} ` +
+                  `samples/s: ${x.toFixed(2)}x (target 1.6x)`);
+      await mt.close();
+      iso.close();
+    }
+    if (pageBase) {
+      const { pageSpeed } = await import('./page_speed.mjs');
+      const pageRows = [];
+      for (const spec of models) {
+        const [sizes, batch] = spec.split(':');
+        const r = await pageSpeed(browser, pageBase, `sizes=${sizes}&batch=${batch}&epochs=1000`, Number(batch), pageSeconds);
+        const engine = results.find((e) => e.sizes === sizes && e.batch === Number(batch) && e.impl === 'nnlab');
+        r.engine_samples_per_sec = engine ? Math.round(engine.samples_per_sec) : null;
+        r.page_over_engine = engine ? r.samples_per_sec / engine.samples_per_sec : null;
+        console.log(JSON.stringify(r));
+        pageRows.push([sizes, batch, r.trainer, r.samples_per_sec, r.engine_samples_per_sec ?? '-',
+                       r.page_over_engine ? (100 * r.page_over_engine).toFixed(0) + '%' : '-', r.fps_median, r.fps_min,
+                       r.run_rest.toFixed(2), r.page_over_engine >= 0.8 && r.fps_median >= 30 ? 'yes' : 'no']);
+      }
+      console.log('\nthe page (its own run thread, drawing): wall-clock samples/s over ' + pageSeconds + ' s against the engine alone above');
+      console.log(table(pageRows, ['sizes', 'batch', 'trainer', 'page', 'engine', 'page/engine', 'fps median', 'fps min',
+                                   'rest', '>=80% & 30 fps']));
+      const scaling = [];
+      for (const t of [1, 2]) {
+        const r = await pageSpeed(browser, pageBase, `sizes=784,1024,1024,10&batch=256&eta=0.1&epochs=1000&threads=${t}`, 256, pageSeconds);
+        r.threads = t;
+        console.log(JSON.stringify(r));
+        scaling.push(r);
+      }
+      const x = scaling[1].samples_per_sec / scaling[0].samples_per_sec;
+      console.log(JSON.stringify({ kind: 'page_threads', sizes: '784,1024,1024,10', batch: 256, one: scaling[0].samples_per_sec,
+                                   two: scaling[1].samples_per_sec, speedup: x }));
+      console.log(`\nthe page, [784,1024,1024,10] b256: 1 thread ${scaling[0].samples_per_sec}, 2 threads ` +
+                  `${scaling[1].samples_per_sec} samples/s: ${x.toFixed(2)}x (target 1.6x); fps ${scaling[0].fps_median} / ${scaling[1].fps_median}`);
+    }
   } catch (e) {
     console.error('run.js:', e);
     status = 1;

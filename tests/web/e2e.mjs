@@ -17,7 +17,12 @@
 //     streams), a small gzip Content-Encoding that decodes past the cap, and a slow
 //     download replaced by Retry, then cancelled; each leaves the WASM heap small and
 //     Retry then loads the real MNIST;
-//  6. the abort handler shows its message even with the canvas gone.
+//  6. the abort handler shows its message even with the canvas gone;
+//  7. training speed as the page shows it (wall clock, while drawing) and fps,
+//     for [784,30,10] b10 and [784,100,10] b100, on the run's own thread; then
+//     the page served without COOP/COEP headers loads its build without
+//     threads, trains between frames and says why. The speeds are printed as
+//     "page speed" lines for bench/web/page_speed.sh, not asserted.
 // The last line is "N passed, M failed"; the exit status is 1 on any failure.
 //   node tests/web/e2e.mjs [--site DIR]          (after npm ci in tests/web)
 import { spawn } from 'node:child_process';
@@ -28,6 +33,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 import { chromium } from 'playwright-core';
+
+import { pageSpeed } from '../../bench/web/page_speed.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const siteArg = process.argv.indexOf('--site');
@@ -45,9 +52,9 @@ function check(ok, what) {
 }
 
 // tools/serve with PORT=0 binds a free loopback port and prints the URL.
-function startServer() {
+function startServer(extra = []) {
   return new Promise((resolve, reject) => {
-    const proc = spawn(path.join(root, 'tools', 'serve'), [site], {
+    const proc = spawn(path.join(root, 'tools', 'serve'), [...extra, site], {
       env: { ...process.env, PORT: '0', SERVE_QUIET: '1' }, stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';
@@ -149,6 +156,17 @@ async function status(page) {
   return JSON.parse(await page.evaluate(() => window.nnlabStatus()));
 }
 
+// Polls until the page's state is `state`; returns the ms it took (-1: not within `limit` ms).
+async function waitState(page, state, limit = 5000) {
+  const t0 = Date.now();
+  while (Date.now() - t0 < limit) {
+    if ((await status(page)).state === state) return Date.now() - t0;
+    await page.waitForTimeout(5);
+  }
+  return -1;
+}
+
+
 async function main() {
   if (!fs.existsSync(path.join(site, 'index.html')) || !fs.existsSync(path.join(site, 'nnlab.wasm')))
     throw new Error(`${site} has no built page: run tools/build_web`);
@@ -196,6 +214,8 @@ async function main() {
     const acc = st.testAccuracy[0];
     check(acc !== undefined && acc >= kMinAccuracy,
           `test accuracy after epoch 1 = ${acc} >= ${kMinAccuracy}`);
+    check(st.trainer === 'thread' && await page.evaluate(() => self.crossOriginIsolated),
+          `served with COOP/COEP, the run trains on its own thread (${st.trainer}: "${st.trainerNote}")`);
     const sorted = [...fpsSamples].sort((a, b) => a - b);
     const median = sorted.length ? sorted[Math.floor(sorted.length / 2)] : 0;
     const mean = fpsSamples.reduce((a, b) => a + b, 0) / Math.max(1, fpsSamples.length);
@@ -226,8 +246,11 @@ async function main() {
     check(size > 20000, `screenshot ${shot} (${size} bytes)`);
 
     // Save model downloads a checkpoint; a corrupt one is refused with the model kept; a good one loads.
-    check(await page.evaluate(() => nnlabCommand('pause')) === '' && (await status(page)).state === 'paused',
-          'Pause');
+    check(await page.evaluate(() => nnlabCommand('pause')) === '', 'Pause');
+    const pauseMs = await waitState(page, 'paused');
+    check(pauseMs >= 0, `the run answers Pause (in ${pauseMs} ms, polled)`);
+    const modelLabel = (await status(page)).model;
+    check(/^(after epoch|epoch \d+, batch)/.test(modelLabel), `the panels' model says which it is ("${modelLabel}")`);
     const save = async () => {
       const [download] = await Promise.all([page.waitForEvent('download'),
                                             page.evaluate(() => nnlabCommand('save'))]);
@@ -255,7 +278,7 @@ async function main() {
     check(Buffer.compare(await save(), saved) === 0, 'the current model is kept after a refused load');
     ls = await load(modelPath);
     check(ls.notice === '' && ls.state === 'paused', `Load model accepts the saved file (notice "${ls.notice}")`);
-    check(await page.evaluate(() => nnlabCommand('resume')) === '' && (await status(page)).state === 'training',
+    check(await page.evaluate(() => nnlabCommand('resume')) === '' && await waitState(page, 'training') >= 0,
           'Resume');
     const etaAnswer = await page.evaluate(() => nnlabCommand('eta=0.25'));
     const before = (await status(page)).batchesDone;
@@ -479,6 +502,38 @@ async function main() {
           shown.command.includes('simulated abort'),
           `abort handler shows its message without the canvas ("${shown.text}", state ${shown.state})`);
     await ap.close();
+
+    // 7. The page's own training speed and fps, on its own thread; then the fallback.
+    const speeds = [await pageSpeed(browser, base, 'sizes=784,30,10&batch=10&eta=3', 10),
+                    await pageSpeed(browser, base, 'sizes=784,100,10&batch=100&eta=3', 100)];
+    for (const r of speeds)
+      check(r.state === 'training' && r.trainer === 'thread' && r.samples_per_sec > 0,
+            `${r.query}: ${r.samples_per_sec} samples/s on the page, fps median ${r.fps_median} (rest ${r.run_rest})`);
+    const plain = await startServer(['--no-isolation']);
+    try {
+      const fp = await browser.newPage();
+      const fallbackErrors = [];
+      fp.on('pageerror', (e) => fallbackErrors.push(e.message));
+      await fp.goto(`${plain.base}?autostart=1&epochs=1`);
+      let fs1 = await status(fp);
+      for (let i = 0; i < 600 && fs1.state !== 'training'; ++i) {
+        await fp.waitForTimeout(100);
+        fs1 = await status(fp);
+      }
+      await fp.waitForTimeout(2000);
+      const fs2 = await status(fp);
+      const isolated = await fp.evaluate(() => self.crossOriginIsolated);
+      check(!isolated && fs2.trainer === 'slices' && /cross-origin isolated/.test(fs2.trainerNote) &&
+            fs2.batchesDone > fs1.batchesDone && fallbackErrors.length === 0,
+            `without COOP/COEP: trains between frames and says why ("${fs2.trainerNote}", ${fs2.batchesDone - fs1.batchesDone} batches in 2 s, fps ${fs2.fps.toFixed(1)})`);
+      await fp.screenshot({ path: path.join(artifacts, 'web_no_threads.png') });
+      await fp.close();
+      speeds.push(await pageSpeed(browser, plain.base, 'sizes=784,30,10&batch=10&eta=3', 10));
+      speeds.push(await pageSpeed(browser, plain.base, 'sizes=784,100,10&batch=100&eta=3', 100));
+    } finally {
+      plain.proc.kill();
+    }
+    fs.writeFileSync(path.join(artifacts, 'web_page_speed.json'), JSON.stringify(speeds, null, 1));
   } finally {
     await browser.close();
     if (hostile) hostile.stop();

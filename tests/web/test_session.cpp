@@ -413,6 +413,14 @@ TEST_CASE("session: pause and resume reach a run on its own thread; Reset stops 
   MESSAGE("pause answered in " << ms << " ms (timed by the page's e2e test, not here)");
   s.resume();
   REQUIRE(frames_until(s, now, [&] { return s.phase() == Phase::Training; }));
+  // Slow frames (20 fps) make the run's thread rest, up to 90% of its time; it still trains.
+  for (int i = 0; i < 100; ++i) s.tick(now += 0.05);
+  CHECK(s.run_rest == doctest::Approx(0.9));
+  const long long rested_from = s.run()->metrics.batches_done;
+  CHECK(frames_until(s, now, [&] { return s.run()->metrics.batches_done > rested_from; }));
+  // Fast ones (60 fps) give it back.
+  for (int i = 0; i < 100; ++i) s.tick(now += 1.0 / 60);
+  CHECK(s.run_rest == 0);
   s.reset();  // joins the run's thread mid-run
   CHECK_FALSE(s.run());
   CHECK(s.phase() == Phase::Idle);
