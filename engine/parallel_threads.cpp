@@ -2,7 +2,9 @@
 // rows: tens of microseconds to milliseconds), so waking a sleeping thread
 // through the kernel would cost as much as the work: workers spin a while on
 // an atomic generation before they sleep, and the caller spins on the count of
-// parts still running.
+// parts still running, then sleeps too: where threads outnumber free cores (a
+// page drawing beside its run on 2 cores), a spinning caller would take the
+// core its late worker needs.
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -22,7 +24,8 @@ constexpr auto kSpin = std::chrono::microseconds(200);  // then sleep until the 
 struct Pool::Impl {
   std::vector<std::thread> workers;
   std::mutex m;
-  std::condition_variable wake;
+  std::condition_variable wake;       // a new job, or stop
+  std::condition_variable done;       // pending reached 0
   const std::function<void(int)>* job = nullptr;
   std::atomic<int> parts{0};          // parts of the current job, part 0 being the caller's
   std::atomic<long> generation{0};    // bumps per job, so a worker runs each job once
@@ -45,7 +48,10 @@ struct Pool::Impl {
       seen = generation.load(std::memory_order_acquire);
       if (id < parts.load(std::memory_order_acquire)) {
         (*job)(id);
-        pending.fetch_sub(1, std::memory_order_acq_rel);
+        if (pending.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+          std::lock_guard<std::mutex> lock(m);  // the caller may be going to sleep
+          done.notify_one();
+        }
       }
     }
   }
@@ -84,7 +90,13 @@ void Pool::run(int parts, const std::function<void(int)>& fn) {
   }
   im.wake.notify_all();
   fn(0);
-  while (im.pending.load(std::memory_order_acquire) != 0) std::this_thread::yield();
+  const auto until = std::chrono::steady_clock::now() + kSpin;
+  while (im.pending.load(std::memory_order_acquire) != 0 && std::chrono::steady_clock::now() < until) {
+  }
+  if (im.pending.load(std::memory_order_acquire) != 0) {
+    std::unique_lock<std::mutex> lock(im.m);
+    im.done.wait(lock, [&] { return im.pending.load(std::memory_order_acquire) == 0; });
+  }
 }
 
 }  // namespace nnlab
