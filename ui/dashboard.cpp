@@ -275,8 +275,13 @@ void Dashboard::model_panel(Session& s, const DashboardHooks& hooks) {
     ImGui::PopTextWrapPos();
   }
   ImGui::Separator();
-  ImGui::TextColored(kDim, "fps %.0f   training %.0f ms/frame", s.fps, s.budget * 1000);
-  if (s.net) ImGui::TextColored(kDim, "device: %s", s.net->device().c_str());
+  if (s.run() && s.run()->mode == RunMode::Slices)
+    ImGui::TextColored(kDim, "fps %.0f   training %.0f ms/frame", s.fps, s.budget * 1000);
+  else if (s.run())
+    ImGui::TextColored(kDim, "fps %.0f   the run's thread rests %.0f%%", s.fps, s.run_rest * 100);
+  else
+    ImGui::TextColored(kDim, "fps %.0f", s.fps);
+  if (s.run()) ImGui::TextColored(kDim, "device: %s", s.run()->device.c_str());
 }
 
 }  // namespace nnlab

@@ -100,6 +100,7 @@ Runner::Runner(std::unique_ptr<Net> net, std::unique_ptr<Trainer> trainer, Mode 
   s_->net = std::move(net);
   s_->trainer = std::move(trainer);
   s_->published.device = s_->net->device();
+  s_->published.mode = mode;
   s_->publish(true);
   if (mode_ == Mode::OwnThread) s_->thread = std::thread([s = s_.get()] { s->loop(); });
 }
@@ -172,6 +173,7 @@ void Runner::sync(RunView& view) {
   view.state = p.state;
   view.config = p.config;
   view.device = p.device;
+  view.mode = p.mode;
   catch_up(p.metrics, view.metrics);
   if (view.model_version != p.model_version) {
     view.model = p.model;  // shared, immutable: no copy

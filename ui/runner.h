@@ -13,8 +13,12 @@
 
 namespace nnlab {
 
+// Where a run trains: on a thread of its own, or in slices of the caller's frames.
+enum class RunMode { OwnThread, Slices };
+
 // The run as the UI sees it: a consistent copy, taken between two batches.
 struct RunView {
+  RunMode mode = RunMode::Slices;
   State state = State::Paused;
   TrainConfig config;  // the run's own (eta follows set_eta)
   Metrics metrics;
@@ -29,7 +33,7 @@ struct RunView {
 
 class Runner {
  public:
-  enum class Mode { OwnThread, Slices };
+  using Mode = RunMode;
   // Takes the run over; trainer trains *net. Publishes at once, so the first
   // sync() already sees the run and its initial parameters.
   Runner(std::unique_ptr<Net> net, std::unique_ptr<Trainer> trainer, Mode mode);
