@@ -229,6 +229,8 @@ void Session::invalidate_predictions() {
   std::fill(predictions.begin(), predictions.end(), -1);
   predictions_version = -1;
   predictions_next = 0;
+  confusion.clear();
+  model_accuracy = -1;
 }
 
 void Session::start() {
@@ -427,12 +429,22 @@ void Session::refresh_predictions(int max_images) {
   if (predictions_version != net_version_) {
     predictions_version = net_version_;
     predictions_next = 0;
+    confusion.clear();
+    model_accuracy = -1;
   }
   int n = std::min(max_images, data.test.count - predictions_next);
   if (n <= 0) return;
   std::vector<int> p = net->predict_labels(data.test, predictions_next, n);
   for (int i = 0; i < n && i < int(p.size()); ++i) predictions[size_t(predictions_next + i)] = p[size_t(i)];
   predictions_next += n;
+  if (predictions_next < data.test.count) return;
+  const int K = data.test.classes;
+  confusion.assign(size_t(K) * K, 0);
+  for (int i = 0; i < data.test.count; ++i) {
+    const int pred = predictions[size_t(i)], truth = data.test.labels[size_t(i)];
+    if (pred >= 0 && pred < K && truth < K) ++confusion[size_t(truth * K + pred)];
+  }
+  model_accuracy = double(correct_count(confusion, K)) / data.test.count;
 }
 
 void Session::tick(double now) {

@@ -163,6 +163,10 @@ class Session {
   std::vector<int> predictions;     // (test.count), -1 = not yet predicted
   long predictions_version = -1;    // model_version() they belong to
   int predictions_next = 0;
+  // The panels' model on the whole test set, once every prediction is in (a
+  // loaded model too, with no run): (K, K) true x predicted, and its accuracy.
+  std::vector<int> confusion;       // empty until then
+  double model_accuracy = -1;
 
   // What the draw pad shows, written by the dashboard each frame (for scripts).
   struct DrawPad {

@@ -189,6 +189,8 @@ std::string Session::status_json() const {
   json_number(o, cfg.threads);
   o += ",\"model\":";
   json_string(o, net ? model_label : "");
+  o += ",\"modelAccuracy\":";  // the panels' model on the test set, -1 until measured
+  json_number(o, model_accuracy);
   o += ",\"epochEta\":";
   json_number(o, epoch_eta_seconds);
   o += ",\"runEta\":";

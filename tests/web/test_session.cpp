@@ -155,9 +155,23 @@ TEST_CASE("session: loads four files, autostarts, trains (own thread, slices), r
   // Predictions for the insight grid fill in once training stops.
   for (int i = 0; i < 5; ++i) s.tick(now += 0.03);
   CHECK(s.predictions_next == 200);
+  // The panels' model is the one the last epoch evaluated: the same matrix and accuracy.
+  CHECK(s.confusion == m.confusion);
+  CHECK(s.model_accuracy == doctest::Approx(m.test_accuracy.back()));
   int correct = 0;
   for (int i = 0; i < 200; ++i) correct += s.predictions[size_t(i)] == s.data.test.labels[size_t(i)];
   CHECK(correct == int(std::lround(m.test_accuracy.back() * 200)));
+  // A loaded model, with no run, is evaluated at once too.
+  std::vector<uint8_t> saved;
+  REQUIRE(s.save_checkpoint(saved).ok());
+  const std::vector<int> trained_confusion = s.confusion;
+  s.reset();
+  CHECK(s.confusion.empty());
+  REQUIRE(s.load_checkpoint(saved.data(), saved.size(), "trained.nnlb").ok());
+  CHECK_FALSE(s.run());
+  for (int i = 0; i < 5; ++i) s.tick(now += 0.03);
+  CHECK(s.confusion == trained_confusion);
+  CHECK(contains(s.status_json(), "\"model\":\"loaded from trained.nnlb\""));
 }
 
 TEST_CASE("session: a failed file is an error naming the URL; stale answers are ignored") {
