@@ -41,11 +41,14 @@ void wrapped(const ImVec4& colour, const std::string& text) {
 // A tooltip that also shows over disabled widgets, where it says why.
 void tooltip(const std::string& text) {
   if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled)) {
+    // Opaque even over a disabled widget: BeginDisabled fades everything begun inside it.
+    ImGui::PushStyleVar(ImGuiStyleVar_Alpha, 1.0f);
     ImGui::BeginTooltip();
     ImGui::PushTextWrapPos(ImGui::GetFontSize() * 28);
     ImGui::TextUnformatted(text.c_str());
     ImGui::PopTextWrapPos();
     ImGui::EndTooltip();
+    ImGui::PopStyleVar();
   }
 }
 
