@@ -33,7 +33,7 @@ void Dashboard::draw(Session& s, const DashboardHooks& hooks) {
   s.view.layout = narrow_ ? "narrow" : "wide";
   s.view.scroll.clear();
   s.view.modal.clear();
-  s.view.buttons.clear();
+  s.view.widgets.clear();
   if (narrow_)
     narrow_layout(s, hooks);
   else
@@ -99,10 +99,10 @@ void Dashboard::end_panel(Session& s, const char* name) {
   ImGui::End();
 }
 
-// The last item's rectangle in status JSON under `name` (buttons["Reset"]).
-void Dashboard::note_button(Session& s, const char* name) {
+// The last item's rectangle in status JSON under `name` (widgets["Reset"]).
+void Dashboard::note_widget(Session& s, const char* name) {
   const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
-  s.view.buttons.push_back({name, {a.x, a.y, b.x - a.x, b.y - a.y}});
+  s.view.widgets.push_back({name, {a.x, a.y, b.x - a.x, b.y - a.y}});
 }
 
 // What the page is and what to press first; open until data is in, then folded.
@@ -153,7 +153,7 @@ void Dashboard::discard_modal(Session& s, const DashboardHooks& hooks) {
   ImGui::PopTextWrapPos();
   bool go = false, close = false;
   const bool save = ImGui::Button("Save, then go on");
-  note_button(s, "Save, then go on");
+  note_widget(s, "Save, then go on");
   if (save && hooks.save_model) {
     std::vector<uint8_t> bytes;
     Status st = s.save_checkpoint(bytes);
@@ -163,11 +163,11 @@ void Dashboard::discard_modal(Session& s, const DashboardHooks& hooks) {
   }
   ImGui::SameLine();
   if (ImGui::Button("Discard")) go = true;
-  note_button(s, "Discard");
+  note_widget(s, "Discard");
   ImGui::SameLine();
   if (ImGui::Button("Cancel") || ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape)))
     close = true;
-  note_button(s, "Cancel");
+  note_widget(s, "Cancel");
   if (go) {
     if (discard_ == Discard::kReset) s.reset();
     if (discard_ == Discard::kStart) s.start();

@@ -45,7 +45,7 @@ class Dashboard {
   void narrow_layout(Session& s, const DashboardHooks& hooks);
   bool begin_panel(const char* name, float x, float y, float w, float h);
   void end_panel(Session& s, const char* name);
-  static void note_button(Session& s, const char* name);
+  static void note_widget(Session& s, const char* name);
   void intro(Session& s);
   void data_panel(Session& s, const DashboardHooks& hooks);
   void model_panel(Session& s, const DashboardHooks& hooks);

@@ -193,6 +193,7 @@ void Dashboard::param_widget(Session& s, const Param& p, const char* locked) {
       break;
     }
   }
+  note_widget(s, p.name);
   std::string help = std::string(p.name) + ": " + p.help;
   if (p.kind == Param::kInt || p.kind == Param::kFloat) help += "\n(" + p.range_text() + ")";
   if (locked) help += std::string("\n\n") + locked;
@@ -270,7 +271,7 @@ void Dashboard::run_buttons(Session& s, const DashboardHooks& hooks) {
     }
   }
   ImGui::EndDisabled();
-  note_button(s, "Start");
+  note_widget(s, "Start");
   tooltip(can_start ? "Train a new network with the settings above (loads the data first if needed)"
                     : "A run is in progress: Pause it, or Reset to start over");
   ImGui::SameLine();
@@ -290,7 +291,7 @@ void Dashboard::run_buttons(Session& s, const DashboardHooks& hooks) {
       s.reset();
     }
   }
-  note_button(s, "Reset");
+  note_widget(s, "Reset");
   tooltip("Drop the run and its model (asks first); the data stays loaded");
 
   if (hooks.native) {

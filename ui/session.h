@@ -162,8 +162,9 @@ class Session {
     int framebuffer[2] = {0, 0};  // the canvas' backing store (the window's framebuffer), pixels
     std::vector<std::pair<std::string, float>> scroll;  // panel -> scroll offset, units
     std::string modal;            // title of the open modal dialog, "" if none
-    // Where some buttons are (x, y, w, h in units), so tests click them as a user would.
-    std::vector<std::pair<std::string, std::array<float, 4>>> buttons;
+    // Where some widgets are (x, y, w, h in units): the run buttons, the discard
+    // dialog's, each parameter's field; so tests click and tap them as a user would.
+    std::vector<std::pair<std::string, std::array<float, 4>>> widgets;
   } view;
 
   std::string status_json() const;

@@ -202,14 +202,14 @@ std::string Session::status_json() const {
   }
   o += "},\"modal\":";
   json_string(o, view.modal);
-  o += ",\"buttons\":{";
-  for (size_t i = 0; i < view.buttons.size(); ++i) {
+  o += ",\"widgets\":{";
+  for (size_t i = 0; i < view.widgets.size(); ++i) {
     if (i) o += ',';
-    json_string(o, view.buttons[i].first);
+    json_string(o, view.widgets[i].first);
     o += ":[";
     for (int k = 0; k < 4; ++k) {
       if (k) o += ',';
-      json_number(o, view.buttons[i].second[size_t(k)]);
+      json_number(o, view.widgets[i].second[size_t(k)]);
     }
     o += ']';
   }

@@ -2,6 +2,7 @@
 // window, with training time-sliced into each frame. Fetching, downloads and the
 // file picker live in library_nnlab.js; their answers come back through the
 // exported nnlab_* functions below.
+#include <GLFW/glfw3.h>
 #include <emscripten.h>
 #include <emscripten/heap.h>
 #include <imgui.h>
@@ -10,6 +11,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -40,6 +42,8 @@ struct App {
   std::string status;
   int width = 0, height = 0;  // the canvas' backing store, device pixels
   float dpr = 1;
+  std::deque<int> key_taps;   // GLFW keys from an on-screen keyboard, pressed one frame each
+  bool key_down = false;      // key_taps.front() is down in this frame
 };
 
 App* g_app = nullptr;  // lives as long as the page: frames run after main returns
@@ -61,6 +65,18 @@ void follow_canvas_size() {
     a.height = h;
     nnlab_js_set_canvas_size(w, h);
   }
+}
+
+// An on-screen keyboard sends edits, not key presses: each tap is a press seen
+// by one frame and a release seen by the next, as a key typed would be.
+void replay_key_taps() {
+  App& a = *g_app;
+  if (a.key_taps.empty()) return;
+  ImGuiIO& io = ImGui::GetIO();
+  const int key = a.key_taps.front();
+  io.KeysDown[key] = !a.key_down;
+  if (a.key_down) a.key_taps.pop_front();
+  a.key_down = !a.key_down;
 }
 
 }  // namespace
@@ -153,6 +169,20 @@ EMSCRIPTEN_KEEPALIVE void nnlab_wheel(double dx, double dy) {
   io.MouseWheel += float(dy);
 }
 
+// Text from an on-screen keyboard (index.html's #keys), and its Backspace and
+// Enter as GLFW keys; nnlab_wants_text tells index.html when to open it.
+EMSCRIPTEN_KEEPALIVE void nnlab_text_input(const char* utf8) {
+  if (g_app) ImGui::GetIO().AddInputCharactersUTF8(utf8);
+}
+
+EMSCRIPTEN_KEEPALIVE void nnlab_key_tap(int glfw_key) {
+  if (g_app && (glfw_key == GLFW_KEY_BACKSPACE || glfw_key == GLFW_KEY_ENTER) &&
+      g_app->key_taps.size() < 64)
+    g_app->key_taps.push_back(glfw_key);
+}
+
+EMSCRIPTEN_KEEPALIVE int nnlab_wants_text() { return g_app && ImGui::GetIO().WantTextInput ? 1 : 0; }
+
 EMSCRIPTEN_KEEPALIVE uint8_t* nnlab_model_buffer(int size) {
   g_app->model_file.assign(size_t(size), 0);
   return g_app->model_file.data();
@@ -177,7 +207,10 @@ int main() {
     return 1;
   }
   follow_canvas_size();  // before the first frame, so it lays out at the right size
-  a.loop.before_draw = follow_canvas_size;
+  a.loop.before_draw = [] {
+    follow_canvas_size();
+    replay_key_taps();
+  };
   a.loop.ui_scale = [] { return g_app->dpr; };
   // The session may use what the heap can still grow to (-sMAXIMUM_MEMORY), less what is in use
   // now and a reserve for the UI's own buffers; a run or checkpoint over it is refused cleanly.

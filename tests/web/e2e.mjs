@@ -629,7 +629,7 @@ async function viewports(base) {
     await follows(page, '1280x800_dpr1_resized_back', 1280, 800, 1, 'wide');
     // Reset asks before it drops the trained model: Cancel keeps it, Discard drops it.
     const click = async (name) => {
-      const r = (await status(page)).buttons[name];
+      const r = (await status(page)).widgets[name];
       if (r) await page.mouse.click(r[0] + r[2] / 2, r[1] + r[3] / 2);
       await page.waitForTimeout(400);
       return !!r;
@@ -673,6 +673,46 @@ async function viewports(base) {
       await touch.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
       await pp.waitForTimeout(300);
     };
+    // Typing: a tap on a text field opens the on-screen keyboard (#keys takes the focus); what
+    // it types (input events without key codes) reaches the field once, as does a hardware
+    // Backspace; a tap beside the fields closes it.
+    const lambda = st.widgets.lambda;
+    await finger([[lambda[0] + lambda[2] * 0.4, lambda[1] + lambda[3] / 2]], 30);
+    await pp.waitForFunction(() => document.activeElement?.id === 'keys', null, { timeout: 5000 }).catch(() => {});
+    const focused = await pp.evaluate(() => document.activeElement?.id);
+    // Each step waits for the frame that applies it (a few frames/s at DPR 3 in SwiftShader).
+    const lambdaBecomes = async (want) => {
+      let v = '';
+      for (const t0 = Date.now(); Date.now() - t0 < 5000; await pp.waitForTimeout(100))
+        if ((v = (await status(pp)).params.lambda) === want) break;
+      return v;
+    };
+    await pp.keyboard.insertText('25');  // replaces the selected 0
+    const typed = await lambdaBecomes('25');
+    // ImGui 1.86 polls key states: a press must span a frame, as a finger's does.
+    await pp.keyboard.down('Backspace');
+    await pp.waitForTimeout(250);
+    await pp.keyboard.up('Backspace');
+    const erased = await lambdaBecomes('2');
+    // An on-screen keyboard's Backspace is an edit with no key code (Android sends keyCode 229).
+    await pp.keyboard.insertText('7');
+    const added = await lambdaBecomes('27');
+    await pp.evaluate(() => {
+      const keys = document.getElementById('keys');
+      keys.dispatchEvent(new KeyboardEvent('keydown', { keyCode: 229, bubbles: true }));
+      keys.value = '';
+      keys.dispatchEvent(new InputEvent('input', { inputType: 'deleteContentBackward', bubbles: true }));
+    });
+    const edited = await lambdaBecomes('2');
+    await finger([[3, lambda[1] + lambda[3] / 2]], 30);
+    await pp.waitForFunction(() => document.activeElement?.id !== 'keys', null, { timeout: 5000 }).catch(() => {});
+    const blurred = await pp.evaluate(() => document.activeElement?.id);
+    check(focused === 'keys' && typed === '25' && erased === '2' && added === '27' && edited === '2' &&
+          blurred !== 'keys',
+          `phone: a tapped text field takes the on-screen keyboard (focus "${focused}"), typing 25 ` +
+          `gives lambda ${typed}, Backspace ${erased}, 7 ${added}, the keyboard's delete ${edited}; ` +
+          `a tap elsewhere closes it (focus "${blurred}")`);
+    st = await status(pp);
     // Swipe up on the left margin (no widget there) until the draw pad and the
     // readout above it are on screen.
     const before = st.scroll.nnlab;
