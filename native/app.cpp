@@ -115,6 +115,12 @@ int main(int argc, char** argv) {
                  opened.message.c_str());
     return 1;
   }
+  // The monitor's content scale (2 on a HiDPI screen): the dashboard's units and font follow it.
+  loop.ui_scale = [&loop] {
+    float x = 1, y = 1;
+    glfwGetWindowContentScale(loop.window(), &x, &y);
+    return x;
+  };
   nnlab::Dashboard& dashboard = loop.dashboard;
   nnlab::DashboardHooks& hooks = loop.hooks;
   hooks.native = true;

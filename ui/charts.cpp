@@ -45,7 +45,9 @@ std::string fmt_time(double s) {
 // unless lo/hi are fixed. The title line holds the latest values.
 void chart(const char* title, const std::vector<Series>& series, float height, float lo, float hi,
            bool fixed, const char* yfmt, int x_slots = 0) {
+  ImGui::PushTextWrapPos(0);  // a narrow column wraps the title rather than cut it
   ImGui::TextUnformatted(title);
+  ImGui::PopTextWrapPos();
   ImDrawList* dl = ImGui::GetWindowDrawList();
   ImVec2 p0 = ImGui::GetCursorScreenPos();
   float w = ImGui::GetContentRegionAvail().x;
@@ -129,16 +131,17 @@ void chart(const char* title, const std::vector<Series>& series, float height, f
 
 }  // namespace
 
-void Dashboard::charts_panel(Session& s) {
+void Dashboard::charts_panel(Session& s, float h) {
   const Metrics* m = s.run() ? &s.run()->metrics : nullptr;
-  const float h = std::max(90.0f, (ImGui::GetContentRegionAvail().y - 170) / 3.0f);
 
-  ImGui::Text("State: %s", name(s.phase()));
-  if (m) {
-    ImGui::SameLine();
-    ImGui::Text("   epoch %d / %d   batch %d / %d", std::min(m->epoch + 1, s.cfg.epochs),
-                s.run()->config.epochs, m->batch, m->batches_per_epoch);
-  }
+  char state[160];
+  if (m)
+    std::snprintf(state, sizeof state, "State: %s   epoch %d / %d   batch %d / %d", name(s.phase()),
+                  std::min(m->epoch + 1, s.run()->config.epochs), s.run()->config.epochs,
+                  m->batch, m->batches_per_epoch);
+  else
+    std::snprintf(state, sizeof state, "State: %s", name(s.phase()));
+  ImGui::TextWrapped("%s", state);
   if (s.run()) ImGui::TextDisabled("%s", s.trainer_note().c_str());
   if (s.phase() == Phase::Error && !s.error.empty()) {
     ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1, 0.42f, 0.38f, 1));
@@ -199,9 +202,14 @@ void Dashboard::charts_panel(Session& s) {
   chart(title, {{&acc, kAcc, false, true}, {&val, kVal, false, true}}, h, acc.empty() ? 0 : lo,
         1.0f, true, "%.2f", s.run() ? std::min(s.run()->config.epochs, 30) : 0);
 
-  double sps = s.sps_history.empty() ? 0 : s.sps_history.back();
-  std::snprintf(title, sizeof title, "Samples/s: %.0f   (trainer alone %.0f)", sps,
-                m ? m->recent_samples_per_sec : 0.0);
+  // Paused or finished, nothing is trained: the last rate would read as a current one.
+  if (s.phase() == Phase::Training) {
+    double sps = s.sps_history.empty() ? 0 : s.sps_history.back();
+    std::snprintf(title, sizeof title, "Samples/s: %.0f   (trainer alone %.0f)", sps,
+                  m ? m->recent_samples_per_sec : 0.0);
+  } else {
+    std::snprintf(title, sizeof title, "Samples/s (%s)", m ? name(s.phase()) : "no run yet");
+  }
   float top = 1;
   for (float v : s.sps_history) top = std::max(top, v);
   chart(title, {{&s.sps_history, kSps, false, false}}, h, 0, top * 1.1f, true, "%.0f");

@@ -1,287 +1,182 @@
-// Dashboard layout plus the data and model panels (charts.cpp and insight.cpp
-// draw the other two). Panels are fixed windows tiling the display, so the
-// page and the desktop app look the same at any size.
+// Dashboard layout: four panels side by side on a wide window, one scrolling
+// column of sections on a narrow one (a phone), the intro that says what the
+// page is, drag-to-scroll for touch, and the modal that asks before a trained
+// model is dropped. panels.cpp, charts.cpp and insight.cpp draw the contents.
 #include "dashboard.h"
 
 #include <imgui.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
-
-#include "gl_texture.h"
-#include "params.h"
-#include "presets.h"
 
 namespace nnlab {
 
 namespace {
 
-const ImVec4 kRed(1.0f, 0.42f, 0.38f, 1.0f);
-const ImVec4 kGreen(0.45f, 0.85f, 0.45f, 1.0f);
+const ImGuiWindowFlags kPanelFlags = ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize |
+                                     ImGuiWindowFlags_NoCollapse |
+                                     ImGuiWindowFlags_NoBringToFrontOnFocus |
+                                     ImGuiWindowFlags_NoBackground;
+// No window backgrounds: the front end clears to kClearColor instead. In
+// headless Chromium (SwiftShader) fill rate bounds the frame rate, and four
+// full-window blended quads cost more than the whole rest of the dashboard.
+
 const ImVec4 kDim(0.65f, 0.65f, 0.70f, 1.0f);
-
-std::string human_bytes(double b) {
-  char buf[32];
-  if (b >= 1 << 20)
-    std::snprintf(buf, sizeof buf, "%.1f MB", b / double(1 << 20));
-  else
-    std::snprintf(buf, sizeof buf, "%.0f KB", b / 1024.0);
-  return buf;
-}
-
-void copy_to(char* dst, size_t n, const std::string& s) {
-  std::snprintf(dst, n, "%s", s.c_str());
-}
 
 }  // namespace
 
 Dashboard::~Dashboard() = default;  // textures die with the GL context
 
 void Dashboard::draw(Session& s, const DashboardHooks& hooks) {
+  narrow_ = ImGui::GetIO().DisplaySize.x < kNarrowWidth;
+  s.view.layout = narrow_ ? "narrow" : "wide";
+  s.view.scroll.clear();
+  s.view.modal.clear();
+  s.view.widgets.clear();
+  if (narrow_)
+    narrow_layout(s, hooks);
+  else
+    wide_layout(s, hooks);
+  discard_modal(s, hooks);
+}
+
+void Dashboard::wide_layout(Session& s, const DashboardHooks& hooks) {
   const ImVec2 size = ImGui::GetIO().DisplaySize;
-  const float left = std::fmin(360.0f, size.x * 0.3f);
+  const float left = std::fmin(380.0f, size.x * 0.3f);
   const float data_h = std::fmin(250.0f, size.y * 0.36f);
   const float mid = (size.x - left) * 0.5f;
-  const ImGuiWindowFlags flags = ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize |
-                                 ImGuiWindowFlags_NoCollapse |
-                                 ImGuiWindowFlags_NoBringToFrontOnFocus |
-                                 ImGuiWindowFlags_NoBackground;
-  // No window backgrounds: the front end clears to kClearColor instead. In
-  // headless Chromium (SwiftShader) fill rate bounds the frame rate, and four
-  // full-window blended quads cost more than the whole rest of the dashboard.
 
-  ImGui::SetNextWindowPos(ImVec2(0, 0));
-  ImGui::SetNextWindowSize(ImVec2(left, data_h));
-  if (ImGui::Begin("Data", nullptr, flags)) data_panel(s, hooks);
-  ImGui::End();
+  if (begin_panel("Data", 0, 0, left, data_h)) data_panel(s, hooks);
+  end_panel(s, "Data");
+  if (begin_panel("Model", 0, data_h, left, size.y - data_h)) model_panel(s, hooks);
+  end_panel(s, "Model");
+  if (begin_panel("Training", left, 0, mid, size.y))
+    charts_panel(s, std::max(90.0f, (ImGui::GetContentRegionAvail().y - 170) / 3.0f));
+  end_panel(s, "Training");
+  if (begin_panel("Insight", left + mid, 0, size.x - left - mid, size.y)) {
+    intro(s);
+    insight_panel(s);
+  }
+  end_panel(s, "Insight");
+}
 
-  ImGui::SetNextWindowPos(ImVec2(0, data_h));
-  ImGui::SetNextWindowSize(ImVec2(left, size.y - data_h));
-  if (ImGui::Begin("Model", nullptr, flags)) model_panel(s, hooks);
-  ImGui::End();
+// One column: every section in page order, each a header that folds; the
+// window scrolls (wheel, scroll bar, or a finger dragged on the background).
+void Dashboard::narrow_layout(Session& s, const DashboardHooks& hooks) {
+  const ImVec2 size = ImGui::GetIO().DisplaySize;
+  if (begin_panel("nnlab", 0, 0, size.x, size.y)) {
+    intro(s);
+    if (ImGui::CollapsingHeader("Data", ImGuiTreeNodeFlags_DefaultOpen)) data_panel(s, hooks);
+    if (ImGui::CollapsingHeader("Model", ImGuiTreeNodeFlags_DefaultOpen)) model_panel(s, hooks);
+    if (ImGui::CollapsingHeader("Training", ImGuiTreeNodeFlags_DefaultOpen))
+      charts_panel(s, std::clamp(size.y * 0.22f, 110.0f, 180.0f));
+    if (ImGui::CollapsingHeader("Insight", ImGuiTreeNodeFlags_DefaultOpen)) insight_panel(s);
+  }
+  end_panel(s, "nnlab");
+}
 
-  ImGui::SetNextWindowPos(ImVec2(left, 0));
-  ImGui::SetNextWindowSize(ImVec2(mid, size.y));
-  if (ImGui::Begin("Training", nullptr, flags)) charts_panel(s);
-  ImGui::End();
+bool Dashboard::begin_panel(const char* name, float x, float y, float w, float h) {
+  ImGui::SetNextWindowPos(ImVec2(x, y));
+  ImGui::SetNextWindowSize(ImVec2(w, h));
+  return ImGui::Begin(name, nullptr, kPanelFlags | (narrow_ ? ImGuiWindowFlags_NoTitleBar : 0));
+}
 
-  ImGui::SetNextWindowPos(ImVec2(left + mid, 0));
-  ImGui::SetNextWindowSize(ImVec2(size.x - left - mid, size.y));
-  if (ImGui::Begin("Insight", nullptr, flags)) insight_panel(s);
+// Touch screens have no wheel: a drag that starts on a panel's background (not
+// on a widget, e.g. the draw pad) scrolls that panel, as a page would.
+void Dashboard::end_panel(Session& s, const char* name) {
+  const ImGuiIO& io = ImGui::GetIO();
+  // The press frame only starts the drag: a finger's delta there is the jump
+  // from where the last touch ended, not a movement.
+  if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) {
+    if (ImGui::IsWindowHovered() && !ImGui::IsAnyItemHovered()) drag_panel_ = name;
+  } else if (!ImGui::IsMouseDown(ImGuiMouseButton_Left)) {
+    drag_panel_.clear();
+  } else if (drag_panel_ == name && io.MouseDelta.y != 0) {
+    ImGui::SetScrollY(ImGui::GetScrollY() - io.MouseDelta.y);
+  }
+  s.view.scroll.emplace_back(name, ImGui::GetScrollY());
   ImGui::End();
 }
 
-void Dashboard::data_panel(Session& s, const DashboardHooks& hooks) {
-  // The radio buttons: each named data source, then "URL"/"Directory" for any other base.
-  const std::vector<DataSource>& sources = data_sources();
-  const int custom = int(sources.size());
-  if (source_ < 0) {
-    source_ = custom;
-    for (int i = 0; i < custom; ++i)
-      if (s.data_base == sources[size_t(i)].base) source_ = i;
-    copy_to(custom_, sizeof custom_, source_ == custom ? s.data_base : "");
-  }
-  const bool busy = s.phase() == Phase::Loading;
-  ImGui::BeginDisabled(busy);
-  bool changed = false;
-  for (int i = 0; i < custom; ++i) {
-    changed |= ImGui::RadioButton(sources[size_t(i)].label, &source_, i);
-    ImGui::SameLine();
-  }
-  changed |= ImGui::RadioButton(hooks.native ? "Directory" : "URL", &source_, custom);
-  if (source_ == custom) {
-    ImGui::SetNextItemWidth(-1);
-    changed |= ImGui::InputTextWithHint("##base", hooks.native ? "path/to/idx-dir" : "https://host/path",
-                                        custom_, sizeof custom_);
-  }
-  if (changed) (void)s.apply_param("data", source_ < custom ? sources[size_t(source_)].id : custom_);
-  if (ImGui::Button(s.phase() == Phase::Error && !s.data_ready ? "Retry" : "Load data")) s.load_data();
-  ImGui::EndDisabled();
-  ImGui::SameLine();
-  if (busy) {
-    if (ImGui::Button("Cancel")) s.cancel_loading();
-    ImGui::SameLine();
-  }
-  ImGui::TextColored(kDim, "%s", s.data_base.c_str());
-
-  for (const FileLoad& f : s.files) {
-    if (f.name.empty()) continue;
-    char overlay[160];
-    float frac = 0;
-    std::string amount;
-    if (!f.error.empty()) {
-      amount = "failed";
-    } else if (!f.done && !busy) {  // the load was cancelled, or stopped by another file's failure
-      frac = f.total > 0 ? float(f.received / f.total) : 0;
-      amount = "stopped at " + human_bytes(f.received);
-    } else if (f.done) {
-      frac = 1;
-      amount = human_bytes(f.received);
-    } else if (f.total > 0) {
-      frac = float(f.received / f.total);
-      amount = human_bytes(f.received) + " / " + human_bytes(f.total);
-    } else {
-      amount = f.received > 0 ? human_bytes(f.received) : "waiting";
-    }
-    std::snprintf(overlay, sizeof overlay, "%s  %s", f.name.c_str(), amount.c_str());
-    if (!f.error.empty()) ImGui::PushStyleColor(ImGuiCol_PlotHistogram, kRed);
-    ImGui::ProgressBar(f.error.empty() ? frac : 1.0f, ImVec2(-1, 0), overlay);
-    if (!f.error.empty()) ImGui::PopStyleColor();
-    if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", f.url.c_str());
-  }
-  if (s.data_ready) {
-    ImGui::TextColored(kGreen, "%d train / %d test images, %dx%d", s.data.train.count,
-                       s.data.test.count, s.data.train.rows, s.data.train.cols);
-  } else if (s.phase() == Phase::Error && !s.error.empty()) {
-    ImGui::PushTextWrapPos(0);
-    ImGui::TextColored(kRed, "%s", s.error.c_str());
-    ImGui::PopTextWrapPos();
-  } else if (s.phase() == Phase::Idle) {
-    ImGui::TextColored(kDim, "Press Start (or Load data) to fetch the four IDX files.");
-  }
+// The last item's rectangle in status JSON under `name` (widgets["Reset"]).
+void Dashboard::note_widget(Session& s, const char* name) {
+  const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
+  s.view.widgets.push_back({name, {a.x, a.y, b.x - a.x, b.y - a.y}});
 }
 
-// One widget per entry of the parameter table (params.h): its help is the
-// tooltip, its range the widget's limits, and set_param() the one judge.
-// A refused value leaves the setting as it was and says why under the widget.
-void Dashboard::param_widget(Session& s, const Param& p) {
-  const TrainConfig& c = s.cfg;
-  bool changed = false;
-  Status st;
-  std::string& err = errors_[p.name];
-  switch (p.kind) {
-    case Param::kChoice: {
-      std::vector<std::string> names = p.choice_list();
-      std::vector<const char*> items;
-      for (const std::string& n : names) items.push_back(n.c_str());
-      int i = int(p.get(c));
-      if ((changed = ImGui::Combo(p.name, &i, items.data(), int(items.size())))) st = s.set(p, i);
-      break;
-    }
-    case Param::kInt: {
-      double v = p.get(c);
-      int i = v > 2147483647.0 ? 2147483647 : int(v);
-      if ((changed = ImGui::InputInt(p.name, &i))) st = s.set(p, i);
-      break;
-    }
-    case Param::kFloat: {
-      float f = float(p.get(c));
-      if ((changed = ImGui::InputFloat(p.name, &f, 0, 0, "%.4g"))) st = s.set(p, f);
-      break;
-    }
-    case Param::kText: {
-      std::string& text = edits_[p.name];
-      if (err.empty()) text = param_text(c, p);
-      char buf[256];
-      copy_to(buf, sizeof buf, text);
-      if ((changed = ImGui::InputText(p.name, buf, sizeof buf))) {
-        text = buf;
-        st = s.set(p.name, text);
-      }
-      break;
-    }
+// What the page is and what to press first; open until data is in, then folded.
+void Dashboard::intro(Session& s) {
+  if (!intro_set_ || (intro_open_ && s.data_ready)) {
+    ImGui::SetNextItemOpen(!s.data_ready);
+    intro_set_ = true;
+    intro_open_ = !s.data_ready;
   }
-  if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", p.help);
-  if (changed) err = st.message;
-  if (!err.empty()) {
-    ImGui::PushTextWrapPos(0);
-    ImGui::TextColored(kRed, "%s", err.c_str());
-    ImGui::PopTextWrapPos();
-  }
+  if (!ImGui::CollapsingHeader("What is this?")) return;
+  ImGui::PushTextWrapPos(0);
+  ImGui::TextUnformatted(
+      "nnlab trains a small neural network (the one of Michael Nielsen's book \"Neural Networks "
+      "and Deep Learning\") on handwritten digits, here in your browser or window: nothing is "
+      "sent anywhere.");
+  ImGui::TextColored(kDim, "%s",
+                     "1. Press Start: it downloads MNIST (11 MB) and trains.\n"
+                     "2. Watch the loss fall and the test accuracy rise, epoch by epoch.\n"
+                     "3. Draw a digit on the pad: the network guesses it live.\n"
+                     "Hover (or touch) a setting to see what it does; eta may change while training.");
+  ImGui::PopTextWrapPos();
+  ImGui::Spacing();
 }
 
-void Dashboard::model_panel(Session& s, const DashboardHooks& hooks) {
-  const bool running = s.run() != nullptr;
-  ImGui::PushItemWidth(ImGui::GetContentRegionAvail().x * 0.55f);
-
-  // The architecture and data-dependent settings are fixed once a run exists.
-  ImGui::BeginDisabled(running || s.phase() == Phase::Loading);
-  const std::vector<Preset>& list = presets();
-  if (ImGui::BeginCombo("##preset", "the book's runs...")) {
-    for (const Preset& p : list) {
-      char label[160];
-      std::snprintf(label, sizeof label, "%s  (book %.2f%%)", p.title, p.book_percent);
-      if (ImGui::Selectable(label)) {
-        Status st = s.set("preset", p.id);
-        if (!st.ok()) s.notice = st.message;
-        edits_.clear();
-        errors_.clear();
-      }
-    }
-    ImGui::EndCombo();
+// Save / Discard / Cancel before Reset or a new Start drops a trained model.
+void Dashboard::discard_modal(Session& s, const DashboardHooks& hooks) {
+  const char* kTitle = "Drop the trained model?";
+  if (open_discard_) {
+    ImGui::OpenPopup(kTitle);
+    open_discard_ = false;
   }
-  for (const Param& p : params()) {
-    if (p.live) continue;  // drawn below, enabled while training
-    param_widget(s, p);
-  }
-  if (!hooks.devices.empty() && hooks.device)
-    ImGui::Combo("device", hooks.device, [](void* d, int i, const char** o) {
-      *o = (*static_cast<const std::vector<std::string>*>(d))[size_t(i)].c_str();
-      return true;
-    }, (void*)&hooks.devices, int(hooks.devices.size()));
-  ImGui::EndDisabled();
-
-  // Live parameters (eta) may change between steps of a running trainer.
-  for (const Param& p : params())
-    if (p.live) param_widget(s, p);
-  ImGui::PopItemWidth();
-  ImGui::Separator();
-
-  const bool can_start = s.phase() == Phase::Idle || s.phase() == Phase::Error ||
-                         s.phase() == Phase::Done || s.phase() == Phase::Diverged;
-  ImGui::BeginDisabled(!can_start);
-  if (ImGui::Button("Start")) s.start();
-  ImGui::EndDisabled();
-  ImGui::SameLine();
-  if (s.phase() == Phase::Paused) {
-    if (ImGui::Button("Resume")) s.resume();
-  } else {
-    ImGui::BeginDisabled(s.phase() != Phase::Training);
-    if (ImGui::Button("Pause")) s.pause();
-    ImGui::EndDisabled();
-  }
-  ImGui::SameLine();
-  if (ImGui::Button("Reset")) s.reset();
-
-  if (hooks.native) {
-    if (path_[0] == '\0') copy_to(path_, sizeof path_, checkpoint_path);
-    ImGui::SetNextItemWidth(-1);
-    if (ImGui::InputText("##ckpt", path_, sizeof path_)) checkpoint_path = path_;
-  }
-  ImGui::BeginDisabled(!s.net);
-  if (ImGui::Button("Save model") && hooks.save_model) {
+  const ImVec2 size = ImGui::GetIO().DisplaySize;
+  ImGui::SetNextWindowPos(ImVec2(size.x / 2, size.y / 2), ImGuiCond_Always, ImVec2(0.5f, 0.5f));
+  ImGui::SetNextWindowSize(ImVec2(std::min(440.0f, size.x - 24), 0));
+  if (!ImGui::BeginPopupModal(kTitle, nullptr, ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize))
+    return;
+  s.view.modal = kTitle;
+  const Metrics* m = s.run() ? &s.run()->metrics : nullptr;
+  ImGui::PushTextWrapPos(0);
+  if (m && !m->test_accuracy.empty())
+    ImGui::Text("%s drops the model trained so far (%zu epochs, test accuracy %.2f%%).",
+                discard_ == Discard::kReset ? "Reset" : "Starting a new run",
+                m->test_accuracy.size(), m->test_accuracy.back() * 100);
+  else
+    ImGui::Text("%s drops the current model.",
+                discard_ == Discard::kReset ? "Reset" : "Starting a new run");
+  ImGui::TextColored(kDim, "Save it first to load it again later (Load model).");
+  ImGui::PopTextWrapPos();
+  bool go = false, close = false;
+  const bool save = ImGui::Button("Save, then go on");
+  note_widget(s, "Save, then go on");
+  if (save && hooks.save_model) {
     std::vector<uint8_t> bytes;
     Status st = s.save_checkpoint(bytes);
     if (st.ok()) hooks.save_model(bytes);
-    else s.notice = st.message;
+    if (st.ok()) go = true;
+    else s.notice = st.message, close = true;
   }
-  ImGui::EndDisabled();
   ImGui::SameLine();
-  if (ImGui::Button("Load model") && hooks.load_model) hooks.load_model();
-  if (!s.backend_note.empty()) {
-    ImGui::PushTextWrapPos(0);
-    ImGui::TextColored(kDim, "%s", s.backend_note.c_str());
-    ImGui::PopTextWrapPos();
+  if (ImGui::Button("Discard")) go = true;
+  note_widget(s, "Discard");
+  ImGui::SameLine();
+  if (ImGui::Button("Cancel") || ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape)))
+    close = true;
+  note_widget(s, "Cancel");
+  if (go) {
+    if (discard_ == Discard::kReset) s.reset();
+    if (discard_ == Discard::kStart) s.start();
   }
-  if (!s.notice.empty()) {
-    ImGui::PushTextWrapPos(0);
-    ImGui::TextColored(kRed, "%s", s.notice.c_str());
-    ImGui::PopTextWrapPos();
+  if (go || close) {
+    discard_ = Discard::kNone;
+    ImGui::CloseCurrentPopup();
   }
-  if (s.phase() == Phase::Error && s.data_ready && !s.error.empty()) {
-    ImGui::PushTextWrapPos(0);
-    ImGui::TextColored(kRed, "%s", s.error.c_str());
-    ImGui::PopTextWrapPos();
-  }
-  ImGui::Separator();
-  if (s.run() && s.run()->mode == RunMode::Slices)
-    ImGui::TextColored(kDim, "fps %.0f   training %.0f ms/frame", s.fps, s.budget * 1000);
-  else if (s.run())
-    ImGui::TextColored(kDim, "fps %.0f   the run's thread rests %.0f%%", s.fps, s.run_rest * 100);
-  else
-    ImGui::TextColored(kDim, "fps %.0f", s.fps);
-  if (s.run()) ImGui::TextColored(kDim, "device: %s", s.run()->device.c_str());
+  ImGui::EndPopup();
 }
 
 }  // namespace nnlab

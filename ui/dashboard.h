@@ -1,7 +1,8 @@
-// The Dear ImGui dashboard shared by the web page and the desktop app: data,
-// model, training charts and insight (test-image grid, confusion heat map,
-// draw pad) panels laid out to fill the window. It only draws and forwards
-// button presses to the Session; the front end supplies the platform hooks.
+// The Dear ImGui dashboard shared by the web page and the desktop app: an
+// intro, data, model, training charts and insight (test-image grid, confusion
+// heat map, draw pad) panels laid out to fill the window: side by side when it
+// is wide, one scrolling column when it is narrow (a phone). It only draws and
+// forwards button presses to the Session; the front end supplies the hooks.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -30,6 +31,9 @@ struct DashboardHooks {
 
 class Dashboard {
  public:
+  // Below this width (layout units: CSS pixels on the page) the panels stack.
+  static constexpr float kNarrowWidth = 900.0f;
+
   ~Dashboard();
   void draw(Session& s, const DashboardHooks& hooks);
   // Puts a test image on the draw pad (scaled up), as if the user had drawn it.
@@ -37,14 +41,31 @@ class Dashboard {
   std::string checkpoint_path = "nnlab-model.nnlb";
 
  private:
+  void wide_layout(Session& s, const DashboardHooks& hooks);
+  void narrow_layout(Session& s, const DashboardHooks& hooks);
+  bool begin_panel(const char* name, float x, float y, float w, float h);
+  void end_panel(Session& s, const char* name);
+  static void note_widget(Session& s, const char* name);
+  void intro(Session& s);
   void data_panel(Session& s, const DashboardHooks& hooks);
   void model_panel(Session& s, const DashboardHooks& hooks);
-  void param_widget(Session& s, const Param& p);
-  void charts_panel(Session& s);
+  void run_buttons(Session& s, const DashboardHooks& hooks);
+  void discard_modal(Session& s, const DashboardHooks& hooks);
+  void param_widget(Session& s, const Param& p, const char* locked);
+  void charts_panel(Session& s, float chart_height);
   void insight_panel(Session& s);
   void image_grid(Session& s);
   void confusion_map(Session& s);
   void draw_pad(Session& s);
+  void pad_canvas(Session& s);
+  void pad_readout(Session& s);
+
+  bool narrow_ = false;
+  std::string drag_panel_;  // the panel a drag on its background scrolls (touch)
+  // Reset / Start when they would drop a trained model: asked first in a modal.
+  enum class Discard { kNone, kReset, kStart } discard_ = Discard::kNone;
+  bool open_discard_ = false;
+  bool intro_open_ = true, intro_set_ = false;
 
   // Panel edit state.
   int source_ = -1;  // 0 mnist, 1 fashion, 2 custom; -1 = derive from the session

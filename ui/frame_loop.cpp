@@ -8,7 +8,12 @@
 #include <imgui_impl_glfw.h>
 #include <imgui_impl_opengl3.h>
 
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <string>
+
+#include "ui_font.h"
 
 #ifdef __EMSCRIPTEN__
 #include <emscripten.h>
@@ -49,14 +54,57 @@ Status FrameLoop::open(const char* title, int width, int height, const GlVersion
   return Status::success();
 }
 
+// The embedded TrueType font at `scale` framebuffer pixels per unit, drawn at
+// 1/scale so that layout stays in units: glyphs map 1:1 to screen pixels.
+void FrameLoop::rebuild_font(float scale) {
+  ImGuiIO& io = ImGui::GetIO();
+  io.Fonts->Clear();
+  ImFontConfig cfg;
+  cfg.FontDataOwnedByAtlas = false;  // kUiFont is static data
+  cfg.PixelSnapH = true;             // whole-pixel advances: no blur between glyphs
+  cfg.OversampleH = 1;               // already rasterised at the screen's density
+  std::snprintf(cfg.Name, sizeof cfg.Name, "%s, %.0f px", kUiFontName, kFontSize * scale);
+  io.Fonts->AddFontFromMemoryTTF(const_cast<unsigned char*>(kUiFont), int(kUiFontSize),
+                                 std::round(kFontSize * scale), &cfg);
+  io.FontGlobalScale = 1.0f / scale;
+  // The first atlas is uploaded by the backend's first NewFrame (with its other
+  // device objects); a later one must be uploaded here: NewFrame will not.
+  if (font_scale_ != 0) {
+    ImGui_ImplOpenGL3_DestroyFontsTexture();
+    ImGui_ImplOpenGL3_CreateFontsTexture();
+  }
+  font_scale_ = scale;
+}
+
+// The GLFW backend reports window coordinates; the dashboard works in units of
+// `scale` framebuffer pixels (window and framebuffer differ on macOS Retina).
+void FrameLoop::scale_io(float scale) {
+  ImGuiIO& io = ImGui::GetIO();
+  int ww = 0, wh = 0, fw = 0, fh = 0;
+  glfwGetWindowSize(window_, &ww, &wh);
+  glfwGetFramebufferSize(window_, &fw, &fh);
+  const float px_per_window = ww > 0 ? float(fw) / float(ww) : 1.0f;
+  io.DisplaySize = ImVec2(float(fw) / scale, float(fh) / scale);
+  io.DisplayFramebufferScale = ImVec2(scale, scale);
+  session.view.scale = scale;
+  session.view.framebuffer[0] = fw;
+  session.view.framebuffer[1] = fh;
+  if (ImGui::IsMousePosValid(&io.MousePos))
+    io.MousePos = ImVec2(io.MousePos.x * px_per_window / scale, io.MousePos.y * px_per_window / scale);
+}
+
 bool FrameLoop::run_frame() {
   const double t0 = glfwGetTime();  // s: one clock for tick and the frame time
   glfwPollEvents();
   session.tick(t0);
   if (before_draw) before_draw();
 
+  float scale = ui_scale ? ui_scale() : 1.0f;
+  if (!(scale >= 0.5f && scale <= 8.0f)) scale = 1.0f;  // a broken report must not break the font
+  if (scale != font_scale_) rebuild_font(scale);
   ImGui_ImplOpenGL3_NewFrame();
   ImGui_ImplGlfw_NewFrame();
+  scale_io(scale);
   ImGui::NewFrame();
   dashboard.draw(session, hooks);
   ImGui::Render();

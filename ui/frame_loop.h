@@ -30,6 +30,12 @@ class FrameLoop {
   // After Session::tick, before the dashboard draws: the page follows its
   // canvas size, the app puts a test image on the draw pad.
   std::function<void()> before_draw;
+  // Framebuffer pixels per layout unit: the page's devicePixelRatio, the app's
+  // monitor content scale; none = 1. The dashboard is laid out in units (CSS
+  // pixels on the page) and its font rasterised at this scale, so text is
+  // crisp on HiDPI screens; a new value rebuilds the font atlas.
+  std::function<float()> ui_scale;
+  static constexpr float kFontSize = 15.0f;  // layout units
   // After the frame is rendered, before it is shown (the back buffer can still
   // be read); returning false ends the loop.
   std::function<bool()> after_render;
@@ -55,6 +61,9 @@ class FrameLoop {
 
  private:
   GLFWwindow* window_ = nullptr;
+  float font_scale_ = 0;  // the scale the font atlas was rasterised at
+  void rebuild_font(float scale);
+  void scale_io(float scale);
 };
 
 }  // namespace nnlab

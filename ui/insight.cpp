@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cfloat>
 #include <cstdio>
 
 #include "dashboard.h"
@@ -34,8 +35,12 @@ void Dashboard::insight_panel(Session& s) {
   if (ImGui::CollapsingHeader("Confusion matrix (latest test evaluation)",
                               ImGuiTreeNodeFlags_DefaultOpen))
     confusion_map(s);
-  const char* pad_title = s.loaded_source() && !s.loaded_source()->classes.empty() ? "Draw an item###pad" : "Draw a digit###pad";
-  if (ImGui::CollapsingHeader(pad_title, ImGuiTreeNodeFlags_DefaultOpen)) draw_pad(s);
+  // MNIST's classes are digits; a named data set's (Fashion-MNIST) are things.
+  const DataSource* src = s.loaded_source();
+  const std::string pad_title = src && !src->classes.empty()
+                                    ? std::string("Draw a ") + src->label + " item###pad"
+                                    : std::string("Draw a digit###pad");
+  if (ImGui::CollapsingHeader(pad_title.c_str(), ImGuiTreeNodeFlags_DefaultOpen)) draw_pad(s);
 }
 
 void Dashboard::image_grid(Session& s) {
@@ -129,47 +134,78 @@ void Dashboard::image_grid(Session& s) {
   else ImGui::TextDisabled("Predicted by the model %s.", s.model_label.c_str());
 }
 
+// Rows are the true classes, columns the predicted ones (both named), each
+// cell its count coloured by its share of the row; the last column is the
+// row's accuracy (the diagonal's share), the class's recall.
 void Dashboard::confusion_map(Session& s) {
-  const Metrics* m = s.run() ? &s.run()->metrics : nullptr;
+  // The panels' model (the grid's), on the whole test set: after an epoch the
+  // run's own evaluation, for a loaded model its first.
+  const std::vector<int>& confusion = s.confusion;
   const int K = s.data.test.classes;
-  if (!m || m->confusion.size() != size_t(K * K) || m->test_accuracy.empty()) {
-    ImGui::TextDisabled("Shown after the first epoch's test evaluation.");
+  if (confusion.size() != size_t(K * K)) {
+    ImGui::TextDisabled(s.net ? "Shown once the test set is predicted." : "Shown once a model exists.");
     return;
   }
-  const float cell = std::floor(std::min((ImGui::GetContentRegionAvail().x - 70) / K, 26.0f));
+  ImGui::TextDisabled("The model %s: %.2f%% of %d test images.", s.model_label.c_str(), s.model_accuracy * 100,
+                      s.data.test.count);
+  const ImU32 kLabel = IM_COL32(180, 180, 190, 255);
+  ImFont* font = ImGui::GetFont();
+  const float fs = ImGui::GetFontSize(), small = std::round(fs * 0.8f);
+  auto small_size = [&](const char* t) { return font->CalcTextSizeA(small, FLT_MAX, 0, t); };
+  float lx = ImGui::CalcTextSize("true").x;
+  for (int t = 0; t < K; ++t) lx = std::max(lx, ImGui::CalcTextSize(s.class_name(t).c_str()).x);
+  lx += 8;
+  const float acc_w = small_size("100.0%").x + 10;
+  const float cell =
+      std::floor(std::clamp((ImGui::GetContentRegionAvail().x - lx - acc_w) / float(K), 12.0f,
+                            narrow_ ? 40.0f : 28.0f));  // wide: the draw pad fits below at 800 high
+  const float ty = fs + small + 6;  // the two header lines
   ImDrawList* dl = ImGui::GetWindowDrawList();
-  ImVec2 p0 = ImGui::GetCursorScreenPos();
-  const float lx = 60, ty = 16;  // room for row labels and the column header
-  ImGui::Dummy(ImVec2(lx + cell * K, ty + cell * K));
-  dl->AddText(ImVec2(p0.x + lx, p0.y), IM_COL32(180, 180, 190, 255), "predicted ->");
+  const ImVec2 p0 = ImGui::GetCursorScreenPos();
+  ImGui::Dummy(ImVec2(lx + cell * K + acc_w, ty + cell * K));
+  dl->AddText(ImVec2(p0.x + lx, p0.y), kLabel, "predicted");
+  dl->AddText(ImVec2(p0.x, p0.y + fs + 3), kLabel, "true");
+  dl->AddText(font, small, ImVec2(p0.x + lx + cell * K + 6, p0.y + fs + 4), kLabel, "correct");
+  for (int p = 0; p < K; ++p) {  // column labels
+    std::string lab = s.class_name(p, true);
+    const ImVec2 ts = small_size(lab.c_str());
+    const ImVec2 at(p0.x + lx + p * cell + std::max(0.0f, (cell - ts.x) / 2), p0.y + fs + 4);
+    dl->PushClipRect(ImVec2(p0.x + lx + p * cell, p0.y), ImVec2(p0.x + lx + (p + 1) * cell, p0.y + ty), true);
+    dl->AddText(font, small, at, kLabel, lab.c_str());
+    dl->PopClipRect();
+  }
   for (int t = 0; t < K; ++t) {
     int row = 0;
-    for (int p = 0; p < K; ++p) row += m->confusion[size_t(t * K + p)];
-    std::string name = s.class_name(t);
-    dl->AddText(ImVec2(p0.x, p0.y + ty + t * cell + (cell - 13) / 2), IM_COL32(180, 180, 190, 255),
-                name.c_str());
+    for (int p = 0; p < K; ++p) row += confusion[size_t(t * K + p)];
+    const float y = p0.y + ty + t * cell;
+    dl->AddText(ImVec2(p0.x, y + (cell - fs) / 2), kLabel, s.class_name(t).c_str());
     for (int p = 0; p < K; ++p) {
-      int v = m->confusion[size_t(t * K + p)];
+      int v = confusion[size_t(t * K + p)];
       float f = row > 0 ? float(v) / float(row) : 0;  // share of this true class
       // Diagonal in green, errors in red; intensity grows with the share.
       float g = std::sqrt(f);
       ImU32 col = t == p ? IM_COL32(int(20 + 30 * g), int(30 + 190 * g), int(30 + 60 * g), 255)
                          : IM_COL32(int(25 + 230 * g), int(25 + 50 * g), int(30 + 40 * g), 255);
-      ImVec2 a(p0.x + lx + p * cell, p0.y + ty + t * cell);
+      ImVec2 a(p0.x + lx + p * cell, y);
       ImVec2 b(a.x + cell - 1, a.y + cell - 1);
       dl->AddRectFilled(a, b, col);
-      if (v > 0 && cell >= 22) {
+      if (v > 0) {
         char num[16];
         std::snprintf(num, sizeof num, "%d", v);
-        ImVec2 ts = ImGui::CalcTextSize(num);
+        ImVec2 ts = small_size(num);
         if (ts.x < cell - 2)
-          dl->AddText(ImVec2(a.x + (cell - ts.x) / 2, a.y + (cell - ts.y) / 2),
+          dl->AddText(font, small, ImVec2(a.x + (cell - ts.x) / 2, a.y + (cell - ts.y) / 2),
                       IM_COL32(235, 235, 235, 255), num);
       }
       if (ImGui::IsMouseHoveringRect(a, b))
         ImGui::SetTooltip("true %s, predicted %s: %d (%.1f%% of that class)",
                           s.class_name(t).c_str(), s.class_name(p).c_str(), v, f * 100);
     }
+    char acc[16];
+    const float right = row > 0 ? float(confusion[size_t(t * K + t)]) / float(row) : 0;
+    std::snprintf(acc, sizeof acc, "%.1f%%", right * 100);
+    dl->AddText(font, small, ImVec2(p0.x + lx + cell * K + 6, y + (cell - small) / 2),
+                IM_COL32(int(255 - 150 * right), int(120 + 100 * right), 110, 255), acc);
   }
 }
 
@@ -182,9 +218,25 @@ void Dashboard::draw_on_pad(const Dataset& d, int index) {
   pad_dirty_ = true;
 }
 
+// Beside its readout on a wide window; on a narrow one (a phone) the column's
+// full width for a finger, under the readout so that the guess stays in view.
 void Dashboard::draw_pad(Session& s) {
-  const float scale = 1.5f;  // screen px per canvas px
-  const float side = kPad * scale;
+  if (narrow_) {
+    pad_readout(s);
+    pad_canvas(s);
+  } else {
+    pad_canvas(s);
+    ImGui::SameLine();
+    pad_readout(s);
+  }
+}
+
+// The ink canvas (drawn on with the mouse or a finger), its 28x28 version and
+// the model's class probabilities for it.
+void Dashboard::pad_canvas(Session& s) {
+  const float side =
+      narrow_ ? std::floor(std::min(ImGui::GetContentRegionAvail().x, 420.0f)) : kPad * 1.5f;
+  const float scale = side / kPad;  // layout units per canvas pixel
   ImVec2 p0 = ImGui::GetCursorScreenPos();
   ImGui::InvisibleButton("pad", ImVec2(side, side));
   if (ImGui::IsItemActive() && ImGui::IsMouseDown(ImGuiMouseButton_Left)) {
@@ -230,20 +282,27 @@ void Dashboard::draw_pad(Session& s) {
   }
   if (!fits) probs_.clear();
   pad_dirty_ = false;
+}
 
-  ImGui::SameLine();
+// The 28x28 input, Clear, and one bar per class with the best guess named.
+void Dashboard::pad_readout(Session& s) {
+  const bool fits = s.net && s.phase() != Phase::Diverged && s.net->inputs() == 28 * 28;
   ImGui::BeginGroup();
   ImGui::Image(tex_id(digit_tex_), ImVec2(56, 56));
   ImGui::SameLine();
-  ImGui::TextDisabled("28x28 input\n(20x20 box,\ncentre of mass)");
+  ImGui::BeginGroup();  // beside the image, so the readout fits beside the pad at 800 high
+  ImGui::TextDisabled("28x28 input (20x20\nbox, centre of mass)");
   if (ImGui::Button("Clear")) {
     std::fill(canvas_.begin(), canvas_.end(), 0.0f);
     pad_dirty_ = true;
   }
+  ImGui::EndGroup();
   bool blank = std::all_of(digit_.begin(), digit_.end(), [](float v) { return v == 0; });
   s.pad.predicted = -1;
   s.pad.probs.clear();
   const int K = int(probs_.size());
+  const float bh = narrow_ ? 70.0f : 56.0f, fs = ImGui::GetFontSize();
+  const float y0 = ImGui::GetCursorPosY();
   if (K >= 2 && !blank) {
     // Probabilities as the network outputs them (sigmoid outputs normalised to sum 1).
     float sum = 0;
@@ -256,13 +315,12 @@ void Dashboard::draw_pad(Session& s) {
     // One vertical bar per class: compact enough to sit beside the pad.
     ImDrawList* bl = ImGui::GetWindowDrawList();
     ImVec2 q = ImGui::GetCursorScreenPos();
-    const float bw = std::floor(std::min(28.0f, ImGui::GetContentRegionAvail().x / float(K)));
-    const float bh = 70;
-    ImGui::Dummy(ImVec2(bw * float(K), bh + 30));
+    const float bw = std::floor(std::min(narrow_ ? 36.0f : 28.0f, ImGui::GetContentRegionAvail().x / float(K)));
+    ImGui::Dummy(ImVec2(bw * float(K), bh + 2 * fs + 6));
     for (int k = 0; k < K; ++k) {
       float p = sum > 0 ? std::max(0.0f, probs_[size_t(k)]) / sum : 0;
       s.pad.probs.push_back(p);
-      ImVec2 a(q.x + k * bw + 2, q.y + 14), b(q.x + (k + 1) * bw - 2, q.y + 14 + bh);
+      ImVec2 a(q.x + k * bw + 2, q.y + fs + 2), b(q.x + (k + 1) * bw - 2, q.y + fs + 2 + bh);
       bl->AddRectFilled(a, b, IM_COL32(40, 44, 56, 255));
       bl->AddRectFilled(ImVec2(a.x, b.y - bh * p), b,
                         k == best ? IM_COL32(100, 215, 100, 255) : IM_COL32(90, 140, 220, 255));
@@ -280,8 +338,12 @@ void Dashboard::draw_pad(Session& s) {
   } else if (!fits) {
     ImGui::TextDisabled("Start training (or load\na 28x28 model) to classify.");
   } else {
-    ImGui::TextDisabled("Draw with the mouse.");
+    ImGui::TextDisabled("Draw with the mouse or a finger.");
   }
+  // As tall with or without bars: on a phone the pad sits below, and must not
+  // jump down under the finger when the first stroke brings the bars in.
+  const float used = ImGui::GetCursorPosY() - y0, full = bh + 2 * fs + 6 + ImGui::GetStyle().ItemSpacing.y;
+  if (used < full) ImGui::Dummy(ImVec2(1, full - used - ImGui::GetStyle().ItemSpacing.y));
   ImGui::EndGroup();
 }
 

@@ -5,6 +5,7 @@
 // and the status JSON. Its phase is derived from those, never stored. No ImGui
 // and no platform code here; the front end plugs in fetching.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -174,6 +175,19 @@ class Session {
     int predicted = -1;
     std::vector<float> probs;      // (K), normalised to sum 1
   } pad;
+
+  // How the front end shows the session, for scripts and tests: the frame
+  // loop writes the scale and framebuffer, the dashboard the rest, each frame.
+  struct View {
+    const char* layout = "wide";  // "wide": panels side by side; "narrow": one scrolling column
+    float scale = 1;              // framebuffer pixels per layout unit (the page's devicePixelRatio)
+    int framebuffer[2] = {0, 0};  // the canvas' backing store (the window's framebuffer), pixels
+    std::vector<std::pair<std::string, float>> scroll;  // panel -> scroll offset, units
+    std::string modal;            // title of the open modal dialog, "" if none
+    // Where some widgets are (x, y, w, h in units): the run buttons, the discard
+    // dialog's, each parameter's field; so tests click and tap them as a user would.
+    std::vector<std::pair<std::string, std::array<float, 4>>> widgets;
+  } view;
 
   std::string status_json() const;
 

@@ -208,6 +208,35 @@ std::string Session::status_json() const {
     json_number(o, pad.probs[i]);
   }
   o += "]}";
+  o += ",\"layout\":";
+  json_string(o, view.layout);
+  o += ",\"dpr\":";
+  json_number(o, view.scale);
+  o += ",\"canvasWidth\":";
+  json_number(o, view.framebuffer[0]);
+  o += ",\"canvasHeight\":";
+  json_number(o, view.framebuffer[1]);
+  o += ",\"scroll\":{";
+  for (size_t i = 0; i < view.scroll.size(); ++i) {
+    if (i) o += ',';
+    json_string(o, view.scroll[i].first);
+    o += ':';
+    json_number(o, view.scroll[i].second);
+  }
+  o += "},\"modal\":";
+  json_string(o, view.modal);
+  o += ",\"widgets\":{";
+  for (size_t i = 0; i < view.widgets.size(); ++i) {
+    if (i) o += ',';
+    json_string(o, view.widgets[i].first);
+    o += ":[";
+    for (int k = 0; k < 4; ++k) {
+      if (k) o += ',';
+      json_number(o, view.widgets[i].second[size_t(k)]);
+    }
+    o += ']';
+  }
+  o += '}';
   o += ",\"error\":";
   json_string(o, problem());
   o += ",\"notice\":";

@@ -15,8 +15,11 @@ target_include_directories(nnlab_ui_core PUBLIC ${CMAKE_SOURCE_DIR}/ui)
 target_link_libraries(nnlab_ui_core PUBLIC nnlab_engine)
 
 if(NNLAB_IMGUI)
+include(${CMAKE_SOURCE_DIR}/ui/font.cmake)  # defines NNLAB_FONT_CPP
 add_library(nnlab_ui STATIC
+  ${NNLAB_FONT_CPP}
   ${CMAKE_SOURCE_DIR}/ui/dashboard.cpp
+  ${CMAKE_SOURCE_DIR}/ui/panels.cpp
   ${CMAKE_SOURCE_DIR}/ui/charts.cpp
   ${CMAKE_SOURCE_DIR}/ui/insight.cpp
   ${CMAKE_SOURCE_DIR}/ui/gl_texture.cpp

@@ -1,6 +1,6 @@
 // Browser side of web/main.cpp (an Emscripten --js-library): fetches IDX files
 // with per-file progress, downloads checkpoints, opens the checkpoint file
-// picker and reports the page size. Results go back through exported C calls.
+// picker and reports the page size and pixel density. Results go back through exported C calls.
 mergeInto(LibraryManager.library, {
   // Fetches url + '.gz', then url (raw) if that 404s; streams the body so the
   // page can show bytes received / total, then copies it into the WASM heap.
@@ -128,4 +128,12 @@ mergeInto(LibraryManager.library, {
 
   nnlab_js_width: function () { return window.innerWidth | 0; },
   nnlab_js_height: function () { return window.innerHeight | 0; },
+  // Device pixels per CSS pixel (2 on most phones and Retina screens, also with browser zoom).
+  nnlab_js_dpr: function () { return window.devicePixelRatio || 1; },
+  // Sizes the canvas' backing store; GLFW hears of it through Browser's resize
+  // listeners. Not glfwSetWindowSize: Emscripten 3.1.6's asks for fullscreen
+  // instead when the size equals the screen's (a maximised window, a phone),
+  // which the browser refuses ("Permissions check failed") and nothing resizes.
+  nnlab_js_set_canvas_size__deps: ['$Browser'],
+  nnlab_js_set_canvas_size: function (width, height) { Browser.setCanvasSize(width, height); },
 });

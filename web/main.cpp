@@ -7,11 +7,14 @@
 #include <GLFW/glfw3.h>
 #include <emscripten.h>
 #include <emscripten/heap.h>
+#include <imgui.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <algorithm>
+#include <deque>
 #include <string>
 #include <thread>
 #include <vector>
@@ -28,6 +31,8 @@ void nnlab_js_pick_file();
 char* nnlab_js_query();
 int nnlab_js_width();
 int nnlab_js_height();
+double nnlab_js_dpr();
+void nnlab_js_set_canvas_size(int width, int height);
 }
 
 namespace {
@@ -39,20 +44,43 @@ struct App {
   std::vector<uint8_t> incoming[nnlab::Session::kFiles];  // fetched bytes land here
   std::vector<uint8_t> model_file;
   std::string status;
-  int width = 0, height = 0;
+  int width = 0, height = 0;  // the canvas' backing store, device pixels
+  float dpr = 1;
+  std::deque<int> key_taps;   // GLFW keys from an on-screen keyboard, pressed one frame each
+  bool key_down = false;      // key_taps.front() is down in this frame
 };
 
 App* g_app = nullptr;  // lives as long as the page: frames run after main returns
 
-// The canvas follows the browser window (index.html sizes it).
+// The canvas follows the browser window (index.html sizes it in CSS pixels)
+// and its pixel density: its backing store gets CSS size x devicePixelRatio
+// pixels, so nothing is letterboxed or upscaled; the dashboard lays out in CSS
+// pixels (FrameLoop::ui_scale) and rasterises its font at the density.
 void follow_canvas_size() {
   App& a = *g_app;
-  int w = nnlab_js_width(), h = nnlab_js_height();
-  if (w > 0 && h > 0 && (w != a.width || h != a.height)) {
+  double dpr = nnlab_js_dpr();
+  if (!(dpr >= 0.5 && dpr <= 8)) dpr = 1;  // FrameLoop's range; the browser's zoom stays inside it
+  const int css_w = nnlab_js_width(), css_h = nnlab_js_height();
+  if (css_w <= 0 || css_h <= 0) return;  // a hidden page: keep the last size
+  const int w = int(std::lround(css_w * dpr)), h = int(std::lround(css_h * dpr));
+  a.dpr = float(dpr);
+  if (w != a.width || h != a.height) {
     a.width = w;
     a.height = h;
-    glfwSetWindowSize(a.loop.window(), w, h);
+    nnlab_js_set_canvas_size(w, h);
   }
+}
+
+// An on-screen keyboard sends edits, not key presses: each tap is a press seen
+// by one frame and a release seen by the next, as a key typed would be.
+void replay_key_taps() {
+  App& a = *g_app;
+  if (a.key_taps.empty()) return;
+  ImGuiIO& io = ImGui::GetIO();
+  const int key = a.key_taps.front();
+  io.KeysDown[key] = !a.key_down;
+  if (a.key_down) a.key_taps.pop_front();
+  a.key_down = !a.key_down;
 }
 
 }  // namespace
@@ -137,6 +165,28 @@ EMSCRIPTEN_KEEPALIVE void nnlab_file_failed(int gen, int index, const char* url,
   if (g_app) g_app->session.file_failed(gen, index, url, why);
 }
 
+// Wheel notches from index.html (positive = up/left, as ImGui counts them).
+EMSCRIPTEN_KEEPALIVE void nnlab_wheel(double dx, double dy) {
+  if (!g_app || !std::isfinite(dx) || !std::isfinite(dy)) return;
+  ImGuiIO& io = ImGui::GetIO();
+  io.MouseWheelH += float(dx);
+  io.MouseWheel += float(dy);
+}
+
+// Text from an on-screen keyboard (index.html's #keys), and its Backspace and
+// Enter as GLFW keys; nnlab_wants_text tells index.html when to open it.
+EMSCRIPTEN_KEEPALIVE void nnlab_text_input(const char* utf8) {
+  if (g_app) ImGui::GetIO().AddInputCharactersUTF8(utf8);
+}
+
+EMSCRIPTEN_KEEPALIVE void nnlab_key_tap(int glfw_key) {
+  if (g_app && (glfw_key == GLFW_KEY_BACKSPACE || glfw_key == GLFW_KEY_ENTER) &&
+      g_app->key_taps.size() < 64)
+    g_app->key_taps.push_back(glfw_key);
+}
+
+EMSCRIPTEN_KEEPALIVE int nnlab_wants_text() { return g_app && ImGui::GetIO().WantTextInput ? 1 : 0; }
+
 EMSCRIPTEN_KEEPALIVE uint8_t* nnlab_model_buffer(int size) {
   g_app->model_file.assign(size_t(size), 0);
   return g_app->model_file.data();
@@ -155,14 +205,17 @@ EMSCRIPTEN_KEEPALIVE void nnlab_model_loaded(int size, const char* name) {
 int main() {
   g_app = new App;
   App& a = *g_app;
-  a.width = nnlab_js_width() > 0 ? nnlab_js_width() : 1280;
-  a.height = nnlab_js_height() > 0 ? nnlab_js_height() : 800;
-  nnlab::Status opened = a.loop.open("nnlab", a.width, a.height, {3, 0, true, "#version 300 es"});
+  nnlab::Status opened = a.loop.open("nnlab", 1280, 800, {3, 0, true, "#version 300 es"});
   if (!opened.ok()) {
     std::fprintf(stderr, "could not create a WebGL2 context (%s)\n", opened.message.c_str());
     return 1;
   }
-  a.loop.before_draw = follow_canvas_size;
+  follow_canvas_size();  // before the first frame, so it lays out at the right size
+  a.loop.before_draw = [] {
+    follow_canvas_size();
+    replay_key_taps();
+  };
+  a.loop.ui_scale = [] { return g_app->dpr; };
   // The session may use what the heap can still grow to (-sMAXIMUM_MEMORY), less what is in use
   // now and a reserve for the UI's own buffers; a run or checkpoint over it is refused cleanly.
   const size_t heap_max = emscripten_get_heap_max(), in_use = size_t(sbrk(0)), reserve = 64u << 20;

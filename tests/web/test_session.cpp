@@ -545,3 +545,19 @@ TEST_CASE("params: every entry has help, a default that passes its own check, an
   CHECK(s.cfg.net.sizes() == std::vector<int>{784, 100, 10});
   CHECK(s.cfg.epochs == 3);
 }
+
+TEST_CASE("status JSON: how the front end shows the session (layout, density, canvas, scroll, modal)") {
+  Session s;
+  CHECK(contains(s.status_json(), "\"layout\":\"wide\",\"dpr\":1,\"canvasWidth\":0,\"canvasHeight\":0,"
+                                  "\"scroll\":{},\"modal\":\"\",\"widgets\":{}"));
+  s.view.layout = "narrow";
+  s.view.scale = 3;
+  s.view.framebuffer[0] = 1170;
+  s.view.framebuffer[1] = 2532;
+  s.view.scroll = {{"nnlab", 225.5f}};
+  s.view.modal = "Drop the trained model?";
+  s.view.widgets = {{"Reset", {8, 700, 50.5f, 22}}, {"Start", {1, 2, 3, 4}}};
+  CHECK(contains(s.status_json(), "\"layout\":\"narrow\",\"dpr\":3,\"canvasWidth\":1170,\"canvasHeight\":2532,"
+                                  "\"scroll\":{\"nnlab\":225.5},\"modal\":\"Drop the trained model?\","
+                                  "\"widgets\":{\"Reset\":[8,700,50.5,22],\"Start\":[1,2,3,4]}"));
+}
