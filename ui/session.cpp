@@ -47,7 +47,7 @@ Status check_memory(const Session& s, const TrainConfig& run, const DataCounts& 
 Phase Session::phase() const {
   if (loading_) return Phase::Loading;
   if (run_) {
-    switch (view_.state) {
+    switch (run_view_.state) {
       case State::Training: return Phase::Training;
       case State::Paused: return Phase::Paused;
       case State::Done: return Phase::Done;
@@ -254,7 +254,7 @@ void Session::start() {
   const bool keep = net && !run_ && net->config() == cfg.net;
   std::unique_ptr<Model> loaded = keep ? std::make_unique<Model>(net->parameters()) : nullptr;
   run_.reset();  // free the previous run's buffers before allocating new ones
-  view_ = RunView{};
+  run_view_ = RunView{};
   auto trained = std::make_unique<Net>(cfg.net, new_backend(), effective_batch(cfg.batch, train.count));
   s = trained->status();
   if (s.ok() && loaded) s = trained->set_parameters(*loaded);
@@ -281,18 +281,18 @@ void Session::start() {
 
 // Puts the run's latest published parameters into the panels' model.
 void Session::adopt_run_model() {
-  if (!view_.model || view_.model_version == run_model_version_) return;
-  run_model_version_ = view_.model_version;
-  if (!net || net->config() != view_.model->net) {
-    net = std::make_unique<Net>(view_.model->net, make_cpu_backend(1));
+  if (!run_view_.model || run_view_.model_version == run_model_version_) return;
+  run_model_version_ = run_view_.model_version;
+  if (!net || net->config() != run_view_.model->net) {
+    net = std::make_unique<Net>(run_view_.model->net, make_cpu_backend(1));
     if (!net->status().ok()) {  // no room for it: the run goes on, the panels go without
       net.reset();
       return;
     }
   }
-  if (net->set_parameters(*view_.model).ok()) {
+  if (net->set_parameters(*run_view_.model).ok()) {
     ++net_version_;
-    model_label = view_.model_label;
+    model_label = run_view_.model_label;
   }
 }
 
@@ -300,10 +300,10 @@ void Session::adopt_run_model() {
 // comes with a later tick.
 void Session::sync_run() {
   if (!run_) return;
-  run_->sync(view_);
+  run_->sync(run_view_);
   adopt_run_model();
-  const Metrics& m = view_.metrics;
-  samples_done_ += long(m.batches_done - batches_seen_) * view_.config.batch;
+  const Metrics& m = run_view_.metrics;
+  samples_done_ += long(m.batches_done - batches_seen_) * run_view_.config.batch;
   batches_seen_ = m.batches_done;
   // A full history merges its points in pairs (kMaxLossPoints): merge the
   // smoothed series alike, whole groups only; the rest is smoothed again.
@@ -339,7 +339,7 @@ void Session::resume() {
 
 void Session::reset() {
   run_.reset();
-  view_ = RunView{};
+  run_view_ = RunView{};
   net.reset();
   reset_histories();
   error.clear();
@@ -384,7 +384,7 @@ Status Session::load_checkpoint(const uint8_t* bytes, size_t size, const std::st
   Model m;
   Status s = load_model(bytes, size, file, m);
   if (!s.ok()) return s;
-  if (run_ && view_.config.net == m.net) {  // the same network: the run goes on with these parameters
+  if (run_ && run_view_.config.net == m.net) {  // the same network: the run goes on with these parameters
     run_->set_parameters(m);
     if (net && (s = net->set_parameters(m)).ok()) {
       ++net_version_;
@@ -406,7 +406,7 @@ Status Session::load_checkpoint(const uint8_t* bytes, size_t size, const std::st
   if (!loaded->status().ok()) return Status::fail(file + ": " + loaded->status().message);
   if (!(s = loaded->set_parameters(m)).ok()) return Status::fail(file + ": " + s.message);
   run_.reset();
-  view_ = RunView{};
+  run_view_ = RunView{};
   net = std::move(loaded);
   ++net_version_;
   model_label = "loaded from " + file;
@@ -491,13 +491,13 @@ void Session::tick(double now) {
   // the last second's: a short burst would promise too much.
   if (phase() == Phase::Training) train_wall_ += std::min(interval, 0.25);
   if (run_ && train_wall_ >= 1.0 && samples_done_ > 0) {
-    const Metrics& m = view_.metrics;
+    const Metrics& m = run_view_.metrics;
     const double sps = double(samples_done_) / train_wall_;
-    double left_in_epoch = double(m.batches_per_epoch - m.batch) * view_.config.batch;
+    double left_in_epoch = double(m.batches_per_epoch - m.batch) * run_view_.config.batch;
     epoch_eta_seconds = std::max(0.0, left_in_epoch / sps);
-    int epochs_left = view_.config.epochs - m.epoch - 1;
+    int epochs_left = run_view_.config.epochs - m.epoch - 1;
     run_eta_seconds = epoch_eta_seconds +
-                      std::max(0, epochs_left) * double(m.batches_per_epoch) * view_.config.batch / sps;
+                      std::max(0, epochs_left) * double(m.batches_per_epoch) * run_view_.config.batch / sps;
   }
   // Insight grid predictions, on this thread: a slice of about 20 M multiply-adds
   // per frame while training (the run's thread may share this core), 10x that

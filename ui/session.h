@@ -121,7 +121,7 @@ class Session {
   long model_version() const { return net_version_; }  // changes with net's parameters
   std::string model_label;
   // The run as last synced (state, its config, metrics); nullptr: no run.
-  const RunView* run() const { return run_ ? &view_ : nullptr; }
+  const RunView* run() const { return run_ ? &run_view_ : nullptr; }
   void start();   // loads data first when needed
   void pause();
   void resume();
@@ -195,10 +195,10 @@ class Session {
   bool start_after_load_ = false;
   bool loading_ = false;
   std::unique_ptr<Runner> run_;
-  RunView view_;
+  RunView run_view_;
   long net_version_ = 0;        // bumps whenever net's parameters change
-  long run_model_version_ = -1; // view_.model_version copied into net
-  long long batches_seen_ = 0;  // view_.metrics.batches_done at the last tick
+  long run_model_version_ = -1; // run_view_.model_version copied into net
+  long long batches_seen_ = 0;  // run_view_.metrics.batches_done at the last tick
   std::unique_ptr<Backend> new_backend();
   double last_tick_ = -1;
   std::vector<double> frame_times_;  // ticks within the last second

@@ -112,7 +112,7 @@ std::string Session::status_json() const {
   std::string o = "{\"state\":";
   const Phase phase = this->phase();
   json_string(o, name(phase));
-  const Metrics* m = run_ ? &view_.metrics : nullptr;
+  const Metrics* m = run_ ? &run_view_.metrics : nullptr;
   o += ",\"epoch\":";
   json_number(o, m ? m->epoch : 0);
   o += ",\"epochs\":";
@@ -180,7 +180,7 @@ std::string Session::status_json() const {
   o += ",\"eta\":";
   json_number(o, cfg.eta);
   o += ",\"device\":";
-  json_string(o, run_ ? view_.device : net ? net->device() : "");
+  json_string(o, run_ ? run_view_.device : net ? net->device() : "");
   o += ",\"trainer\":";  // where the run trains: "thread" (its own) or "slices" (of the frames)
   json_string(o, !run_ ? "" : run_->mode() == Runner::Mode::OwnThread ? "thread" : "slices");
   o += ",\"trainerNote\":";
