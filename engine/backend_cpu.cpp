@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "backend.h"
+#include "conv_ops.h"
 #include "kernels.h"
 #include "parallel.h"
 
@@ -240,22 +241,128 @@ class CpuBackend final : public Backend {
     }
   }
 
+  std::string lacks(LayerKind) const override { return ""; }
+
+  // [SECTION] conv: per sample, out (F,P) = W (F,CKK) . cols (CKK,P) + bias, cols = im2col(inp)
+  //   backward: dW = sum over b of dout_b (F,P) . cols_b^T, db = sums of dout,
+  //             dinp_b = col2im(W^T . dout_b)
+  // Samples are independent, so they split across threads; dW's sum over the batch
+  // splits by filter rows instead, each row summing the samples in order.
+  void conv_forward(Buf out, Buf inp, Buf weight, Buf bias, Buf cols, int B, const ConvShape& s) override {
+    const int P = s.P(), CKK = s.CKK(), F = s.F;
+    const size_t in = size_t(s.C) * s.H * s.W;
+    float *o = f(out), *cl = f(cols);
+    const float *x = f(inp), *w = f(weight), *bs = f(bias);
+    samples(B, double(B) * F * CKK * P, [&](int b0, int b1) {
+      for (int b = b0; b < b1; ++b) {
+        float* cb = cl + size_t(b) * CKK * P;
+        float* ob = o + size_t(b) * F * P;
+        conv::im2col(cb, x + size_t(b) * in, s);
+        gemm_nn(ob, w, cb, F, P, CKK);
+        for (int r = 0; r < F; ++r)
+          for (int p = 0; p < P; ++p) ob[size_t(r) * P + p] += bs[r];
+      }
+    });
+  }
+
+  void conv_backward(Buf dinp, Buf dweight, Buf dbias, Buf dout, Buf inp, Buf weight, Buf cols, Buf tmp, int B,
+                     const ConvShape& s) override {
+    const int P = s.P(), CKK = s.CKK(), F = s.F;
+    const size_t in = size_t(s.C) * s.H * s.W;
+    float *cl = f(cols), *dw = f(dweight), *db = f(dbias), *t = f(tmp);
+    const float *d = f(dout), *x = f(inp), *w = f(weight);
+    const double work = double(B) * F * CKK * P;
+    samples(B, work / F, [&](int b0, int b1) {  // the patches again: a later layer reused the scratch
+      for (int b = b0; b < b1; ++b) conv::im2col(cl + size_t(b) * CKK * P, x + size_t(b) * in, s);
+    });
+    rows(F, work, [&](int f0, int f1) {
+      const size_t n = size_t(f1 - f0) * CKK;
+      float *dwr = dw + size_t(f0) * CKK, *tr = t + size_t(f0) * CKK;
+      for (int b = 0; b < B; ++b) {
+        gemm_nt(b == 0 ? dwr : tr, d + (size_t(b) * F + f0) * P, cl + size_t(b) * CKK * P, nullptr, f1 - f0, CKK, P);
+        if (b > 0)
+          for (size_t e = 0; e < n; ++e) dwr[e] += tr[e];
+      }
+      for (int r = f0; r < f1; ++r) {
+        float sum = 0;
+        for (int b = 0; b < B; ++b)
+          for (int p = 0; p < P; ++p) sum += d[(size_t(b) * F + r) * P + p];
+        db[r] = sum;
+      }
+    }, kMinConvWork);
+    if (dinp == kNone) return;
+    float* di = f(dinp);
+    samples(B, work, [&](int b0, int b1) {
+      for (int b = b0; b < b1; ++b) {
+        float* cb = cl + size_t(b) * CKK * P;
+        gemm_tn(cb, w, d + size_t(b) * F * P, CKK, P, F);  // dcols (CKK,P) = W^T (CKK,F) . dout_b (F,P)
+        conv::col2im(di + size_t(b) * in, cb, s);
+      }
+    });
+  }
+
+  // [SECTION] max-pool and dropout
+  void maxpool_forward(Buf out, Buf argmax, Buf inp, int B, const PoolShape& s) override {
+    const size_t in = size_t(s.C) * s.H * s.W, on = size_t(s.C) * s.OH() * s.OW();
+    float* o = f(out);
+    int32_t* am = i32(argmax);
+    const float* x = f(inp);
+    samples(B, double(B) * in * 4, [&](int b0, int b1) {
+      for (int b = b0; b < b1; ++b) conv::maxpool_forward(o + b * on, am + b * on, x + b * in, s);
+    });
+  }
+  void maxpool_backward(Buf dinp, Buf dout, Buf argmax, int B, const PoolShape& s) override {
+    const size_t in = size_t(s.C) * s.H * s.W, on = size_t(s.C) * s.OH() * s.OW();
+    float* di = f(dinp);
+    const float* d = f(dout);
+    const int32_t* am = i32(argmax);
+    samples(B, double(B) * in * 4, [&](int b0, int b1) {
+      for (int b = b0; b < b1; ++b) conv::maxpool_backward(di + b * in, d + b * on, am + b * on, s);
+    });
+  }
+  void dropout_forward(Buf out, Buf mask, Buf inp, size_t n, float rate, uint64_t key) override {
+    const float keep = 1.0f / (1.0f - rate);
+    float *o = f(out), *m = f(mask);
+    const float* x = f(inp);
+    elements(n, [&](size_t e0, size_t e1) {
+      for (size_t e = e0; e < e1; ++e) {
+        m[e] = dropout_uniform(key, e) >= rate ? keep : 0.0f;
+        o[e] = x[e] * m[e];
+      }
+    });
+  }
+  void dropout_backward(Buf dinp, Buf dout, Buf mask, size_t n) override {
+    float* di = f(dinp);
+    const float *d = f(dout), *m = f(mask);
+    elements(n, [&](size_t e0, size_t e1) {
+      for (size_t e = e0; e < e1; ++e) di[e] = d[e] * m[e];
+    });
+  }
+
  private:
   // Work below these sizes stays on one thread: waking the others costs more.
   static constexpr double kMinRowWork = 1 << 24;   // multiply-adds of one GEMM (16M)
+  // A conv layer's parts are whole samples (hundreds of thousands of multiply-adds
+  // each), so the pool's wake-up pays off at far less total work than one GEMM's.
+  static constexpr double kMinConvWork = 1 << 21;
   static constexpr size_t kMinElements = 1 << 17;  // floats of one elementwise op
 
   // Output rows [0, M) in contiguous parts across the pool. A row's values do not
   // depend on the split (kernels_split_rows), so any thread count gives the same bits.
   template <class F>
-  void rows(int M, double work, F&& fn) {
-    const int parts = kernels_split_rows() && work >= kMinRowWork ? std::min(pool_.size(), M) : 1;
+  void rows(int M, double work, F&& fn, double min_work = kMinRowWork) {
+    const int parts = kernels_split_rows() && work >= min_work ? std::min(pool_.size(), M) : 1;
     if (parts <= 1) return fn(0, M);
     pool_.run(parts, [&](int p) {
       size_t i0, i1;
       split_range(size_t(M), parts, p, 1, i0, i1);
       if (i1 > i0) fn(int(i0), int(i1));
     });
+  }
+  // Samples [0, B) in contiguous parts: each sample's values are computed alone.
+  template <class F>
+  void samples(int B, double work, F&& fn) {
+    rows(B, work, std::forward<F>(fn), kMinConvWork);
   }
   // Elements [0, n) in parts that start on 64-byte boundaries (buffers are 64-byte
   // aligned), so Eigen computes each element with the same packet or scalar code
