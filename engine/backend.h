@@ -99,14 +99,14 @@ class Backend {
   }
 
   // out (B,F,OH,OW) = inp (B,C,H,W) (*) weight (F,C,k,k) + bias (F).
-  // cols: scratch of B*CKK*P floats (the im2col patches of every sample).
-  virtual void conv_forward(Buf out, Buf inp, Buf weight, Buf bias, Buf cols, int B, const ConvShape& s) {
-    (void)out, (void)inp, (void)weight, (void)bias, (void)cols, (void)B, (void)s;
+  // Scratch: cols of B*CKK*P floats (the im2col patches of every sample), tmp of B*F*P.
+  virtual void conv_forward(Buf out, Buf inp, Buf weight, Buf bias, Buf cols, Buf tmp, int B, const ConvShape& s) {
+    (void)out, (void)inp, (void)weight, (void)bias, (void)cols, (void)tmp, (void)B, (void)s;
     std::abort();  // unreachable: Net asks lacks() first
   }
   // dinp (B,C,H,W) (skipped if kNone), dweight (F,C,k,k) = sum over the batch,
   // dbias (F) = sum of dout over the batch and positions; dout (B,F,OH,OW).
-  // cols as above; tmp: scratch of F*CKK floats.
+  // Scratch as above.
   virtual void conv_backward(Buf dinp, Buf dweight, Buf dbias, Buf dout, Buf inp, Buf weight, Buf cols, Buf tmp,
                              int B, const ConvShape& s) {
     (void)dinp, (void)dweight, (void)dbias, (void)dout, (void)inp, (void)weight, (void)cols, (void)tmp, (void)B,

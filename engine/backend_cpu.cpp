@@ -243,61 +243,65 @@ class CpuBackend final : public Backend {
 
   std::string lacks(LayerKind) const override { return ""; }
 
-  // [SECTION] conv: per sample, out (F,P) = W (F,CKK) . cols (CKK,P) + bias, cols = im2col(inp)
-  //   backward: dW = sum over b of dout_b (F,P) . cols_b^T, db = sums of dout,
-  //             dinp_b = col2im(W^T . dout_b)
-  // Samples are independent, so they split across threads; dW's sum over the batch
-  // splits by filter rows instead, each row summing the samples in order.
-  void conv_forward(Buf out, Buf inp, Buf weight, Buf bias, Buf cols, int B, const ConvShape& s) override {
+  // [SECTION] conv: the batch's patches side by side, cols (CKK, B*P) = im2col of each sample;
+  //   out' (F, B*P) = W (F,CKK) . cols, then out (B,F,P) = out' + bias, sample by sample
+  //   backward: dout' (F, B*P) from dout; dW = dout' . cols^T; db = row sums of dout';
+  //             dcols = W^T . dout', dinp = col2im(dcols) sample by sample
+  // One GEMM over the whole batch amortises each output's reduction over B*P terms;
+  // GEMMs split by output rows and the rest by samples, so any thread count gives
+  // the same bits.
+  void conv_forward(Buf out, Buf inp, Buf weight, Buf bias, Buf cols, Buf tmp, int B,
+                    const ConvShape& s) override {
     const int P = s.P(), CKK = s.CKK(), F = s.F;
-    const size_t in = size_t(s.C) * s.H * s.W;
-    float *o = f(out), *cl = f(cols);
+    const size_t in = size_t(s.C) * s.H * s.W, N = size_t(B) * P;
+    float *o = f(out), *cl = f(cols), *t = f(tmp);
     const float *x = f(inp), *w = f(weight), *bs = f(bias);
-    samples(B, double(B) * F * CKK * P, [&](int b0, int b1) {
-      for (int b = b0; b < b1; ++b) {
-        float* cb = cl + size_t(b) * CKK * P;
-        float* ob = o + size_t(b) * F * P;
-        conv::im2col(cb, x + size_t(b) * in, s);
-        gemm_nn(ob, w, cb, F, P, CKK);
-        for (int r = 0; r < F; ++r)
-          for (int p = 0; p < P; ++p) ob[size_t(r) * P + p] += bs[r];
-      }
+    const double work = double(B) * F * CKK * P;
+    samples(B, work, [&](int b0, int b1) {
+      for (int b = b0; b < b1; ++b) conv::im2col(cl + size_t(b) * P, N, x + size_t(b) * in, s);
+    });
+    rows(F, work, [&](int f0, int f1) {
+      gemm_nn(t + size_t(f0) * N, w + size_t(f0) * CKK, cl, f1 - f0, int(N), CKK);
+    }, kMinConvWork);
+    samples(B, work, [&](int b0, int b1) {
+      for (int b = b0; b < b1; ++b)
+        for (int r = 0; r < F; ++r) {
+          float* dst = o + (size_t(b) * F + r) * P;
+          const float* src = t + size_t(r) * N + size_t(b) * P;
+          for (int p = 0; p < P; ++p) dst[p] = src[p] + bs[r];
+        }
     });
   }
 
   void conv_backward(Buf dinp, Buf dweight, Buf dbias, Buf dout, Buf inp, Buf weight, Buf cols, Buf tmp, int B,
                      const ConvShape& s) override {
     const int P = s.P(), CKK = s.CKK(), F = s.F;
-    const size_t in = size_t(s.C) * s.H * s.W;
+    const size_t in = size_t(s.C) * s.H * s.W, N = size_t(B) * P;
     float *cl = f(cols), *dw = f(dweight), *db = f(dbias), *t = f(tmp);
     const float *d = f(dout), *x = f(inp), *w = f(weight);
     const double work = double(B) * F * CKK * P;
-    samples(B, work / F, [&](int b0, int b1) {  // the patches again: a later layer reused the scratch
-      for (int b = b0; b < b1; ++b) conv::im2col(cl + size_t(b) * CKK * P, x + size_t(b) * in, s);
+    samples(B, work, [&](int b0, int b1) {  // the patches again (a later layer reused the scratch), dout'
+      for (int b = b0; b < b1; ++b) {
+        conv::im2col(cl + size_t(b) * P, N, x + size_t(b) * in, s);
+        for (int r = 0; r < F; ++r)
+          std::memcpy(t + size_t(r) * N + size_t(b) * P, d + (size_t(b) * F + r) * P, sizeof(float) * size_t(P));
+      }
     });
     rows(F, work, [&](int f0, int f1) {
-      const size_t n = size_t(f1 - f0) * CKK;
-      float *dwr = dw + size_t(f0) * CKK, *tr = t + size_t(f0) * CKK;
-      for (int b = 0; b < B; ++b) {
-        gemm_nt(b == 0 ? dwr : tr, d + (size_t(b) * F + f0) * P, cl + size_t(b) * CKK * P, nullptr, f1 - f0, CKK, P);
-        if (b > 0)
-          for (size_t e = 0; e < n; ++e) dwr[e] += tr[e];
-      }
+      gemm_nt(dw + size_t(f0) * CKK, t + size_t(f0) * N, cl, nullptr, f1 - f0, CKK, int(N));
       for (int r = f0; r < f1; ++r) {
         float sum = 0;
-        for (int b = 0; b < B; ++b)
-          for (int p = 0; p < P; ++p) sum += d[(size_t(b) * F + r) * P + p];
+        for (size_t e = 0; e < N; ++e) sum += t[size_t(r) * N + e];
         db[r] = sum;
       }
     }, kMinConvWork);
     if (dinp == kNone) return;
     float* di = f(dinp);
+    rows(CKK, work, [&](int r0, int r1) {  // dcols (CKK, B*P) = W^T (CKK,F) . dout' (F, B*P), over cols
+      gemm_tn(cl + size_t(r0) * N, w + r0, t, r1 - r0, int(N), F, CKK);
+    }, kMinConvWork);
     samples(B, work, [&](int b0, int b1) {
-      for (int b = b0; b < b1; ++b) {
-        float* cb = cl + size_t(b) * CKK * P;
-        gemm_tn(cb, w, d + size_t(b) * F * P, CKK, P, F);  // dcols (CKK,P) = W^T (CKK,F) . dout_b (F,P)
-        conv::col2im(di + size_t(b) * in, cb, s);
-      }
+      for (int b = b0; b < b1; ++b) conv::col2im(di + size_t(b) * in, cl + size_t(b) * P, N, s);
     });
   }
 

@@ -39,7 +39,7 @@ Budget run_budget(const TrainConfig& cfg, const DataCounts& counts) {
   const NetConfig& net = cfg.net;
   b.rows = std::max(effective_batch(cfg.batch, counts.train), Net::kEvalChunk);
   const uint64_t rows = uint64_t(b.rows), f32 = 4, i32 = 4;
-  uint64_t params = 0, acts = 0, cols = 0;
+  uint64_t params = 0, acts = 0, cols = 0, tmp = 0;
   for (const ParamShape& p : param_shapes(net))
     params = add(params, add(mul(uint64_t(p.rows), uint64_t(p.cols)), uint64_t(p.rows)));
   const std::vector<ImageShape> shapes = layer_shapes(net);  // empty for a net check_net refuses
@@ -48,12 +48,14 @@ Budget run_budget(const TrainConfig& cfg, const DataCounts& counts) {
     const uint64_t one = mul(rows, uint64_t(shapes[i].size()));
     acts = add(acts, i + 1 < net.layers.size() ? mul(one, 2) : one);  // the output layer has no gradient
     if (L.kind == LayerKind::MaxPool || L.kind == LayerKind::Dropout) acts = add(acts, one);  // argmax, mask
-    if (L.kind == LayerKind::Conv) {  // the im2col scratch, shared: the largest layer's
+    if (L.kind == LayerKind::Conv) {  // the im2col scratch and the (F, B*P) one, shared: the largest layer's
       const ImageShape in = i == 0 ? input_shape(net) : shapes[i - 1];
-      cols = std::max(cols, mul(rows, mul(uint64_t(in.c) * L.size * L.size, uint64_t(shapes[i].h) * shapes[i].w)));
+      const uint64_t P = uint64_t(shapes[i].h) * shapes[i].w;
+      cols = std::max(cols, mul(rows, mul(uint64_t(in.c) * L.size * L.size, P)));
+      tmp = std::max(tmp, mul(rows, mul(uint64_t(L.units), P)));
     }
   }
-  acts = add(acts, cols);
+  acts = add(acts, add(cols, tmp));
   acts = add(acts, mul(rows, uint64_t(std::max(net.inputs, 0))));  // x
   b.parameters = mul(params, f32);
   b.gradients = b.parameters;

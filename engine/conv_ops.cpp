@@ -7,12 +7,12 @@
 
 namespace nnlab::conv {
 
-void im2col(float* cols, const float* x, const ConvShape& s) {
-  const int OH = s.OH(), OW = s.OW(), P = s.P();
+void im2col(float* cols, size_t ld, const float* x, const ConvShape& s) {
+  const int OH = s.OH(), OW = s.OW();
   for (int c = 0; c < s.C; ++c)
     for (int ki = 0; ki < s.k; ++ki)
       for (int kj = 0; kj < s.k; ++kj) {
-        float* row = cols + size_t((c * s.k + ki) * s.k + kj) * P;
+        float* row = cols + size_t((c * s.k + ki) * s.k + kj) * ld;
         // Output columns [lo, hi) read inside the image; the rest is padding.
         const int lo = std::max(0, s.pad - kj), hi = std::min(OW, s.W + s.pad - kj);
         for (int oh = 0; oh < OH; ++oh) {
@@ -30,13 +30,13 @@ void im2col(float* cols, const float* x, const ConvShape& s) {
       }
 }
 
-void col2im(float* dx, const float* cols, const ConvShape& s) {
-  const int OH = s.OH(), OW = s.OW(), P = s.P();
+void col2im(float* dx, const float* cols, size_t ld, const ConvShape& s) {
+  const int OH = s.OH(), OW = s.OW();
   std::memset(dx, 0, sizeof(float) * size_t(s.C) * s.H * s.W);
   for (int c = 0; c < s.C; ++c)
     for (int ki = 0; ki < s.k; ++ki)
       for (int kj = 0; kj < s.k; ++kj) {
-        const float* row = cols + size_t((c * s.k + ki) * s.k + kj) * P;
+        const float* row = cols + size_t((c * s.k + ki) * s.k + kj) * ld;
         const int lo = std::max(0, s.pad - kj), hi = std::min(OW, s.W + s.pad - kj);
         for (int oh = 0; oh < OH; ++oh) {
           const int ih = oh + ki - s.pad;

@@ -46,7 +46,7 @@ void Net::forward(int B, Mode mode) {
     const Buf inp = i == 0 ? x_ : layers_[i - 1].act;
     switch (L.spec.kind) {
       case LayerKind::Dense: be.matmul_forward(L.act, inp, L.w, L.b, B, L.in, L.out); break;
-      case LayerKind::Conv: be.conv_forward(L.act, inp, L.w, L.b, cols_, B, L.conv); break;
+      case LayerKind::Conv: be.conv_forward(L.act, inp, L.w, L.b, cols_, tmp_, B, L.conv); break;
       case LayerKind::MaxPool: be.maxpool_forward(L.act, L.aux, inp, B, L.pool); break;
       case LayerKind::Dropout:  // rate 0 at inference: the mask is all ones, out = inp
         be.dropout_forward(L.act, L.aux, inp, size_t(B) * L.out, mode == Mode::Train ? L.spec.rate : 0.0f,
@@ -126,7 +126,7 @@ Net::Net(const NetConfig& net, std::unique_ptr<Backend> backend, int max_batch)
     if (L.spec.kind == LayerKind::Conv) {
       L.conv = {is.c, is.h, is.w, L.spec.units, L.spec.size, L.spec.same ? (L.spec.size - 1) / 2 : 0};
       cols = std::max(cols, size_t(cap_) * L.conv.CKK() * L.conv.P());
-      tmp = std::max(tmp, size_t(L.conv.F) * L.conv.CKK());
+      tmp = std::max(tmp, size_t(cap_) * L.conv.F * L.conv.P());
     }
     if (L.spec.kind == LayerKind::MaxPool) L.pool = {is.c, is.h, is.w, L.spec.size, L.spec.stride};
     if (L.spec.kind == LayerKind::MaxPool) L.aux = alloc(DType::I32, na);

@@ -235,3 +235,32 @@ TEST_CASE("conv: 1, 2 and 3 threads give bit-identical weights and losses (conv,
     CHECK(losses[i] == losses[0]);
   }
 }
+
+TEST_CASE("conv: expand_shifted is expand_mnist.py's 5x set: each image, then shifted up, down, left, right") {
+  Dataset d;
+  d.count = 2, d.rows = 2, d.cols = 3, d.classes = 3;
+  d.images = {1, 2, 3,
+              4, 5, 6,
+              7, 8, 9,
+              10, 11, 12};
+  d.labels = {2, 1};
+  const Dataset e = expand_shifted(d);
+  REQUIRE(e.count == 10);
+  CHECK(e.labels == std::vector<uint8_t>{2, 2, 2, 2, 2, 1, 1, 1, 1, 1});
+  const std::vector<uint8_t> want = {1, 2, 3, 4, 5, 6,   // as it is
+                                     4, 5, 6, 0, 0, 0,   // up
+                                     0, 0, 0, 1, 2, 3,   // down
+                                     2, 3, 0, 5, 6, 0,   // left
+                                     0, 1, 2, 0, 4, 5};  // right
+  CHECK(std::vector<uint8_t>(e.images.begin(), e.images.begin() + 30) == want);
+  CHECK(std::vector<uint8_t>(e.images.begin() + 30, e.images.begin() + 36) == std::vector<uint8_t>{7, 8, 9, 10, 11, 12});
+  // The trainer trains on them: 5 batches of 2 per epoch instead of 1.
+  TrainConfig c;
+  c.net = NetConfig::mlp({6, 4, 3});
+  c.batch = 2;
+  c.epochs = 1;
+  c.expand = 1;
+  Run t(c, d, d);
+  REQUIRE(t.status().ok());
+  CHECK(t.metrics().batches_per_epoch == 5);
+}
