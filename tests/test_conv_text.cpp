@@ -8,6 +8,7 @@
 
 #include "model.h"
 #include "params.h"
+#include "presets.h"
 
 using namespace nnlab;
 
@@ -162,4 +163,23 @@ TEST_CASE("conv checkpoint: pinned codes, version 3 round trip, MLPs stay versio
   // An MLP is still written as version 2, as builds before conv layers read it.
   const std::vector<uint8_t> mlp = save_model(init_model(NetConfig::mlp({7, 5, 3}), Init::Normal, rng));
   CHECK(mlp[4] == 2);
+}
+
+TEST_CASE("conv presets: the book's chapter-6 rows, as network3.py ran them") {
+  TrainConfig c;
+  REQUIRE(apply_preset(c, "ch6-conv").ok());
+  CHECK(format_net(c.net) == kBook);
+  CHECK(c.net.cost == Cost::CrossEntropy);
+  CHECK(c.init == Init::Network3);
+  CHECK((c.eta == 0.1f && c.batch == 10 && c.epochs == 60 && c.lambda == 0 && c.expand == 0));
+  REQUIRE(apply_preset(c, "ch6-relu").ok());
+  CHECK(format_net(c.net) == "784-conv20x5-relu-pool2-conv40x5-relu-pool2-fc100-relu-fc10-softmax");
+  CHECK((c.eta == 0.03f && c.lambda == 1.0f && c.expand == 0));  // network3's lmbda 0.1 x batch 10
+  REQUIRE(apply_preset(c, "ch6-dropout").ok());
+  CHECK(format_net(c.net) ==
+        "784-conv20x5-relu-pool2-conv40x5-relu-pool2-dropout0.5-fc1000-relu-dropout0.5-fc1000-relu-dropout0.5-fc10-softmax");
+  CHECK((c.epochs == 40 && c.expand == 1 && c.lambda == 0));
+  int ch6 = 0;
+  for (const Preset& p : presets()) ch6 += std::string(p.id).rfind("ch6-", 0) == 0;
+  CHECK(ch6 == 7);
 }
