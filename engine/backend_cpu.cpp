@@ -290,9 +290,14 @@ class CpuBackend final : public Backend {
     rows(F, work, [&](int f0, int f1) {
       gemm_nt(dw + size_t(f0) * CKK, t + size_t(f0) * N, cl, nullptr, f1 - f0, CKK, int(N));
       for (int r = f0; r < f1; ++r) {
-        float sum = 0;
-        for (size_t e = 0; e < N; ++e) sum += t[size_t(r) * N + e];
-        db[r] = sum;
+        // Eight running sums in a fixed order (vectorisable; the same for any split).
+        float part[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        const float* row = t + size_t(r) * N;
+        size_t e = 0;
+        for (; e + 8 <= N; e += 8)
+          for (int j = 0; j < 8; ++j) part[j] += row[e + j];
+        for (; e < N; ++e) part[e % 8] += row[e];
+        db[r] = ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
       }
     }, kMinConvWork);
     if (dinp == kNone) return;

@@ -6,6 +6,24 @@
 #include <cstring>
 
 namespace nnlab::conv {
+namespace {
+
+// The rows are short (8 floats on the book's second conv): a loop of unknown
+// length compiles to a memcpy call or to scalar moves, so both go in blocks of
+// 8, which compile to one vector move or add each.
+inline void copy(float* dst, const float* src, int n) {
+  int i = 0;
+  for (; i + 8 <= n; i += 8) std::memcpy(dst + i, src + i, 8 * sizeof(float));
+  for (; i < n; ++i) dst[i] = src[i];
+}
+inline void add(float* dst, const float* src, int n) {
+  int i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int j = 0; j < 8; ++j) dst[i + j] += src[i + j];
+  for (; i < n; ++i) dst[i] += src[i];
+}
+
+}  // namespace
 
 void im2col(float* cols, size_t ld, const float* x, const ConvShape& s) {
   const int OH = s.OH(), OW = s.OW();
@@ -19,12 +37,12 @@ void im2col(float* cols, size_t ld, const float* x, const ConvShape& s) {
           float* dst = row + size_t(oh) * OW;
           const int ih = oh + ki - s.pad;
           if (ih < 0 || ih >= s.H || lo >= hi) {
-            std::memset(dst, 0, sizeof(float) * size_t(OW));
+            for (int ow = 0; ow < OW; ++ow) dst[ow] = 0.0f;
             continue;
           }
           const float* src = x + (size_t(c) * s.H + ih) * s.W + (kj - s.pad);
           for (int ow = 0; ow < lo; ++ow) dst[ow] = 0.0f;
-          std::memcpy(dst + lo, src + lo, sizeof(float) * size_t(hi - lo));
+          copy(dst + lo, src + lo, hi - lo);
           for (int ow = hi; ow < OW; ++ow) dst[ow] = 0.0f;
         }
       }
@@ -43,13 +61,34 @@ void col2im(float* dx, const float* cols, size_t ld, const ConvShape& s) {
           if (ih < 0 || ih >= s.H) continue;
           float* dst = dx + (size_t(c) * s.H + ih) * s.W + (kj - s.pad);
           const float* src = row + size_t(oh) * OW;
-          for (int ow = lo; ow < hi; ++ow) dst[ow] += src[ow];
+          add(dst + lo, src + lo, hi - lo);
         }
       }
 }
 
 void maxpool_forward(float* out, int32_t* argmax, const float* x, const PoolShape& s) {
   const int OH = s.OH(), OW = s.OW();
+  if (s.k == 2 && s.stride == 2) {  // the book's pool, unrolled: the same picks as the loop below
+    for (int c = 0; c < s.C; ++c)
+      for (int oh = 0; oh < OH; ++oh) {
+        const int r0 = (c * s.H + 2 * oh) * s.W, r1 = r0 + s.W;
+        float* o = out + (size_t(c) * OH + oh) * OW;
+        int32_t* am = argmax + (size_t(c) * OH + oh) * OW;
+        for (int ow = 0; ow < OW; ++ow) {
+          // Selects, not branches: which of four values is largest is a coin toss per window.
+          int best = r0 + 2 * ow;
+          float v = x[best];
+          for (int at : {r0 + 2 * ow + 1, r1 + 2 * ow, r1 + 2 * ow + 1}) {
+            const bool more = x[at] > v;
+            best = more ? at : best;
+            v = more ? x[at] : v;
+          }
+          o[ow] = v;
+          am[ow] = best;
+        }
+      }
+    return;
+  }
   for (int c = 0; c < s.C; ++c)
     for (int oh = 0; oh < OH; ++oh)
       for (int ow = 0; ow < OW; ++ow) {
