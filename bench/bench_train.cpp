@@ -25,10 +25,16 @@ using nnlab::Status;
 
 constexpr const char* kDefaultModels = "784,30,10:10 784,30,10:100 784,100,10:10 784,100,10:100";
 
+// A model is Nielsen's sizes (sigmoid, quadratic, eta 3) or a net's text form
+// (cross-entropy, eta 0.1: the book's chapter-6 nets), e.g. kConvNet.
 struct Spec {
   std::vector<int> sizes;
+  std::string net;  // the text form when given, else empty
   int batch = 10;
 };
+constexpr const char* kConvModels =
+    "784-conv20x5-sigmoid-pool2-fc100-sigmoid-fc10-softmax:10 "
+    "784-conv20x5-relu-pool2-conv40x5-relu-pool2-fc100-relu-fc10-softmax:10";
 
 struct Result {
   Spec spec;
@@ -49,6 +55,24 @@ double flops_per_sample(const std::vector<int>& s) {
 }
 
 std::string sizes_str(const std::vector<int>& s) { return nnlab::format_sizes(s); }
+std::string spec_str(const Spec& s) { return s.net.empty() ? sizes_str(s.sizes) : s.net; }
+
+// The same convention for any net: each dense or conv layer's multiply-adds per
+// sample, times 2 FLOPs, times 3 (forward, dinp, dweight).
+double flops_per_sample(const Spec& spec) {
+  if (spec.net.empty()) return flops_per_sample(spec.sizes);
+  nnlab::NetConfig n;
+  if (!nnlab::parse_net(spec.net, n).ok()) return 0;
+  const std::vector<nnlab::ImageShape> shapes = nnlab::layer_shapes(n);
+  double f = 0;
+  for (size_t i = 0, p = 0; i < n.layers.size(); ++i) {
+    if (!nnlab::has_params(n.layers[i].kind)) continue;
+    const nnlab::ParamShape ps = nnlab::param_shapes(n)[p++];
+    const double positions = n.layers[i].kind == nnlab::LayerKind::Conv ? double(shapes[i].h) * shapes[i].w : 1.0;
+    f += 6.0 * ps.rows * ps.cols * positions;
+  }
+  return f;
+}
 
 void usage() {
   std::fprintf(stderr,
@@ -56,14 +80,15 @@ void usage() {
                "                   [--samples N] [--repeats R] [--threads 1,2] [--peers] [--peers-script FILE]\n"
                "                   [--check] [--json-only]\n"
                "  --models   default \"%s\"\n"
-               "             (the GPU issue's model: \"784,1024,1024,10:256\")\n"
+               "             (the GPU issue's model: \"784,1024,1024,10:256\"; a net's text form, cross-entropy,\n"
+               "             eta 0.1: --models conv for \"%s\")\n"
                "  --samples  samples per timed run (default: one epoch, all training images)\n"
                "  --repeats  timed runs per config, the best is reported (default 3)\n"
                "  --threads  CPU thread counts to run each model with (default 1); scaling is against the first;\n"
                "             with --peers, numpy/PyTorch run with each count too\n"
                "  --check    first compare the linked GEMM kernels with naive loops (exit 1 if off)\n"
                "  --peers    also run bench/peers.py (numpy, PyTorch; 1 thread) and print speed-ups\n",
-               kDefaultModels);
+               kDefaultModels, kConvModels);
 }
 
 bool parse_models(const std::string& text, std::vector<Spec>& out) {
@@ -76,7 +101,16 @@ bool parse_models(const std::string& text, std::vector<Spec>& out) {
     if (item.empty()) continue;
     size_t colon = item.find(':');
     Spec s;
-    if (colon == std::string::npos || !nnlab::parse_sizes(item.substr(0, colon), s.sizes).ok()) {
+    nnlab::NetConfig net;
+    if (colon != std::string::npos && item.find('-') < colon) {
+      Status st = nnlab::parse_net(item.substr(0, colon), net);
+      if (!st.ok()) {
+        std::fprintf(stderr, "bench_train: --models: %s\n", st.message.c_str());
+        return false;
+      }
+      s.net = item.substr(0, colon);
+      s.sizes = net.sizes();
+    } else if (colon == std::string::npos || !nnlab::parse_sizes(item.substr(0, colon), s.sizes).ok()) {
       std::fprintf(stderr, "bench_train: --models: '%s' is not SIZES:BATCH (e.g. 784,30,10:10)\n",
                    item.c_str());
       return false;
@@ -96,8 +130,14 @@ bool run_once(const Spec& spec, const nnlab::DataFiles& data, const std::string&
               int threads, int samples, Result& r, std::string& device_name) {
   nnlab::TrainConfig cfg;
   cfg.net = nnlab::NetConfig::mlp(spec.sizes);  // sigmoid, quadratic
-  cfg.batch = spec.batch;
   cfg.eta = 3.0f;
+  if (!spec.net.empty()) {
+    cfg.net.cost = nnlab::Cost::CrossEntropy;
+    (void)nnlab::parse_net(spec.net, cfg.net);  // checked by parse_models
+    cfg.init = nnlab::Init::Network3;
+    cfg.eta = 0.1f;
+  }
+  cfg.batch = spec.batch;
   cfg.epochs = 1;
   cfg.seed = 1;
   std::unique_ptr<nnlab::Backend> backend;
@@ -125,7 +165,7 @@ bool run_once(const Spec& spec, const nnlab::DataFiles& data, const std::string&
   int done = trainer.step(total - warm);
   double dt = now_seconds() - t0;
   if (trainer.state() == nnlab::State::Diverged) {
-    std::fprintf(stderr, "bench_train: %s b%d diverged\n", sizes_str(spec.sizes).c_str(), spec.batch);
+    std::fprintf(stderr, "bench_train: %s b%d diverged\n", spec_str(spec).c_str(), spec.batch);
   }
   r.spec = spec;
   r.samples = double(done) * spec.batch;
@@ -141,7 +181,8 @@ std::map<std::string, std::pair<std::string, double>> run_peers(const std::strin
   std::map<std::string, std::pair<std::string, double>> best;
   std::string cmd = "/usr/bin/python3 '" + script + "' --json-only --models '" + models +
                     "' --samples " + std::to_string(samples) + " --repeats " + std::to_string(repeats) +
-                    " --threads " + std::to_string(threads) + " --data '" + data_dir + "'";
+                    " --threads " + std::to_string(threads) + " --data '" + data_dir + "'" +
+                    (models.find('-') != std::string::npos ? " --eta 0.1" : "");
   std::FILE* p = popen(cmd.c_str(), "r");
   if (!p) {
     std::fprintf(stderr, "bench_train: could not run %s\n", cmd.c_str());
@@ -159,7 +200,10 @@ std::map<std::string, std::pair<std::string, double>> run_peers(const std::strin
     std::string peer = field("peer");
     peer = peer.substr(1, peer.find('"', 1) - 1);
     std::string sizes = field("sizes");
-    sizes = sizes.substr(1, sizes.find(']') - 1);
+    if (sizes[0] == '"')  // a net's text form
+      sizes = sizes.substr(1, sizes.find('"', 1) - 1);
+    else
+      sizes = sizes.substr(1, sizes.find(']') - 1);
     sizes.erase(std::remove(sizes.begin(), sizes.end(), ' '), sizes.end());
     int batch = std::atoi(field("batch").c_str());
     double sps = std::atof(field("samples_per_sec").c_str());
@@ -194,7 +238,10 @@ int main(int argc, char** argv) {
     };
     if (a == "--data") data_dir = value();
     else if (a == "--device") device = value();
-    else if (a == "--models") models = value();
+    else if (a == "--models") {
+      models = value();
+      if (models == "conv") models = kConvModels;
+    }
     else if (a == "--samples") samples = std::atoi(value().c_str());
     else if (a == "--repeats") repeats = std::atoi(value().c_str());
     else if (a == "--threads") {
@@ -268,11 +315,12 @@ int main(int argc, char** argv) {
       results.push_back(best);
       result_threads.push_back(threads);
       std::printf(
-          "{\"kind\": \"nnlab\", \"device\": \"%s\", \"kernels\": \"%s\", \"sizes\": [%s], \"batch\": %d, \"samples\": %.0f, "
+          "{\"kind\": \"nnlab\", \"device\": \"%s\", \"kernels\": \"%s\", \"sizes\": %s, \"batch\": %d, \"samples\": %.0f, "
           "\"seconds\": %.4f, \"samples_per_sec\": %.1f, \"gflops\": %.3f, \"threads\": %d}\n",
-          device_name.c_str(), device == "cpu" ? nnlab::kernels_name() : "-", sizes_str(spec.sizes).c_str(),
+          device_name.c_str(), device == "cpu" ? nnlab::kernels_name() : "-",
+          (spec.net.empty() ? "[" + sizes_str(spec.sizes) + "]" : "\"" + spec.net + "\"").c_str(),
           spec.batch, best.samples, best.seconds,
-          best.samples_per_sec(), best.samples_per_sec() * flops_per_sample(spec.sizes) / 1e9, threads);
+          best.samples_per_sec(), best.samples_per_sec() * flops_per_sample(spec) / 1e9, threads);
       std::fflush(stdout);
     }
   }
@@ -286,17 +334,16 @@ int main(int argc, char** argv) {
   std::printf("\ndevice: %s%s%s, data: %s, %d samples per run, best of %d\n",
               device_name.c_str(), device == "cpu" ? ", " : "", device == "cpu" ? nnlab::kernels_name() : "",
               data_dir.c_str(), samples, repeats);
-  std::printf("%-18s %6s %7s %12s %9s %9s", "sizes", "batch", "threads", "samples/s", "GFLOP/s", "scaling");
+  std::printf("%-18s %6s %7s %12s %9s %9s", "model", "batch", "threads", "samples/s", "GFLOP/s", "scaling");
   if (peers) std::printf(" %16s %12s %9s", "best peer", "samples/s", "speed-up");
   std::printf("\n");
   for (size_t i = 0; i < results.size(); ++i) {
     const Result& r = results[i];
     // Scaling against the same model's first thread count in the list (e.g. 1).
     const size_t first = i - i % thread_counts.size();
-    std::string key = sizes_str(r.spec.sizes) + ":" + std::to_string(r.spec.batch) + ":" +
-                      std::to_string(result_threads[i]);
-    std::printf("%-18s %6d %7d %12.0f %9.2f %8.2fx", sizes_str(r.spec.sizes).c_str(), r.spec.batch,
-                result_threads[i], r.samples_per_sec(), r.samples_per_sec() * flops_per_sample(r.spec.sizes) / 1e9,
+    std::string key = spec_str(r.spec) + ":" + std::to_string(r.spec.batch) + ":" + std::to_string(result_threads[i]);
+    std::printf("%-18s %6d %7d %12.0f %9.2f %8.2fx", spec_str(r.spec).c_str(), r.spec.batch,
+                result_threads[i], r.samples_per_sec(), r.samples_per_sec() * flops_per_sample(r.spec) / 1e9,
                 r.samples_per_sec() / results[first].samples_per_sec());
     if (peers) {
       auto it = peer_best.find(key);

@@ -172,6 +172,56 @@ def epoch_torch(torch, X, Y1h, sizes, m, eta, n_samples, ws, bs, gen):
             bs[l].add_(db[l], alpha=-scale)
 
 
+def torch_net(torch, text):
+    """The engine's net text form ("784-conv20x5-sigmoid-pool2-fc100-sigmoid-fc10-softmax")
+    as an nn.Sequential on (B, C, H, W) input, the softmax left to cross_entropy."""
+    nn = torch.nn
+    parts = text.split("-")
+    dims = [int(v) for v in parts[0].split("x")]
+    c, h, w = dims if len(dims) == 3 else (1, int(round(dims[0] ** 0.5)), int(round(dims[0] ** 0.5)))
+    shape = [c, h, w]
+    layers, flat = [], False
+    for p in parts[1:]:
+        if p.startswith("conv"):
+            same = p.endswith("same")
+            f, k = (int(v) for v in p[4:len(p) - 4 * same].split("x"))
+            layers.append(nn.Conv2d(c, f, k, padding=(k - 1) // 2 if same else 0))
+            c, h, w = f, (h if same else h - k + 1), (w if same else w - k + 1)
+        elif p.startswith("pool"):
+            k, _, st = p[4:].partition("s")
+            k, st = int(k), int(st or k)
+            layers.append(nn.MaxPool2d(k, st))
+            h, w = (h - k) // st + 1, (w - k) // st + 1
+        elif p.startswith("dropout"):
+            layers.append(nn.Dropout(float(p[7:])))
+        elif p.startswith("fc"):
+            if not flat:
+                layers.append(nn.Flatten())
+                flat = True
+            layers.append(nn.Linear(c * h * w, int(p[2:])))
+            c, h, w = int(p[2:]), 1, 1
+        elif p in ("sigmoid", "tanh", "relu"):
+            layers.append({"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU}[p]())
+        elif p != "softmax":
+            sys.exit("peers.py: unknown layer '%s' in %s" % (p, text))
+    return nn.Sequential(*layers), shape
+
+
+def epoch_torch_net(torch, model, opt, X, y, shape, m, n_samples, gen):
+    """One epoch of the net in PyTorch as its users write it: autograd, cross_entropy
+    (softmax + log-likelihood), torch.optim.SGD (w -= eta * the batch's mean gradient)."""
+    model.train()
+    perm = torch.randperm(X.shape[0], generator=gen)[:n_samples]
+    F = torch.nn.functional
+    for s in range(0, n_samples - m + 1, m):
+        idx = perm[s:s + m]
+        xb = X.index_select(0, idx).view(m, *shape)
+        loss = F.cross_entropy(model(xb), y.index_select(0, idx))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+
+
 def accuracy(Xt, yt, ws, bs):
     a = Xt
     for w, b in zip(ws, bs):
@@ -237,8 +287,32 @@ def main():
     rows = []
     for spec in args.models.split():
         sizes_s, batch_s = spec.split(":")
-        sizes = [int(v) for v in sizes_s.split(",")]
         m = int(batch_s)
+        if "-" in sizes_s:  # a net in the engine's text form: PyTorch only (numpy has no conv)
+            if torch is None:
+                continue
+            torch.set_grad_enabled(True)
+            torch.manual_seed(1)
+            model, shape = torch_net(torch, sizes_s)
+            opt = torch.optim.SGD(model.parameters(), lr=args.eta)
+            gen = torch.Generator().manual_seed(1)
+            ylong = torch.from_numpy(y)
+            run = lambda n: epoch_torch_net(torch, model, opt, Xtorch, ylong, shape, m, n, gen)  # noqa
+            run(min(n_samples, 200 * m))
+            best = None
+            for _ in range(args.repeats):
+                t0 = time.perf_counter()
+                run(n_samples)
+                dt = time.perf_counter() - t0
+                best = dt if best is None else min(best, dt)
+            done = (n_samples // m) * m
+            row = {"kind": "peer", "peer": "torch", "sizes": sizes_s, "batch": m, "samples": done,
+                   "seconds": round(best, 4), "samples_per_sec": round(done / best, 1), "gflops": 0,
+                   "threads": args.threads}
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+            continue
+        sizes = [int(v) for v in sizes_s.split(",")]
         for peer in peers:
             rng = np.random.default_rng(1)
             ws, bs = init_params(sizes, rng)
@@ -279,7 +353,8 @@ def main():
     if not args.json_only:
         print("\n%-8s %-14s %6s %12s %9s" % ("peer", "sizes", "batch", "samples/s", "GFLOP/s"))
         for r in rows:
-            print("%-8s %-14s %6d %12.0f %9.2f" % (r["peer"], ",".join(map(str, r["sizes"])),
+            sz = r["sizes"] if isinstance(r["sizes"], str) else ",".join(map(str, r["sizes"]))
+            print("%-8s %-14s %6d %12.0f %9.2f" % (r["peer"], sz,
                                                   r["batch"], r["samples_per_sec"], r["gflops"]))
         print("BLAS: %s; OpenBLAS core: %s%s" % (", ".join(libs) or "?", core,
               "; unset for this run: " + env_note if env_note else ""))

@@ -5,6 +5,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <string>
 
@@ -14,6 +15,24 @@ namespace nnlab {
 
 using Buf = int;  // a buffer handle owned by the backend; kNone = absent
 constexpr Buf kNone = -1;
+
+// A convolution of F filters (C, k, k) over a (C, H, W) map with zero padding
+// `pad` on every side and stride 1: out (F, OH, OW). P = OH*OW output positions,
+// CKK = C*k*k values under one filter.
+struct ConvShape {
+  int C = 1, H = 1, W = 1, F = 1, k = 1, pad = 0;
+  int OH() const { return H + 2 * pad - k + 1; }
+  int OW() const { return W + 2 * pad - k + 1; }
+  int P() const { return OH() * OW(); }
+  int CKK() const { return C * k * k; }
+};
+// Max-pooling of each channel of a (C, H, W) map with a k x k window moved by
+// `stride`: out (C, OH, OW), rows and columns past the last whole window unused.
+struct PoolShape {
+  int C = 1, H = 1, W = 1, k = 2, stride = 2;
+  int OH() const { return (H - k) / stride + 1; }
+  int OW() const { return (W - k) / stride + 1; }
+};
 
 enum class DType { F32, U8, I32 };
 
@@ -69,7 +88,67 @@ class Backend {
 
   // confusion (K,K) i32: confusion[y[b]*K + argmax_k a[b,k]] += 1
   virtual void eval_accumulate(Buf confusion, Buf a, Buf y, int B, int K) = 0;
+
+  // The layer kinds past dense and activation are optional: why this backend
+  // cannot run `kind` (Net refuses such a network with it), or "" if it can.
+  virtual std::string lacks(LayerKind kind) const {
+    switch (kind) {
+      case LayerKind::Conv: return "has no convolution yet";
+      case LayerKind::MaxPool: return "has no max-pooling yet";
+      case LayerKind::Dropout: return "has no dropout yet";
+      default: return "";
+    }
+  }
+
+  // out (B,F,OH,OW) = inp (B,C,H,W) (*) weight (F,C,k,k) + bias (F).
+  // Scratch: cols of B*CKK*P floats (the im2col patches of every sample), tmp of B*F*P.
+  virtual void conv_forward(Buf out, Buf inp, Buf weight, Buf bias, Buf cols, Buf tmp, int B, const ConvShape& s) {
+    (void)out, (void)inp, (void)weight, (void)bias, (void)cols, (void)tmp, (void)B, (void)s;
+    std::abort();  // unreachable: Net asks lacks() first
+  }
+  // dinp (B,C,H,W) (skipped if kNone), dweight (F,C,k,k) = sum over the batch,
+  // dbias (F) = sum of dout over the batch and positions; dout (B,F,OH,OW).
+  // Scratch as above.
+  virtual void conv_backward(Buf dinp, Buf dweight, Buf dbias, Buf dout, Buf inp, Buf weight, Buf cols, Buf tmp,
+                             int B, const ConvShape& s) {
+    (void)dinp, (void)dweight, (void)dbias, (void)dout, (void)inp, (void)weight, (void)cols, (void)tmp, (void)B,
+        (void)s;
+    std::abort();
+  }
+  // out (B,C,OH,OW) = the max of each window of inp (B,C,H,W); argmax (B,C,OH,OW) i32
+  // = where in its sample's (C,H,W) the max was (the first of equal values).
+  virtual void maxpool_forward(Buf out, Buf argmax, Buf inp, int B, const PoolShape& s) {
+    (void)out, (void)argmax, (void)inp, (void)B, (void)s;
+    std::abort();
+  }
+  // dinp (B,C,H,W) = dout (B,C,OH,OW) routed to each window's max, 0 elsewhere.
+  virtual void maxpool_backward(Buf dinp, Buf dout, Buf argmax, int B, const PoolShape& s) {
+    (void)dinp, (void)dout, (void)argmax, (void)B, (void)s;
+    std::abort();
+  }
+  // Inverted dropout on n floats: mask[i] = 0 with probability `rate`, else
+  // 1/(1-rate), drawn from hash(key, i) alone (any thread count, any device:
+  // the same mask); out = inp * mask.
+  virtual void dropout_forward(Buf out, Buf mask, Buf inp, size_t n, float rate, uint64_t key) {
+    (void)out, (void)mask, (void)inp, (void)n, (void)rate, (void)key;
+    std::abort();
+  }
+  // dinp (n) = dout * mask.
+  virtual void dropout_backward(Buf dinp, Buf dout, Buf mask, size_t n) {
+    (void)dinp, (void)dout, (void)mask, (void)n;
+    std::abort();
+  }
 };
+
+// Dropout's draw for element i under key: keep it when dropout_uniform(key, i) >= rate.
+// A counter-based hash (SplitMix64's finaliser), so no state and no order.
+inline float dropout_uniform(uint64_t key, uint64_t i) {
+  uint64_t z = key + (i + 1) * 0x9E3779B97F4A7C15ull;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  z ^= z >> 31;
+  return float(z >> 40) * (1.0f / 16777216.0f);  // 24 bits: exact in a float, in [0, 1)
+}
 
 // threads: how many run the GEMMs and elementwise ops (< 1: one per core). Any
 // count gives bit-identical results: work is split into fixed whole-row ranges.

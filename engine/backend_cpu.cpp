@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "backend.h"
+#include "conv_ops.h"
 #include "kernels.h"
 #include "parallel.h"
 
@@ -240,22 +241,137 @@ class CpuBackend final : public Backend {
     }
   }
 
+  std::string lacks(LayerKind) const override { return ""; }
+
+  // [SECTION] conv: the batch's patches side by side, cols (CKK, B*P) = im2col of each sample;
+  //   out' (F, B*P) = W (F,CKK) . cols, then out (B,F,P) = out' + bias, sample by sample
+  //   backward: dout' (F, B*P) from dout; dW = dout' . cols^T; db = row sums of dout';
+  //             dcols = W^T . dout', dinp = col2im(dcols) sample by sample
+  // One GEMM over the whole batch amortises each output's reduction over B*P terms;
+  // GEMMs split by output rows and the rest by samples, so any thread count gives
+  // the same bits.
+  void conv_forward(Buf out, Buf inp, Buf weight, Buf bias, Buf cols, Buf tmp, int B,
+                    const ConvShape& s) override {
+    const int P = s.P(), CKK = s.CKK(), F = s.F;
+    const size_t in = size_t(s.C) * s.H * s.W, N = size_t(B) * P;
+    float *o = f(out), *cl = f(cols), *t = f(tmp);
+    const float *x = f(inp), *w = f(weight), *bs = f(bias);
+    const double work = double(B) * F * CKK * P;
+    samples(B, work, [&](int b0, int b1) {
+      for (int b = b0; b < b1; ++b) conv::im2col(cl + size_t(b) * P, N, x + size_t(b) * in, s);
+    });
+    rows(F, work, [&](int f0, int f1) {
+      gemm_nn(t + size_t(f0) * N, w + size_t(f0) * CKK, cl, f1 - f0, int(N), CKK);
+    }, kMinConvWork);
+    samples(B, work, [&](int b0, int b1) {
+      for (int b = b0; b < b1; ++b)
+        for (int r = 0; r < F; ++r) {
+          float* dst = o + (size_t(b) * F + r) * P;
+          const float* src = t + size_t(r) * N + size_t(b) * P;
+          for (int p = 0; p < P; ++p) dst[p] = src[p] + bs[r];
+        }
+    });
+  }
+
+  void conv_backward(Buf dinp, Buf dweight, Buf dbias, Buf dout, Buf inp, Buf weight, Buf cols, Buf tmp, int B,
+                     const ConvShape& s) override {
+    const int P = s.P(), CKK = s.CKK(), F = s.F;
+    const size_t in = size_t(s.C) * s.H * s.W, N = size_t(B) * P;
+    float *cl = f(cols), *dw = f(dweight), *db = f(dbias), *t = f(tmp);
+    const float *d = f(dout), *x = f(inp), *w = f(weight);
+    const double work = double(B) * F * CKK * P;
+    samples(B, work, [&](int b0, int b1) {  // the patches again (a later layer reused the scratch), dout'
+      for (int b = b0; b < b1; ++b) {
+        conv::im2col(cl + size_t(b) * P, N, x + size_t(b) * in, s);
+        for (int r = 0; r < F; ++r)
+          std::memcpy(t + size_t(r) * N + size_t(b) * P, d + (size_t(b) * F + r) * P, sizeof(float) * size_t(P));
+      }
+    });
+    rows(F, work, [&](int f0, int f1) {
+      gemm_nt(dw + size_t(f0) * CKK, t + size_t(f0) * N, cl, nullptr, f1 - f0, CKK, int(N));
+      for (int r = f0; r < f1; ++r) {
+        // Eight running sums in a fixed order (vectorisable; the same for any split).
+        float part[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        const float* row = t + size_t(r) * N;
+        size_t e = 0;
+        for (; e + 8 <= N; e += 8)
+          for (int j = 0; j < 8; ++j) part[j] += row[e + j];
+        for (; e < N; ++e) part[e % 8] += row[e];
+        db[r] = ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
+      }
+    }, kMinConvWork);
+    if (dinp == kNone) return;
+    float* di = f(dinp);
+    rows(CKK, work, [&](int r0, int r1) {  // dcols (CKK, B*P) = W^T (CKK,F) . dout' (F, B*P), over cols
+      gemm_tn(cl + size_t(r0) * N, w + r0, t, r1 - r0, int(N), F, CKK);
+    }, kMinConvWork);
+    samples(B, work, [&](int b0, int b1) {
+      for (int b = b0; b < b1; ++b) conv::col2im(di + size_t(b) * in, cl + size_t(b) * P, N, s);
+    });
+  }
+
+  // [SECTION] max-pool and dropout
+  void maxpool_forward(Buf out, Buf argmax, Buf inp, int B, const PoolShape& s) override {
+    const size_t in = size_t(s.C) * s.H * s.W, on = size_t(s.C) * s.OH() * s.OW();
+    float* o = f(out);
+    int32_t* am = i32(argmax);
+    const float* x = f(inp);
+    samples(B, double(B) * in * 4, [&](int b0, int b1) {
+      for (int b = b0; b < b1; ++b) conv::maxpool_forward(o + b * on, am + b * on, x + b * in, s);
+    });
+  }
+  void maxpool_backward(Buf dinp, Buf dout, Buf argmax, int B, const PoolShape& s) override {
+    const size_t in = size_t(s.C) * s.H * s.W, on = size_t(s.C) * s.OH() * s.OW();
+    float* di = f(dinp);
+    const float* d = f(dout);
+    const int32_t* am = i32(argmax);
+    samples(B, double(B) * in * 4, [&](int b0, int b1) {
+      for (int b = b0; b < b1; ++b) conv::maxpool_backward(di + b * in, d + b * on, am + b * on, s);
+    });
+  }
+  void dropout_forward(Buf out, Buf mask, Buf inp, size_t n, float rate, uint64_t key) override {
+    const float keep = 1.0f / (1.0f - rate);
+    float *o = f(out), *m = f(mask);
+    const float* x = f(inp);
+    elements(n, [&](size_t e0, size_t e1) {
+      for (size_t e = e0; e < e1; ++e) {
+        m[e] = dropout_uniform(key, e) >= rate ? keep : 0.0f;
+        o[e] = x[e] * m[e];
+      }
+    });
+  }
+  void dropout_backward(Buf dinp, Buf dout, Buf mask, size_t n) override {
+    float* di = f(dinp);
+    const float *d = f(dout), *m = f(mask);
+    elements(n, [&](size_t e0, size_t e1) {
+      for (size_t e = e0; e < e1; ++e) di[e] = d[e] * m[e];
+    });
+  }
+
  private:
   // Work below these sizes stays on one thread: waking the others costs more.
   static constexpr double kMinRowWork = 1 << 24;   // multiply-adds of one GEMM (16M)
+  // A conv layer's parts are whole samples (hundreds of thousands of multiply-adds
+  // each), so the pool's wake-up pays off at far less total work than one GEMM's.
+  static constexpr double kMinConvWork = 1 << 21;
   static constexpr size_t kMinElements = 1 << 17;  // floats of one elementwise op
 
   // Output rows [0, M) in contiguous parts across the pool. A row's values do not
   // depend on the split (kernels_split_rows), so any thread count gives the same bits.
   template <class F>
-  void rows(int M, double work, F&& fn) {
-    const int parts = kernels_split_rows() && work >= kMinRowWork ? std::min(pool_.size(), M) : 1;
+  void rows(int M, double work, F&& fn, double min_work = kMinRowWork) {
+    const int parts = kernels_split_rows() && work >= min_work ? std::min(pool_.size(), M) : 1;
     if (parts <= 1) return fn(0, M);
     pool_.run(parts, [&](int p) {
       size_t i0, i1;
       split_range(size_t(M), parts, p, 1, i0, i1);
       if (i1 > i0) fn(int(i0), int(i1));
     });
+  }
+  // Samples [0, B) in contiguous parts: each sample's values are computed alone.
+  template <class F>
+  void samples(int B, double work, F&& fn) {
+    rows(B, work, std::forward<F>(fn), kMinConvWork);
   }
   // Elements [0, n) in parts that start on 64-byte boundaries (buffers are 64-byte
   // aligned), so Eigen computes each element with the same packet or scalar code

@@ -39,28 +39,34 @@ Budget run_budget(const TrainConfig& cfg, const DataCounts& counts) {
   const NetConfig& net = cfg.net;
   b.rows = std::max(effective_batch(cfg.batch, counts.train), Net::kEvalChunk);
   const uint64_t rows = uint64_t(b.rows), f32 = 4, i32 = 4;
-  uint64_t params = 0, acts = 0;
-  int width = net.inputs;
-  for (size_t i = 0; i < net.layers.size(); ++i) {
+  uint64_t params = 0, acts = 0, cols = 0, tmp = 0;
+  for (const ParamShape& p : param_shapes(net))
+    params = add(params, add(mul(uint64_t(p.rows), uint64_t(p.cols)), uint64_t(p.rows)));
+  const std::vector<ImageShape> shapes = layer_shapes(net);  // empty for a net check_net refuses
+  for (size_t i = 0; i < shapes.size(); ++i) {
     const LayerSpec& L = net.layers[i];
-    const int out = L.kind == LayerKind::Dense ? L.units : width;
-    if (L.kind == LayerKind::Dense)
-      params = add(params, add(mul(uint64_t(std::max(width, 0)), uint64_t(std::max(out, 0))), uint64_t(std::max(out, 0))));
-    const uint64_t one = mul(rows, uint64_t(std::max(out, 0)));
+    const uint64_t one = mul(rows, uint64_t(shapes[i].size()));
     acts = add(acts, i + 1 < net.layers.size() ? mul(one, 2) : one);  // the output layer has no gradient
-    width = out;
+    if (L.kind == LayerKind::MaxPool || L.kind == LayerKind::Dropout) acts = add(acts, one);  // argmax, mask
+    if (L.kind == LayerKind::Conv) {  // the im2col scratch and the (F, B*P) one, shared: the largest layer's
+      const ImageShape in = i == 0 ? input_shape(net) : shapes[i - 1];
+      const uint64_t P = uint64_t(shapes[i].h) * shapes[i].w;
+      cols = std::max(cols, mul(rows, mul(uint64_t(in.c) * L.size * L.size, P)));
+      tmp = std::max(tmp, mul(rows, mul(uint64_t(L.units), P)));
+    }
   }
+  acts = add(acts, add(cols, tmp));
   acts = add(acts, mul(rows, uint64_t(std::max(net.inputs, 0))));  // x
   b.parameters = mul(params, f32);
   b.gradients = b.parameters;
   b.velocities = cfg.momentum > 0 ? b.parameters : 0;
   b.activations = add(mul(acts, f32), mul(rows, i32));  // + y
   b.staging = b.parameters;
-  const uint64_t images = uint64_t(std::max(counts.train, 0)) + uint64_t(std::max(counts.validation, 0)) +
-                          uint64_t(std::max(counts.test, 0));
+  const uint64_t train = uint64_t(std::max(counts.train, 0)) * (cfg.expand ? 5 : 1);  // --expand: 5x
+  const uint64_t images = train + uint64_t(std::max(counts.validation, 0)) + uint64_t(std::max(counts.test, 0));
   const uint64_t K = uint64_t(std::max(net.outputs(), 0));
   b.data = add(mul(images, add(uint64_t(std::max(net.inputs, 0)), 1)),  // pixels + a label each
-               add(mul(uint64_t(std::max(counts.train, 0)), i32),       // the epoch's order
+               add(mul(train, i32),                                     // the epoch's order
                    add(mul(256, f32), mul(mul(K, K), i32))));           // loss slots, confusion
   return b;
 }

@@ -48,4 +48,25 @@ Status split_validation(int validation, Dataset& train, Dataset& out) {
   return Status::success();
 }
 
+Dataset expand_shifted(const Dataset& d) {
+  Dataset out = d;
+  out.count = d.count * 5;
+  out.images.assign(size_t(out.count) * d.pixels(), 0);
+  out.labels.clear();
+  const int R = d.rows, C = d.cols;
+  const int shifts[5][2] = {{0, 0}, {-1, 0}, {1, 0}, {0, -1}, {0, 1}};  // (rows, cols): none, up, down, left, right
+  for (int i = 0; i < d.count; ++i)
+    for (int s = 0; s < 5; ++s) {
+      const uint8_t* src = d.image(i);
+      uint8_t* dst = out.images.data() + (size_t(i) * 5 + s) * d.pixels();
+      for (int r = 0; r < R; ++r)
+        for (int c = 0; c < C; ++c) {
+          const int sr = r - shifts[s][0], sc = c - shifts[s][1];  // the pixel that lands on (r, c)
+          if (sr >= 0 && sr < R && sc >= 0 && sc < C) dst[r * C + c] = src[sr * C + sc];
+        }
+      out.labels.push_back(d.labels[size_t(i)]);
+    }
+  return out;
+}
+
 }  // namespace nnlab

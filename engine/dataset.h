@@ -30,6 +30,10 @@ constexpr int kMaxClasses = 256;  // an IDX label is one byte
 // label of either + 1 (at least 2), so the data, not the code, says how many.
 Status pair_up(DataFiles& d, const std::string& train_images, const std::string& test_images);
 
+// expand_mnist.py's expanded training set: each image, then the same image
+// shifted by one pixel up, down, left and right (zeros fill the gap): 5x the images.
+Dataset expand_shifted(const Dataset& d);
+
 // Moves the last n images of `from` into the returned set (Nielsen's validation split).
 Dataset split_tail(Dataset& from, int n);
 

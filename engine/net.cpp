@@ -9,27 +9,58 @@ namespace nnlab {
 // for a dense layer its parameters and their gradients.
 struct Net::Layer {
   LayerSpec spec;
-  int in = 0, out = 0;   // C, OC
+  int in = 0, out = 0;   // C, OC: the input's and the output's values per sample
   Buf act = kNone;       // (cap, OC) this layer's output
   Buf grad = kNone;      // (cap, OC) dLoss/d(act); none for the output layer
-  Buf w = kNone, b = kNone, dw = kNone, db = kNone;  // dense: (OC, C), (OC)
+  Buf w = kNone, b = kNone, dw = kNone, db = kNone;  // dense: (OC, C), (OC); conv: (F, C*k*k), (F)
+  Buf aux = kNone;       // pool: (cap, OC) i32 argmax; dropout: (cap, OC) mask
+  ConvShape conv;
+  PoolShape pool;
 };
+
+namespace {
+
+uint64_t mix64(uint64_t z) {  // SplitMix64's finaliser
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+}  // namespace
+
+// Hashed, so that no two (pass, layer) streams of dropout_uniform overlap by a shift of the index.
+uint64_t dropout_key(uint64_t seed, uint64_t pass, size_t layer) {
+  return mix64(mix64(mix64(seed) + pass) + layer);
+}
 
 
 // [SECTION] dense: out (B,OC) = inp (B,C) . w^T + b
 //   backward: dinp = dout . w (skipped for the input), dw = dout^T . inp, db = sum of dout
 // [SECTION] activation: out (B,OC) = act(inp)
 //   backward: dinp = dout * act'(inp), from out
-void Net::forward(int B) {
+// [SECTION] conv, pool, dropout: Backend::conv_*, maxpool_*, dropout_* (shapes there)
+void Net::forward(int B, Mode mode) {
   Backend& be = *be_;
   for (size_t i = 0; i < layers_.size(); ++i) {
     Layer& L = layers_[i];
     const Buf inp = i == 0 ? x_ : layers_[i - 1].act;
-    if (L.spec.kind == LayerKind::Dense)
-      be.matmul_forward(L.act, inp, L.w, L.b, B, L.in, L.out);
-    else
-      be.activation_forward(L.act, inp, B, L.out, act_of(L.spec.kind));
+    switch (L.spec.kind) {
+      case LayerKind::Dense: be.matmul_forward(L.act, inp, L.w, L.b, B, L.in, L.out); break;
+      case LayerKind::Conv: be.conv_forward(L.act, inp, L.w, L.b, cols_, tmp_, B, L.conv); break;
+      case LayerKind::MaxPool: be.maxpool_forward(L.act, L.aux, inp, B, L.pool); break;
+      case LayerKind::Dropout:  // rate 0 at inference: the mask is all ones, out = inp
+        be.dropout_forward(L.act, L.aux, inp, size_t(B) * L.out, mode == Mode::Train ? L.spec.rate : 0.0f,
+                           dropout_key(dropout_seed_, dropout_pass_, i));
+        break;
+      default: be.activation_forward(L.act, inp, B, L.out, act_of(L.spec.kind));
+    }
   }
+  if (mode == Mode::Train) ++dropout_pass_;
+}
+
+void Net::seed_dropout(uint64_t seed) {
+  dropout_seed_ = seed;
+  dropout_pass_ = 0;
 }
 
 void Net::backward(int B, Buf loss, int loss_slot) {
@@ -44,10 +75,18 @@ void Net::backward(int B, Buf loss, int loss_slot) {
     Layer& L = layers_[i];
     const Buf inp = i == 0 ? x_ : layers_[i - 1].act;
     const Buf dinp = i == 0 ? kNone : layers_[i - 1].grad;  // the input needs no gradient
-    if (L.spec.kind == LayerKind::Dense)
-      be.matmul_backward(dinp, L.dw, L.db, L.grad, inp, L.w, B, L.in, L.out);
-    else if (dinp != kNone)
-      be.activation_backward(dinp, L.grad, L.act, B, L.out, act_of(L.spec.kind));
+    switch (L.spec.kind) {
+      case LayerKind::Dense: be.matmul_backward(dinp, L.dw, L.db, L.grad, inp, L.w, B, L.in, L.out); break;
+      case LayerKind::Conv: be.conv_backward(dinp, L.dw, L.db, L.grad, inp, L.w, cols_, tmp_, B, L.conv); break;
+      case LayerKind::MaxPool:
+        if (dinp != kNone) be.maxpool_backward(dinp, L.grad, L.aux, B, L.pool);
+        break;
+      case LayerKind::Dropout:
+        if (dinp != kNone) be.dropout_backward(dinp, L.grad, L.aux, size_t(B) * L.out);
+        break;
+      default:
+        if (dinp != kNone) be.activation_backward(dinp, L.grad, L.act, B, L.out, act_of(L.spec.kind));
+    }
   }
 }
 
@@ -67,16 +106,35 @@ Net::Net(const NetConfig& net, std::unique_ptr<Backend> backend, int max_batch)
     status_ = Status::fail("net: " + status_.message);
     return;
   }
-  int width = cfg_.inputs;
+  for (size_t i = 0; i < cfg_.layers.size(); ++i) {
+    const std::string why = be_->lacks(cfg_.layers[i].kind);
+    if (!why.empty()) {
+      status_ = Status::fail("net: layer " + std::to_string(i + 1) + " (" + format_layer(cfg_.layers[i]) +
+                             ") cannot run on " + be_->name() + ": this backend " + why + "; use the cpu");
+      return;
+    }
+  }
+  const std::vector<ImageShape> shapes = layer_shapes(cfg_);
+  size_t cols = 0, tmp = 0;  // the conv scratch: the largest layer's
   for (size_t i = 0; i < cfg_.layers.size(); ++i) {
     Layer L;
     L.spec = cfg_.layers[i];
-    L.in = width;
-    L.out = L.spec.kind == LayerKind::Dense ? L.spec.units : width;
-    width = L.out;
+    const ImageShape is = i == 0 ? input_shape(cfg_) : shapes[i - 1], os = shapes[i];
+    L.in = is.size();
+    L.out = os.size();
     const size_t na = size_t(cap_) * L.out;
-    if (L.spec.kind == LayerKind::Dense) {
-      const size_t nw = size_t(L.in) * L.out, nb = size_t(L.out);
+    if (L.spec.kind == LayerKind::Conv) {
+      L.conv = {is.c, is.h, is.w, L.spec.units, L.spec.size, L.spec.same ? (L.spec.size - 1) / 2 : 0};
+      cols = std::max(cols, size_t(cap_) * L.conv.CKK() * L.conv.P());
+      tmp = std::max(tmp, size_t(cap_) * L.conv.F * L.conv.P());
+    }
+    if (L.spec.kind == LayerKind::MaxPool) L.pool = {is.c, is.h, is.w, L.spec.size, L.spec.stride};
+    if (L.spec.kind == LayerKind::MaxPool) L.aux = alloc(DType::I32, na);
+    if (L.spec.kind == LayerKind::Dropout) L.aux = alloc(DType::F32, na);
+    if (has_params(L.spec.kind)) {
+      const ParamShape ps = L.spec.kind == LayerKind::Dense ? ParamShape{L.out, L.in}
+                                                            : ParamShape{L.conv.F, L.conv.CKK()};
+      const size_t nw = size_t(ps.rows) * ps.cols, nb = size_t(ps.rows);
       L.w = alloc(DType::F32, nw);
       L.b = alloc(DType::F32, nb);
       L.dw = alloc(DType::F32, nw);
@@ -88,6 +146,8 @@ Net::Net(const NetConfig& net, std::unique_ptr<Backend> backend, int max_batch)
     if (i + 1 < cfg_.layers.size()) L.grad = alloc(DType::F32, na);
     layers_.push_back(L);
   }
+  if (cols > 0) cols_ = alloc(DType::F32, cols);
+  if (tmp > 0) tmp_ = alloc(DType::F32, tmp);
   x_ = alloc(DType::F32, size_t(cap_) * cfg_.inputs);
   y_ = alloc(DType::I32, size_t(cap_));
 }
@@ -100,10 +160,13 @@ Model Net::parameters() const {
   Model m;
   m.net = cfg_;
   if (!status_.ok()) return m;
+  const std::vector<ParamShape> shapes = param_shapes(cfg_);
+  size_t l = 0;
   for (const Layer& L : layers_) {
-    if (L.spec.kind != LayerKind::Dense) continue;
-    m.weights.emplace_back(size_t(L.in) * L.out);
-    m.biases.emplace_back(size_t(L.out));
+    if (!has_params(L.spec.kind)) continue;
+    m.weights.emplace_back(size_t(shapes[l].rows) * shapes[l].cols);
+    m.biases.emplace_back(size_t(shapes[l].rows));
+    ++l;
     be_->read(L.w, m.weights.back().data(), m.weights.back().size() * sizeof(float));
     be_->read(L.b, m.biases.back().data(), m.biases.back().size() * sizeof(float));
   }
@@ -115,16 +178,14 @@ Status Net::set_parameters(const Model& m) {
   if (m.net != cfg_)
     return Status::fail("model: it is " + format_net(m.net) + " (" + name(m.net.cost) + "), this network is " +
                         format_net(cfg_) + " (" + name(cfg_.cost) + ")");
+  const std::vector<ParamShape> shapes = param_shapes(cfg_);
+  for (size_t l = 0; l < shapes.size(); ++l)
+    if (l >= m.weights.size() || m.weights[l].size() != size_t(shapes[l].rows) * shapes[l].cols ||
+        m.biases[l].size() != size_t(shapes[l].rows))
+      return Status::fail("model: layer " + std::to_string(l) + " with parameters has the wrong number of them");
   size_t l = 0;
   for (const Layer& L : layers_) {
-    if (L.spec.kind != LayerKind::Dense) continue;
-    if (l >= m.weights.size() || m.weights[l].size() != size_t(L.in) * L.out || m.biases[l].size() != size_t(L.out))
-      return Status::fail("model: dense layer " + std::to_string(l) + " has the wrong number of parameters");
-    ++l;
-  }
-  l = 0;
-  for (const Layer& L : layers_) {
-    if (L.spec.kind != LayerKind::Dense) continue;
+    if (!has_params(L.spec.kind)) continue;
     be_->write(L.w, m.weights[l].data(), m.weights[l].size() * sizeof(float));
     be_->write(L.b, m.biases[l].data(), m.biases[l].size() * sizeof(float));
     ++l;

@@ -41,10 +41,16 @@ class Net {
   Status set_parameters(const Model& m);
 
   // One pass over x(): rows [0, B) of input() (B, C) f32 into output() (B, K).
+  // Train drops units in dropout layers (a new mask each pass, from the dropout
+  // seed); Infer passes every unit through, as the expected value of training's.
+  enum class Mode { Infer, Train };
   Buf input() const { return x_; }
   Buf labels() const { return y_; }  // (cap) i32, for backward and evaluation
   Buf output() const;
-  void forward(int B);
+  void forward(int B, Mode mode = Mode::Infer);
+  // Dropout masks of Train passes derive from (seed, pass number, layer) only;
+  // this restarts the pass count (a fixed mask: the same seed before each pass).
+  void seed_dropout(uint64_t seed);
   // After forward(B): the output + cost pair's dCost/dz from labels() (one-hot
   // targets), loss[loss_slot] = the batch's summed cost, then every layer's
   // gradient, ending in the parameter gradients of tensors().
@@ -75,9 +81,16 @@ class Net {
   Buf x_ = kNone, y_ = kNone;
   std::vector<Layer> layers_;
   std::vector<Tensor> tensors_;
+  Buf cols_ = kNone, tmp_ = kNone;  // conv scratch shared by the conv layers (see Backend::conv_forward)
+  uint64_t dropout_seed_ = 0, dropout_pass_ = 0;
   Status status_;
   Buf alloc(DType type, size_t count);
 };
+
+// The key of Backend::dropout_forward for layer `layer` (0-based) in training
+// pass `pass` (0-based since seed_dropout(seed)): element b*OC + j of the batch
+// is kept when dropout_uniform(key, b*OC + j) >= rate.
+uint64_t dropout_key(uint64_t seed, uint64_t pass, size_t layer);
 
 // The diagonal of a (K, K) confusion matrix: the correctly classified images.
 int correct_count(const std::vector<int>& confusion, int K);

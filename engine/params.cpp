@@ -29,6 +29,13 @@ Param choice(const char* name, const char* help, const char* choices,
   return p;
 }
 
+// Dense and activation layers on a flat input: what Nielsen's sizes describe.
+bool is_mlp(const NetConfig& n) {
+  for (const LayerSpec& l : n.layers)
+    if (l.kind != LayerKind::Dense && !is_activation(l.kind)) return false;
+  return n.image.size() == 0;
+}
+
 std::vector<Param> make_table() {
   using C = TrainConfig;
   std::vector<Param> t;
@@ -51,6 +58,11 @@ std::vector<Param> make_table() {
   t.push_back(choice("activation", "hidden layers' activation", "sigmoid|tanh|relu",
                      [](const C& c) { return double(c.net.hidden()); },
                      [](C& c, double v) {
+                       if (!is_mlp(c.net)) {  // a conv net keeps its layers: only the activations change
+                         for (size_t i = 0; i + 1 < c.net.layers.size(); ++i)
+                           if (is_activation(c.net.layers[i].kind)) c.net.layers[i].kind = kind_of(Act(int(v)));
+                         return;
+                       }
                        c.net = NetConfig::mlp(c.net.sizes(), Act(int(v)), c.net.output(), c.net.cost);
                      }));
   t.push_back(choice("output", "output layer: sigmoid (ch. 1) or softmax (ch. 3)", "sigmoid|softmax",
@@ -61,8 +73,8 @@ std::vector<Param> make_table() {
   t.push_back(choice("cost", "quadratic (ch. 1) or cross-entropy (ch. 3; log-likelihood with softmax)",
                      "quadratic|cross-entropy", [](const C& c) { return double(c.net.cost); },
                      [](C& c, double v) { c.net.cost = Cost(int(v)); }));
-  t.push_back(choice("init", "initial weights: normal N(0,1) (ch. 1) or scaled N(0,1/n_in) (ch. 3)",
-                     "normal|scaled", [](const C& c) { return double(c.init); },
+  t.push_back(choice("init", "initial weights: normal N(0,1) (ch. 1), scaled N(0,1/n_in) (ch. 3), network3 N(0,1/n_out), output 0 (ch. 6)",
+                     "normal|scaled|network3", [](const C& c) { return double(c.init); },
                      [](C& c, double v) { c.init = Init(int(v)); }));
   t.push_back(number("epochs", "passes over the training set", Param::kInt, 1, 100000,
                      [](const C& c) { return double(c.epochs); },
@@ -89,6 +101,11 @@ std::vector<Param> make_table() {
                      "of a 60,000-image set, else none",
                      Param::kInt, -1, 1e9, [](const C& c) { return double(c.validation); },
                      [](C& c, double v) { c.validation = int(v); }));
+  t.push_back(number("expand",
+                     "1: train on 5x the images, each also shifted one pixel up, down, left, right "
+                     "(expand_mnist.py, ch. 6)",
+                     Param::kInt, 0, 1, [](const C& c) { return double(c.expand); },
+                     [](C& c, double v) { c.expand = int(v); }));
   Param threads = number("threads", "CPU threads for the math, 0: one per core; any count gives the same bits",
                           Param::kInt, 0, 256, [](const C& c) { return double(c.threads); },
                           [](C& c, double v) { c.threads = int(v); });

@@ -76,6 +76,10 @@ Trainer::Trainer(const TrainConfig& cfg, Net& net, Dataset train, Dataset test, 
       impl_(std::make_unique<Impl>()),
       rng_(cfg.seed) {
   cfg_.net = net.config();
+  if (cfg_.expand && train_.count > 0) train_ = expand_shifted(train_);
+  // Dropout's masks come from the seed but not from rng_, so that nets without
+  // dropout draw exactly the numbers they always did.
+  net.seed_dropout(cfg_.seed ^ 0xD80F0D80F0D80F0Dull);
   status_ = net.status();
   if (status_.ok()) status_ = validate(cfg_);
   const NetConfig& n = cfg_.net;
@@ -209,7 +213,7 @@ bool Trainer::train_batch() {
   Backend& be = *im.be;
   const int m = std::min(cfg_.batch, train_.count - im.next);
   be.gather(net_.input(), net_.labels(), im.train.images, im.train.labels, im.perm, im.next, m, cfg_.net.inputs);
-  net_.forward(m);
+  net_.forward(m, Net::Mode::Train);
   net_.backward(m, im.loss, int(im.pending.size()));
   im.pending.push_back(m);
   // network.py: w -= (eta/m) * sum of gradients; ch.3: w *= 1 - eta*lambda/n (weights only).

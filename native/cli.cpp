@@ -1,5 +1,6 @@
 // nnlab: the headless command line. `train` runs network.py's SGD and prints
-// its "Epoch N: correct / total" lines; `eval` scores a saved model.
+// its "Epoch N: correct / total" lines, and network3.py's best validation epoch;
+// `eval` scores a saved model, or several as an ensemble.
 // Exit status: 0 ok, 1 bad data or file, 2 bad flags, 3 training diverged
 // (a diverged model is never saved).
 #include <unistd.h>
@@ -36,13 +37,14 @@ const Flag kFrontFlags[] = {
     {"preset", "one of the book's runs (nnlab presets lists them); other flags override it"},
     {"device", "cpu or gpu (OpenGL compute; falls back to the cpu, saying why)"},
     {"save", "write the trained model to FILE"},
-    {"load", "start from (train) or score (eval) the model in FILE"},
+    {"save-best", "write the model of the best validation epoch so far to FILE (network3.py's choice)"},
+    {"load", "start from (train) or score (eval) the model in FILE; eval takes several: their averaged outputs vote"},
 };
 
 std::string usage() {
   std::string u =
       "usage: nnlab train --data DIR [--preset ID] [--NAME VALUE ...] [--device cpu|gpu] [--save FILE] [--load FILE]\n"
-      "       nnlab eval --data DIR --load FILE [--device cpu|gpu]\n"
+      "       nnlab eval --data DIR --load FILE [--load FILE ...] [--device cpu|gpu]\n"
       "       nnlab presets\n"
       "flags:\n";
   char line[512];
@@ -100,6 +102,59 @@ void print_confusion(const std::vector<int>& c, int k) {
   }
 }
 
+// The test set's pixels as the backend's gather makes them (u8 / 255).
+std::vector<float> pixels(const Dataset& d) {
+  std::vector<float> x(d.images.size());
+  for (size_t i = 0; i < x.size(); ++i) x[i] = float(d.images[i]) / 255.0f;
+  return x;
+}
+
+// network3.py's ensemble: every model's output probabilities summed, the
+// largest sum wins. Each model is scored alone first; any network fits.
+int ensemble(const std::vector<std::string>& files, const Dataset& test, const std::string& device, int threads) {
+  const std::vector<float> x = pixels(test);
+  std::vector<double> votes;
+  int K = 0;
+  for (const std::string& file : files) {
+    std::vector<uint8_t> bytes;
+    Model m;
+    Status s = read_file(file, bytes, kMaxModelBytes, "a model file");
+    if (s.ok()) s = load_model(bytes.data(), bytes.size(), file, m);
+    if (!s.ok()) return data_error(s.message);
+    if (m.net.inputs != test.pixels() || m.net.outputs() != test.classes)
+      return data_error(file + ": the model takes " + std::to_string(m.net.inputs) + " inputs and " +
+                        std::to_string(m.net.outputs()) + " classes; the data has " + std::to_string(test.pixels()) +
+                        " pixels and " + std::to_string(test.classes) + " classes");
+    Net net(m.net, make_backend(device.empty() ? "cpu" : device, threads));
+    if (!net.status().ok() || !(s = net.set_parameters(m)).ok())
+      return data_error(file + ": " + (net.status().ok() ? s.message : net.status().message));
+    const std::vector<float> probs = net.predict(x.data(), test.count);
+    K = net.classes();
+    votes.resize(probs.size(), 0.0);
+    int correct = 0;
+    for (int i = 0; i < test.count; ++i) {
+      const float* p = probs.data() + size_t(i) * K;
+      correct += int(std::max_element(p, p + K) - p) == test.labels[size_t(i)];
+      // Sigmoid outputs are not a distribution: normalise each row so every model votes with weight 1.
+      double sum = 0;
+      for (int k = 0; k < K; ++k) sum += std::max(0.0f, p[k]);
+      for (int k = 0; k < K; ++k) votes[size_t(i) * K + k] += sum > 0 ? std::max(0.0f, p[k]) / sum : 0.0;
+    }
+    std::printf("%s: %s, accuracy %d / %d (%.2f%%)\n", file.c_str(), format_net(m.net).c_str(), correct, test.count,
+                100.0 * correct / test.count);
+  }
+  std::vector<int> confusion(size_t(K) * K, 0);
+  for (int i = 0; i < test.count; ++i) {
+    const double* v = votes.data() + size_t(i) * K;
+    confusion[size_t(test.labels[size_t(i)]) * K + int(std::max_element(v, v + K) - v)] += 1;
+  }
+  const int correct = correct_count(confusion, K);
+  std::printf("ensemble of %zu: accuracy: %d / %d (%.2f%%)\n", files.size(), correct, test.count,
+              100.0 * correct / test.count);
+  print_confusion(confusion, K);
+  return 0;
+}
+
 int print_presets() {
   std::printf("%-11s %6s  %s\n", "preset", "book", "run (nnlab train --data data/mnist --preset ID)");
   for (const Preset& p : presets())
@@ -120,6 +175,7 @@ int main(int argc, char** argv) {
   if (cmd != "train" && cmd != "eval") return usage_error("unknown command '" + cmd + "'");
 
   std::map<std::string, std::string> flags;  // front-end flags
+  std::vector<std::string> loads;             // every --load, in order (eval: an ensemble)
   std::vector<std::pair<std::string, std::string>> settings;  // hyper-parameters, in order
   for (int i = 2; i < argc; ++i) {
     std::string a = argv[i];
@@ -129,9 +185,10 @@ int main(int argc, char** argv) {
     bool front = false;
     for (const Flag& f : kFrontFlags) front = front || key == f.name;
     if (!front && !find_param(key)) return usage_error("unknown flag " + a);
-    bool repeated = flags.count(key) > 0;
+    if (key == "load") loads.push_back(value);
+    bool repeated = flags.count(key) > 0 && !(key == "load" && cmd == "eval");
     for (const auto& kv : settings) repeated = repeated || kv.first == key;
-    if (repeated) return usage_error(a + " is given twice");
+    if (repeated) return usage_error(a + " is given twice" + (key == "load" ? " (an ensemble is for eval)" : ""));
     if (front)
       flags[key] = value;
     else
@@ -156,8 +213,11 @@ int main(int argc, char** argv) {
 
   // --save is checked before the run: a path found bad only at the end would
   // cost every epoch and lose the trained model.
-  if (cmd == "train" && flags.count("save") && !(s = check_write_target(flags["save"])).ok())
-    return data_error("--save: " + s.message);
+  for (const char* key : {"save", "save-best"})
+    if (cmd == "train" && flags.count(key) && !(s = check_write_target(flags[key])).ok())
+      return data_error("--" + std::string(key) + ": " + s.message);
+  if (cmd == "eval" && (flags.count("save") || flags.count("save-best")))
+    return usage_error("eval writes no model: --save and --save-best are for train");
 
   // A loaded model defines the network; flags that contradict it are an error.
   Model loaded;
@@ -175,6 +235,7 @@ int main(int argc, char** argv) {
 
   DataFiles data;
   if (!(s = load_data_dir(flags["data"], data)).ok()) return data_error(s.message);
+  if (cmd == "eval" && loads.size() > 1) return ensemble(loads, data.test, flags["device"], cfg.threads);
   // A model for other data is a bad file (exit 1, named), for eval and train alike.
   if (flags.count("load") && (data.test.pixels() != loaded.net.inputs || data.test.classes != loaded.net.outputs()))
     return data_error(flags["load"] + ": the model takes " + std::to_string(loaded.net.inputs) + " inputs and " +
@@ -213,9 +274,16 @@ int main(int argc, char** argv) {
   if (validation_total)
     std::printf("data: %d training images, the next %d for validation, %d test images\n", train_total,
                 validation_total, test_total);
+  if (cfg.expand)
+    std::printf("expanded: %d training images, each also shifted one pixel up, down, left and right\n",
+                5 * train_total);
   std::fflush(stdout);
+  if (flags.count("save-best") && validation_total == 0)
+    return usage_error("--save-best: the run holds out no validation images to choose by (--validation N)");
   const bool tty = isatty(STDOUT_FILENO);
   size_t printed = 0;
+  int best = -1;  // the epoch of the best validation accuracy (the first, on ties: network3.py's >=)
+  bool best_saved = false;
   using Clock = std::chrono::steady_clock;
   Clock::time_point epoch_start = Clock::now();
   bool progress_shown = false;
@@ -235,9 +303,26 @@ int main(int argc, char** argv) {
       std::printf("Epoch %d: %d / %d", r.epoch, r.test_correct, r.test_total);
       if (r.validation_total) std::printf("  (validation %d / %d)", r.validation_correct, r.validation_total);
       std::printf("  %.2f s, %.0f samples/s, loss %.4f\n", r.train_seconds, r.samples_per_sec, r.mean_loss);
+      if (r.validation_total && (best < 0 || r.validation_correct > m.epochs[size_t(best)].validation_correct)) {
+        best = int(printed);
+        // Saved now, not at the end: the best model survives a run stopped later.
+        const Model snapshot = flags.count("save-best") ? net.parameters() : Model{};
+        if (flags.count("save-best") && all_finite(snapshot)) {
+          if (!(s = write_file(flags["save-best"], save_model(snapshot))).ok())
+            return data_error("--save-best: " + s.message);
+          best_saved = true;
+        }
+      }
       std::fflush(stdout);
     }
   }
+  if (best >= 0) {
+    const EpochReport& r = trainer.metrics().epochs[size_t(best)];
+    std::printf("best validation accuracy %.2f%% at epoch %d; test accuracy at that epoch %d / %d (%.2f%%)\n",
+                100.0 * r.validation_correct / r.validation_total, r.epoch, r.test_correct, r.test_total,
+                100.0 * r.test_correct / r.test_total);
+  }
+  if (best_saved) std::printf("saved the best validation epoch's model to %s\n", flags["save-best"].c_str());
   if (progress_shown) std::printf("\n");
   // Nothing overwrites a good model: a diverged run (or, belt and braces, any
   // non-finite parameter, which load_model would refuse anyway) is not saved.

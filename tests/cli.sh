@@ -56,8 +56,12 @@ expect "a preset sets the run, flags override it" 0 "^training 784-fc100-sigmoid
   "$nnlab" train --data "$small" --preset ch3-l2 --epochs 2
 expect "--net gives the layer list" 0 "^training 784-fc20-relu-fc10-tanh-fc10-softmax \(cross-entropy\)" -- \
   "$nnlab" train --data "$small" --net 784-fc20-relu-fc10-tanh-fc10-softmax --cost cross-entropy --eta 0.1 --epochs 1
-expect "a bad --net names the layer"   2 "--net: '784-fc20-conv-fc10-sigmoid': unknown layer 'conv'" -- \
-  "$nnlab" train --data "$data" --net 784-fc20-conv-fc10-sigmoid
+expect "a bad --net names the layer"   2 "--net: '784-fc20-lstm-fc10-sigmoid': unknown layer 'lstm'" -- \
+  "$nnlab" train --data "$data" --net 784-fc20-lstm-fc10-sigmoid
+expect "a conv that does not fit its map" 2 "--net: '784-conv20x5-pool2-conv40x5-pool2-conv10x5-fc10-softmax': layer 5 \(conv10x5\): a 5x5 filter does not fit its 4x4 map" -- \
+  "$nnlab" train --data "$data" --net 784-conv20x5-pool2-conv40x5-pool2-conv10x5-fc10-softmax
+expect "a bad conv layer names the form" 2 "--net: '784-conv20-fc10-softmax': layer 1 'conv20' is convFxK" -- \
+  "$nnlab" train --data "$data" --net 784-conv20-fc10-softmax
 expect "unknown flag"                  2 "unknown flag --learning-rate" -- "$nnlab" train --data "$data" --learning-rate 3
 expect "sizes do not match the images" 2 "input layer has 700 neurons but the images have 784" -- "$nnlab" train --data "$data" --sizes 700,30,10
 expect "sizes do not match the classes" 2 "output layer has 12 neurons but the data has 10 classes" -- "$nnlab" train --data "$data" --sizes 784,30,12
@@ -194,6 +198,48 @@ expect "eval: a model that does not fit the data" 1 "$tmp/narrow.nnlab: the mode
   "$nnlab" eval --data "$small" --load "$tmp/narrow.nnlab"
 expect "train: a model that does not fit the data" 1 "$tmp/narrow.nnlab: the model takes 196 inputs and 10 classes; $small has 784 pixels" -- \
   "$nnlab" train --data "$small" --load "$tmp/narrow.nnlab" --epochs 1
+
+# Conv nets (issue 12): training, the best validation epoch, --save-best, ensembles, --expand.
+conv="784-conv8x5-relu-pool2-fc30-relu-fc10-softmax"
+expect "a conv net trains from --net" 0 "^Epoch 2: [0-9]+ / 500  \(validation [0-9]+ / 500\)" -- \
+  "$nnlab" train --data "$small" --net "$conv" --cost cross-entropy --eta 0.1 --init network3 --epochs 3 --validation 500 \
+  --save-best "$tmp/best.nnlab" --save "$tmp/last.nnlab"
+best_line=$(grep "^best validation accuracy" "$tmp/out")
+grep -q "^saved the best validation epoch's model to $tmp/best.nnlab" "$tmp/out" || {
+  failed=$((failed + 1)); echo "FAILED - --save-best says what it saved"; }
+# The epoch of the best validation accuracy (the first of equals) and its test line, recomputed from the epoch lines.
+want=$(awk '/^Epoch/ { v = $7 + 0; if (!seen || v > best) { seen = 1; best = v; e = $2; t = $3 } }
+            END { sub(":", "", e); print "at epoch " e "; test accuracy at that epoch " t " / 500" }' "$tmp/out")
+case "$best_line" in
+  *"$want"*) passed=$((passed + 1)); echo "ok - the best validation epoch and its test accuracy are reported" ;;
+  *) failed=$((failed + 1)); echo "FAILED - best epoch: '$best_line' does not say '$want'" ;;
+esac
+best_test=$(echo "$best_line" | sed -E 's/.*that epoch ([0-9]+) \/ 500.*/\1/')
+expect "--save-best keeps the best validation epoch's model" 0 "^accuracy: $best_test / 500" -- \
+  "$nnlab" eval --data "$small" --load "$tmp/best.nnlab"
+expect "--save-best needs a validation set" 2 "--save-best: the run holds out no validation images" -- \
+  "$nnlab" train --data "$small" --net "$conv" --cost cross-entropy --epochs 1 --save-best "$tmp/b2.nnlab"
+"$nnlab" train --data "$small" --sizes 784,30,10 --epochs 1 --save "$tmp/mlp.nnlab" >/dev/null 2>&1
+expect "eval with several --load votes with their averaged outputs" 0 "^ensemble of 3: accuracy: [0-9]+ / 500" -- \
+  "$nnlab" eval --data "$small" --load "$tmp/best.nnlab" --load "$tmp/last.nnlab" --load "$tmp/mlp.nnlab"
+grep -Eq "^$tmp/mlp.nnlab: 784-fc30-sigmoid-fc10-sigmoid, accuracy [0-9]+ / 500" "$tmp/out" || {
+  failed=$((failed + 1)); echo "FAILED - the ensemble scores each model"; }
+expect "an ensemble names a bad model" 1 "$tmp/corrupt.nnlab: checksum mismatch" -- \
+  "$nnlab" eval --data "$small" --load "$tmp/best.nnlab" --load "$tmp/corrupt.nnlab"
+expect "train takes one --load" 2 "--load is given twice \(an ensemble is for eval\)" -- \
+  "$nnlab" train --data "$small" --load "$tmp/best.nnlab" --load "$tmp/last.nnlab"
+expect "--expand trains on 5x the images" 0 "^expanded: 10000 training images, each also shifted one pixel" -- \
+  "$nnlab" train --data "$small" --net "$conv" --cost cross-entropy --eta 0.1 --epochs 1 --expand 1
+grep -Eq "^Epoch 0: [0-9]+ / 500  [0-9.]+ s, [0-9]+ samples/s" "$tmp/out" || { failed=$((failed + 1)); echo "FAILED - --expand trains"; }
+expect "--expand takes 0 or 1" 2 "--expand: '5' is not an integer from 0 to 1" -- "$nnlab" train --data "$small" --expand 5
+"$nnlab" train --data "$small" --net "$conv" --cost cross-entropy --epochs 1 --device gpu >"$tmp/out" 2>&1
+got=$?
+if { [ $got = 1 ] && grep -Eq "^nnlab: net: layer 1 \(conv8x5\) cannot run on .+: this backend has no convolution yet; use the cpu$" "$tmp/out"; } ||
+   { [ $got = 0 ] && grep -q "gpu unavailable" "$tmp/out"; }; then
+  passed=$((passed + 1)); echo "ok - a conv net on the gpu is refused by name (or, with no GL, the cpu runs it)"
+else
+  failed=$((failed + 1)); echo "FAILED - a conv net on the gpu (exit $got)"; sed 's/^/    /' "$tmp/out" | head -5
+fi
 
 expect "gpu device names itself or says why not" 0 "^device: (OpenGL [0-9]|gpu unavailable \(.+\); falling back to the cpu)" -- \
   "$nnlab" train --data "$small" --epochs 1 --device gpu
