@@ -207,6 +207,14 @@ std::vector<float> Net::predict(const float* x, int n) {
   return probs;
 }
 
+std::vector<float> Net::layer_output(int l, int n) const {
+  std::vector<float> out;
+  if (!status_.ok() || l < 0 || l >= int(layers_.size()) || n <= 0 || n > cap_) return out;
+  out.resize(size_t(n) * size_t(layers_[size_t(l)].out));
+  be_->read(layers_[size_t(l)].act, out.data(), out.size() * sizeof(float));
+  return out;
+}
+
 std::vector<int> Net::predict_labels(const Dataset& d, int first, int n) {
   std::vector<int> out;
   if (!status_.ok() || first < 0 || n <= 0 || first + n > d.count || d.pixels() != inputs()) return out;

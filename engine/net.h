@@ -66,6 +66,9 @@ class Net {
 
   // Class probabilities (n, K) for n images (n, C) of pixels in [0, 1].
   std::vector<float> predict(const float* x, int n);
+  // After a pass of at least n rows: rows [0, n) of layer l's output, (n, its
+  // shape's size) - a conv layer's feature maps, for the panels. Empty for a bad l or n.
+  std::vector<float> layer_output(int l, int n) const;
   // Predicted class of images [first, first + n) of a data set.
   std::vector<int> predict_labels(const Dataset& d, int first, int n);
   // Adds rows [first, first + m) of device-resident images/labels to confusion (K, K) i32.

@@ -264,3 +264,30 @@ TEST_CASE("conv: expand_shifted is expand_mnist.py's 5x set: each image, then sh
   REQUIRE(t.status().ok());
   CHECK(t.metrics().batches_per_epoch == 5);
 }
+
+TEST_CASE("conv: layer_output gives a layer's feature maps after a pass (the panels' view)") {
+  Net net(net_of("1x6x6-conv2x3-relu-fc3-softmax"), make_cpu_backend(1), 4);
+  REQUIRE(net.status().ok());
+  Rng rng(5);
+  REQUIRE(net.set_parameters(init_model(net.config(), Init::Normal, rng)).ok());
+  std::vector<float> x(36);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = float(i % 7) / 7.0f;
+  const std::vector<float> probs = net.predict(x.data(), 1);
+  // Layer 0 (conv, valid): 2 maps of 4x4, each out(f, y, x) = b(f) + sum w(f, dy, dx) in(y+dy, x+dx).
+  const std::vector<float> maps = net.layer_output(0, 1);
+  REQUIRE(maps.size() == 2 * 4 * 4);
+  const Model m = net.parameters();
+  for (int f = 0; f < 2; ++f)
+    for (int y = 0; y < 4; ++y)
+      for (int xx = 0; xx < 4; ++xx) {
+        double want = m.biases[0][size_t(f)];
+        for (int dy = 0; dy < 3; ++dy)
+          for (int dx = 0; dx < 3; ++dx)
+            want += double(m.weights[0][size_t(f * 9 + dy * 3 + dx)]) * x[size_t((y + dy) * 6 + xx + dx)];
+        CHECK(maps[size_t(f * 16 + y * 4 + xx)] == doctest::Approx(want).epsilon(1e-5));
+      }
+  // The last layer's output is what predict returned; a bad layer or row count gives nothing.
+  CHECK(net.layer_output(3, 1) == probs);
+  CHECK(net.layer_output(4, 1).empty());
+  CHECK(net.layer_output(0, 0).empty());
+}

@@ -59,6 +59,8 @@ class Dashboard {
   void draw_pad(Session& s);
   void pad_canvas(Session& s);
   void pad_readout(Session& s);
+  bool has_conv(const Session& s) const;
+  void conv_view(Session& s);  // insight_conv.cpp
 
   bool narrow_ = false;
   std::string drag_panel_;  // the panel a drag on its background scrolls (touch)
@@ -90,6 +92,11 @@ class Dashboard {
   float last_x_ = 0, last_y_ = 0;
   unsigned pad_tex_ = 0, digit_tex_ = 0;
   long probs_version_ = -1;  // Session::model_version() the probabilities came from
+
+  // A conv net's first layer: its filters, and its feature maps of the pad's digit.
+  unsigned filters_tex_ = 0, maps_tex_ = 0;
+  long filters_version_ = -1, maps_version_ = -1;
+  std::vector<float> maps_digit_;
 };
 
 }  // namespace nnlab

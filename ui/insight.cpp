@@ -41,6 +41,9 @@ void Dashboard::insight_panel(Session& s) {
                                     ? std::string("Draw a ") + src->label + " item###pad"
                                     : std::string("Draw a digit###pad");
   if (ImGui::CollapsingHeader(pad_title.c_str(), ImGuiTreeNodeFlags_DefaultOpen)) draw_pad(s);
+  if (has_conv(s) && s.phase() != Phase::Diverged &&
+      ImGui::CollapsingHeader("What the first conv layer sees", ImGuiTreeNodeFlags_DefaultOpen))
+    conv_view(s);
 }
 
 void Dashboard::image_grid(Session& s) {

@@ -22,6 +22,7 @@ add_library(nnlab_ui STATIC
   ${CMAKE_SOURCE_DIR}/ui/panels.cpp
   ${CMAKE_SOURCE_DIR}/ui/charts.cpp
   ${CMAKE_SOURCE_DIR}/ui/insight.cpp
+  ${CMAKE_SOURCE_DIR}/ui/insight_conv.cpp
   ${CMAKE_SOURCE_DIR}/ui/gl_texture.cpp
   ${CMAKE_SOURCE_DIR}/ui/frame_loop.cpp)
 target_link_libraries(nnlab_ui PUBLIC nnlab_ui_core ${NNLAB_IMGUI})
