@@ -52,8 +52,14 @@ EMSCRIPTEN_KEEPALIVE double nnlab_bench_train(const uint8_t* images, const uint8
                                               double warm_seconds, int threads) {
   nnlab::TrainConfig cfg;
   std::vector<int> layers;
-  if (!nnlab::parse_sizes(sizes, layers).ok()) return -3;
-  cfg.net = nnlab::NetConfig::mlp(layers);  // sigmoid, quadratic
+  if (std::strchr(sizes, '-')) {  // a net's text form (a conv net): softmax + log-likelihood, as the book's ch. 6
+    cfg.net.cost = nnlab::Cost::CrossEntropy;
+    if (!nnlab::parse_net(sizes, cfg.net).ok()) return -3;
+  } else if (nnlab::parse_sizes(sizes, layers).ok()) {
+    cfg.net = nnlab::NetConfig::mlp(layers);  // sigmoid, quadratic
+  } else {
+    return -3;
+  }
   cfg.batch = batch;
   cfg.eta = 3.0f;
   cfg.epochs = 1;

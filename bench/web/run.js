@@ -112,13 +112,15 @@ function table(rows, headers) {
     for (const spec of models) {
       const [sizes, batch] = spec.split(':');
       const hidden = Number(sizes.split(',')[1]);
-      for (const impl of impls) {
+      const conv = sizes.includes('-');  // a net's text form: nnlab alone (the peers' code is MLP only)
+      for (const impl of impls.filter((i) => !conv || i === 'nnlab')) {
         const r = await page.evaluate((o) => window.runBench(o),
-                                      { impl, hidden, batch: Number(batch), samples: impl === 'nnlab' ? nnlabSamples : samples,
+                                      { impl, hidden, sizes, batch: Number(batch),
+                                        samples: impl === 'nnlab' ? (conv ? samples : nnlabSamples) : samples,
                                         repeats, warmSeconds });
         r.sizes = sizes;
         r.kind = 'browser';
-        r.gflops = r.samples_per_sec * 6 * (784 * hidden + hidden * 10) / 1e9;
+        if (!conv) r.gflops = r.samples_per_sec * 6 * (784 * hidden + hidden * 10) / 1e9;
         console.log(JSON.stringify(r));
         results.push(r);
       }
@@ -164,14 +166,19 @@ function table(rows, headers) {
       for (const spec of models) {
         const [sizes, batch] = spec.split(':');
         const hidden = Number(sizes.split(',')[1]);
+        const conv = sizes.includes('-');
         const row = [sizes, batch];
         for (const t of threadCounts)
-          row.push(Math.round((await run({ impl: 'nnlab', hidden, batch: Number(batch), samples: nnlabSamples, threads: t })).samples_per_sec));
+          row.push(Math.round((await run({ impl: 'nnlab', hidden, sizes, batch: Number(batch),
+                                           samples: conv ? samples : nnlabSamples, threads: t })).samples_per_sec));
         const peers = [];
-        for (const impl of impls.filter((i) => i !== 'nnlab'))
+        for (const impl of impls.filter((i) => i !== 'nnlab' && !conv))
           peers.push(await run({ impl, hidden, batch: Number(batch), samples }));
         const best = peers.reduce((a, b) => (!a || b.samples_per_sec > a.samples_per_sec ? b : a), null);
-        row.push(...impls.filter((i) => i !== 'nnlab').map((i) => Math.round(peers.find((p) => p.impl === i).samples_per_sec)));
+        row.push(...impls.filter((i) => i !== 'nnlab').map((i) => {
+          const p = peers.find((q) => q.impl === i);
+          return p ? Math.round(p.samples_per_sec) : '-';
+        }));
         const top = Math.max(...row.slice(2, 2 + threadCounts.length));
         row.push(best ? (top / best.samples_per_sec).toFixed(2) + 'x' : '-', best ? best.impl : '-');
         mtRows.push(row);
