@@ -83,6 +83,7 @@ class Dashboard {
 
   // Draw pad: a kPad x kPad ink canvas and its MNIST-style 28x28 version.
   static constexpr int kPad = 112;
+  static constexpr float kPadNarrowMax = 420.0f;  // layout units: a finger's pad, not a wall
   std::vector<float> canvas_ = std::vector<float>(kPad * kPad, 0.0f);
   std::vector<float> digit_ = std::vector<float>(28 * 28, 0.0f);
   std::vector<float> probs_;

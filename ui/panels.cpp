@@ -74,6 +74,7 @@ void Dashboard::data_panel(Session& s, const DashboardHooks& hooks) {
   bool changed = false;
   for (int i = 0; i < custom; ++i) {
     changed |= ImGui::RadioButton(sources[size_t(i)].label, &source_, i);
+    note_widget(s, (std::string("data=") + sources[size_t(i)].id).c_str());
     tooltip(busy ? "Locked while the data loads: wait, or press Cancel." : sources[size_t(i)].base);
     ImGui::SameLine();
   }
