@@ -153,7 +153,7 @@ void Dashboard::confusion_map(Session& s) {
   const float acc_w = small_size("100.0%").x + 10;
   const float cell =
       std::floor(std::clamp((ImGui::GetContentRegionAvail().x - lx - acc_w) / float(K), 12.0f,
-                            narrow_ ? 40.0f : 28.0f));  // wide: the draw pad fits below at 800 high
+                            narrow_ ? 40.0f : 27.0f));  // wide: the draw pad fits below at 800 high
   const float ty = fs + small + 6;  // the two header lines
   ImDrawList* dl = ImGui::GetWindowDrawList();
   const ImVec2 p0 = ImGui::GetCursorScreenPos();
