@@ -52,6 +52,7 @@ class Dashboard {
   void run_buttons(Session& s, const DashboardHooks& hooks);
   void discard_modal(Session& s, const DashboardHooks& hooks);
   void param_widget(Session& s, const Param& p, const char* locked);
+  void keep_in_view_while_typing() const;
   void charts_panel(Session& s, float chart_height);
   void insight_panel(Session& s);
   void image_grid(Session& s);

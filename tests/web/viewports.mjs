@@ -186,6 +186,7 @@ export async function viewports(base, { chromium, check, status, artifacts }) {
     await finger([[lambda[0] + lambda[2] * 0.4, lambda[1] + lambda[3] / 2]], 30);
     await pp.waitForFunction(() => document.activeElement?.id === 'keys', null, { timeout: 5000 }).catch(() => {});
     const focused = await pp.evaluate(() => document.activeElement?.id);
+    const moved = (await status(pp)).widgets.lambda;  // scrolled up, clear of the keyboard
     // Each step waits for the frame that applies it (a few frames/s at DPR 3 in SwiftShader).
     const lambdaBecomes = async (want) => {
       let v = '';
@@ -210,12 +211,13 @@ export async function viewports(base, { chromium, check, status, artifacts }) {
       keys.dispatchEvent(new InputEvent('input', { inputType: 'deleteContentBackward', bubbles: true }));
     });
     const edited = await lambdaBecomes('2');
-    await finger([[3, lambda[1] + lambda[3] / 2]], 30);
+    await finger([[3, moved[1] + moved[3] / 2]], 30);
     await pp.waitForFunction(() => document.activeElement?.id !== 'keys', null, { timeout: 5000 }).catch(() => {});
     const blurred = await pp.evaluate(() => document.activeElement?.id);
-    check(focused === 'keys' && typed === '25' && erased === '2' && added === '27' && edited === '2' &&
-          blurred !== 'keys',
-          `phone: a tapped text field takes the on-screen keyboard (focus "${focused}"), typing 25 ` +
+    check(focused === 'keys' && moved[1] < 844 * 0.3 && typed === '25' && erased === '2' &&
+          added === '27' && edited === '2' && blurred !== 'keys',
+          `phone: a tapped text field takes the on-screen keyboard (focus "${focused}") and moves ` +
+          `from y ${Math.round(lambda[1])} to ${Math.round(moved[1])}, typing 25 ` +
           `gives lambda ${typed}, Backspace ${erased}, 7 ${added}, the keyboard's delete ${edited}; ` +
           `a tap elsewhere closes it (focus "${blurred}")`);
     st = await status(pp);
