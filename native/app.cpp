@@ -2,7 +2,7 @@
 // ImGui dashboard as the web page, training on the CPU engine or, when chosen,
 // the OpenGL compute backend in the window's own context.
 //   nnlab_app [--data mnist|fashion|DIR] [--autostart] [--device cpu|gpu]
-//             [--screenshot out.png --quit-after-batches N] [--<param> value ...]
+//             [--screenshot out.png --quit-after-batches N] [--scale S] [--<param> value ...]
 // <param> is any page URL parameter (sizes, eta, batch, epochs, cost, ...).
 #define GL_GLEXT_PROTOTYPES 1
 #include <GL/gl.h>
@@ -27,7 +27,8 @@ namespace {
 constexpr const char* kUsage =
     "usage: nnlab_app [--data mnist|fashion|DIR] [--autostart] [--device cpu|gpu]\n"
     "                 [--screenshot FILE.png] [--quit-after-batches N] [--quit-after-seconds S]\n"
-    "                 [--pad-test-image N] [--width W] [--height H] [--sizes 784,30,10] [--eta 3] [--batch 10]\n"
+    "                 [--pad-test-image N] [--width W] [--height H] [--scale S]\n"
+    "                 [--sizes 784,30,10] [--eta 3] [--batch 10]\n"
     "                 [--epochs 30] [--activation A] [--output O] [--cost C] [--init I]\n"
     "                 [--lambda L] [--momentum M] [--seed S] [--validation N]\n";
 
@@ -38,6 +39,7 @@ struct Options {
   int width = 1280, height = 800;
   int device = 0;  // 0 CPU, 1 GPU
   int pad_image = -1;  // test image to put on the draw pad once data is loaded
+  float scale = 0;     // framebuffer pixels per layout unit; 0 = the monitor's content scale
 };
 
 // Reads the rendered back buffer (before the swap) into a PNG.
@@ -89,6 +91,13 @@ int main(int argc, char** argv) {
     } else if (a == "--height") {
       value(v);
       opt.height = std::max(240, std::atoi(v.c_str()));
+    } else if (a == "--scale") {  // e.g. 2: a HiDPI layout where the monitor does not say so (Xvfb)
+      value(v);
+      opt.scale = float(std::atof(v.c_str()));
+      if (!(opt.scale >= 0.5f && opt.scale <= 4.0f)) {
+        std::fprintf(stderr, "nnlab_app: --scale must be a number from 0.5 to 4\n%s", kUsage);
+        return 2;
+      }
     } else if (a == "--device") {
       value(v);
       if (v != "cpu" && v != "gpu") {
@@ -116,8 +125,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   // The monitor's content scale (2 on a HiDPI screen): the dashboard's units and font follow it.
-  loop.ui_scale = [&loop] {
+  loop.ui_scale = [&loop, &opt] {
     float x = 1, y = 1;
+    if (opt.scale > 0) return opt.scale;
     glfwGetWindowContentScale(loop.window(), &x, &y);
     return x;
   };

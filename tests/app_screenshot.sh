@@ -1,7 +1,8 @@
 #!/bin/sh
 # The desktop app under Xvfb: trains [784,30,10] on data/mnist for a little
 # over one epoch (so every chart and the confusion matrix have data), writes a
-# screenshot and checks the PNG is a real, non-blank 1280x800 image.
+# screenshot and checks the PNG is a real, non-blank 1280x800 image; then the
+# same dashboard at --scale 2 (a HiDPI monitor) in a 2560x1600 window.
 #   tests/app_screenshot.sh [BUILD_DIR]      (default build-app; needs nnlab_app built)
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -75,5 +76,22 @@ check "screenshot is 1280x800 (got $size)" test "$size" = 1280x800
 check "screenshot has many colours ($colors)" test "${colors:-0}" -ge 100
 check "trained past epoch 1" grep -q '"testAccuracy":\[0\.[89]' "$log"
 check "draw pad classifies test image 0 (a 7)" grep -q '"predicted":7' "$log"
-echo "app_screenshot: $out"
+
+# A HiDPI monitor (Xvfb reports a content scale of 1, so --scale 2 stands in for one): the
+# framebuffer is 2560x1600 pixels, the dashboard is laid out in 1280x800 units (still wide) and
+# its font rasterised at twice the size.
+out2="$root/artifacts/app_scale2.png"
+rm -f "$out2"
+if ! timeout 300 xvfb-run -a -s "-screen 0 2560x1600x24" "$app" --autostart --data mnist \
+    --device "$device" --sizes 784,30,10 --output softmax --cost cross-entropy --init scaled \
+    --eta 0.5 --epochs 30 --pad-test-image 0 --scale 2 --width 2560 --height 1600 \
+    --screenshot "$out2" --quit-after-batches 500 --quit-after-seconds 120 >"$log" 2>&1; then
+  cat "$log"
+  echo "app_screenshot: FAIL: nnlab_app --scale 2 exited with an error"
+  exit 1
+fi
+check "scale 2: status says dpr 2, a 2560x1600 framebuffer, the wide layout" \
+  grep -q '"layout":"wide","dpr":2,"canvasWidth":2560,"canvasHeight":1600' "$log"
+check "scale 2: $out2 written" test -s "$out2"
+echo "app_screenshot: $out $out2"
 exit $fail

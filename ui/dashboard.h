@@ -52,6 +52,7 @@ class Dashboard {
   void run_buttons(Session& s, const DashboardHooks& hooks);
   void discard_modal(Session& s, const DashboardHooks& hooks);
   void param_widget(Session& s, const Param& p, const char* locked);
+  void keep_in_view_while_typing() const;
   void charts_panel(Session& s, float chart_height);
   void insight_panel(Session& s);
   void image_grid(Session& s);
@@ -85,6 +86,7 @@ class Dashboard {
 
   // Draw pad: a kPad x kPad ink canvas and its MNIST-style 28x28 version.
   static constexpr int kPad = 112;
+  static constexpr float kPadNarrowMax = 420.0f;  // layout units: a finger's pad, not a wall
   std::vector<float> canvas_ = std::vector<float>(kPad * kPad, 0.0f);
   std::vector<float> digit_ = std::vector<float>(28 * 28, 0.0f);
   std::vector<float> probs_;

@@ -1,6 +1,7 @@
-// The shared frame loop (see frame_loop.h). The one #ifdef __EMSCRIPTEN__ of
-// ui/ is the main-loop shim in run(): everything else is the same GLFW + ImGui
-// code for WebGL2 and desktop OpenGL.
+// The shared frame loop (see frame_loop.h), with the embedded font rasterised
+// at the screen's density and ImGui's input rescaled to layout units. The one
+// #ifdef __EMSCRIPTEN__ of ui/ is the main-loop shim in run(): everything else
+// is the same GLFW + ImGui code for WebGL2 and desktop OpenGL.
 #include "frame_loop.h"
 
 #include <GLFW/glfw3.h>
@@ -8,7 +9,6 @@
 #include <imgui_impl_glfw.h>
 #include <imgui_impl_opengl3.h>
 
-#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <string>

@@ -161,7 +161,7 @@ void Dashboard::confusion_map(Session& s) {
   const float acc_w = small_size("100.0%").x + 10;
   const float cell =
       std::floor(std::clamp((ImGui::GetContentRegionAvail().x - lx - acc_w) / float(K), 12.0f,
-                            narrow_ ? 40.0f : 28.0f));  // wide: the draw pad fits below at 800 high
+                            narrow_ ? 40.0f : 27.0f));  // wide: the draw pad fits below at 800 high
   const float ty = fs + small + 6;  // the two header lines
   ImDrawList* dl = ImGui::GetWindowDrawList();
   const ImVec2 p0 = ImGui::GetCursorScreenPos();
@@ -221,10 +221,10 @@ void Dashboard::draw_on_pad(const Dataset& d, int index) {
   pad_dirty_ = true;
 }
 
-// Beside its readout on a wide window; on a narrow one (a phone) the column's
-// full width for a finger, under the readout so that the guess stays in view.
+// Beside its readout where there is room; on a phone the column's full width
+// for a finger, under the readout so that the guess stays in view.
 void Dashboard::draw_pad(Session& s) {
-  if (narrow_) {
+  if (narrow_ && ImGui::GetContentRegionAvail().x < kPadNarrowMax + 300) {
     pad_readout(s);
     pad_canvas(s);
   } else {
@@ -238,7 +238,7 @@ void Dashboard::draw_pad(Session& s) {
 // the model's class probabilities for it.
 void Dashboard::pad_canvas(Session& s) {
   const float side =
-      narrow_ ? std::floor(std::min(ImGui::GetContentRegionAvail().x, 420.0f)) : kPad * 1.5f;
+      narrow_ ? std::floor(std::min(ImGui::GetContentRegionAvail().x, kPadNarrowMax)) : kPad * 1.5f;
   const float scale = side / kPad;  // layout units per canvas pixel
   ImVec2 p0 = ImGui::GetCursorScreenPos();
   ImGui::InvisibleButton("pad", ImVec2(side, side));

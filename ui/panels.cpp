@@ -59,6 +59,13 @@ bool holds_trained_model(const Session& s) {
 
 }  // namespace
 
+// On a phone the on-screen keyboard covers the lower half of the screen and the
+// page shrinks to what is left: a text field tapped there is first scrolled to
+// the top fifth, so it stays in view while typing. (The last item: one InputText.)
+void Dashboard::keep_in_view_while_typing() const {
+  if (narrow_ && ImGui::IsItemActivated()) ImGui::SetScrollHereY(0.2f);
+}
+
 void Dashboard::data_panel(Session& s, const DashboardHooks& hooks) {
   // The radio buttons: each named data source, then "URL"/"Directory" for any other base.
   const std::vector<DataSource>& sources = data_sources();
@@ -74,6 +81,7 @@ void Dashboard::data_panel(Session& s, const DashboardHooks& hooks) {
   bool changed = false;
   for (int i = 0; i < custom; ++i) {
     changed |= ImGui::RadioButton(sources[size_t(i)].label, &source_, i);
+    note_widget(s, (std::string("data=") + sources[size_t(i)].id).c_str());
     tooltip(busy ? "Locked while the data loads: wait, or press Cancel." : sources[size_t(i)].base);
     ImGui::SameLine();
   }
@@ -179,6 +187,7 @@ void Dashboard::param_widget(Session& s, const Param& p, const char* locked) {
         changed = ImGui::InputFloat(p.name, &f, 0, 0, "%.4g");
       }
       if (changed) st = s.set(p, f);
+      keep_in_view_while_typing();
       break;
     }
     case Param::kText: {
@@ -190,6 +199,7 @@ void Dashboard::param_widget(Session& s, const Param& p, const char* locked) {
         text = buf;
         st = s.set(p.name, text);
       }
+      keep_in_view_while_typing();
       break;
     }
   }
