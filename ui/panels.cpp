@@ -208,6 +208,11 @@ void Dashboard::param_widget(Session& s, const Param& p, const char* locked) {
   if (p.kind == Param::kInt || p.kind == Param::kFloat) help += "\n(" + p.range_text() + ")";
   if (locked) help += std::string("\n\n") + locked;
   tooltip(help);
+  // A finger on a phone leaves a field as soon as it is tapped (and the field scrolls away
+  // from it), so no tooltip is seen there: the help of the field being typed in shows below it.
+  const bool typed_in = p.kind == Param::kText || p.kind == Param::kInt ||
+                        (p.kind == Param::kFloat && std::strcmp(p.name, "eta") != 0);
+  if (narrow_ && typed_in && ImGui::IsItemActive()) wrapped(kDim, p.help);
   if (changed) err = st.message;
   if (!err.empty()) wrapped(kRed, err);
 }

@@ -196,6 +196,7 @@ export async function viewports(base, { chromium, check, status, artifacts }) {
     };
     await pp.keyboard.insertText('25');  // replaces the selected 0
     const typed = await lambdaBecomes('25');
+    await shot(pp, 'phone_typing');
     // ImGui 1.86 polls key states: a press must span a frame, as a finger's does.
     await pp.keyboard.down('Backspace');
     await pp.waitForTimeout(250);
