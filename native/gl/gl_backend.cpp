@@ -22,6 +22,7 @@ namespace {
 // backend sets on it, by name (checked against the shader when it is built).
 enum Op {
   kGather, kSplitkReduce, kActForward, kSoftmax, kActBackward, kOutputBackward, kBiasBackward, kSgd, kEval,
+  kIm2col, kCol2im, kConvLayout, kRowSum, kPoolForward, kPoolBackward, kDropout,
   kOpCount
 };
 struct OpSpec {
@@ -38,6 +39,13 @@ const OpSpec kOps[kOpCount] = {
     {"shaders/bias_backward.comp", "B OC"},
     {"shaders/sgd_update.comp", "n scale l2 momentum use_velocity"},
     {"shaders/eval.comp", "B K"},
+    {"shaders/im2col.comp", "B C H W k pad OH OW"},
+    {"shaders/col2im.comp", "B C H W k pad OH OW"},
+    {"shaders/conv_layout.comp", "B F P to_batch"},
+    {"shaders/row_sum.comp", "R N"},
+    {"shaders/maxpool_forward.comp", "B C H W k pool_stride OH OW"},
+    {"shaders/maxpool_backward.comp", "B C H W k pool_stride OH OW"},
+    {"shaders/dropout.comp", "n draw rate keep key_lo key_hi"},
 };
 
 // shaders/gemm.comp, compiled once per tile size and per transposition.
@@ -286,7 +294,98 @@ class GlBackend final : public Backend {
     dispatch(p, groups(size_t(B), 64));
   }
 
+  // [SECTION] conv, max-pool, dropout: the CPU's schedule (engine/backend_cpu.cpp),
+  // with im2col, the layout moves and col2im as shaders and the GEMMs as above:
+  //   cols (CKK, B*P) = im2col(inp);  tmp (F, B*P) = W (F,CKK) . cols;  out (B,F,P) = tmp + bias
+  //   backward: tmp = dout in (F, B*P);  dW = tmp . cols^T;  db = row sums of tmp;
+  //             cols = W^T . tmp;  dinp = col2im(cols)
+  std::string lacks(LayerKind) const override { return ""; }
+
+  void conv_forward(Buf out, Buf inp, Buf weight, Buf bias, Buf cols, Buf tmp, int B,
+                    const ConvShape& s) override {
+    ctx_->make_current();
+    const int N = B * s.P();
+    im2col(cols, inp, B, s);
+    gemm(&GemmPrograms::nn, tmp, weight, cols, kNone, s.F, N, s.CKK());
+    bind({out, tmp, bias}, 1);
+    gl::Program& p = ops_[kConvLayout];
+    p.set("B", B).set("F", s.F).set("P", s.P()).set("to_batch", 1);
+    dispatch(p, groups(size_t(N) * s.F, 256));
+  }
+
+  void conv_backward(Buf dinp, Buf dweight, Buf dbias, Buf dout, Buf inp, Buf weight, Buf cols, Buf tmp, int B,
+                     const ConvShape& s) override {
+    ctx_->make_current();
+    const int N = B * s.P(), CKK = s.CKK(), F = s.F;
+    im2col(cols, inp, B, s);  // again: a later layer may have reused the scratch
+    bind({tmp, dout, kNone}, 1);
+    gl::Program& layout = ops_[kConvLayout];
+    layout.set("B", B).set("F", F).set("P", s.P()).set("to_batch", 0);
+    dispatch(layout, groups(size_t(N) * F, 256));
+    gemm(&GemmPrograms::nt, dweight, tmp, cols, kNone, F, CKK, N);  // (F,N) . (CKK,N)^T
+    bind({dbias, tmp}, 1);
+    gl::Program& sum = ops_[kRowSum];
+    sum.set("R", F).set("N", N);
+    dispatch(sum, groups(size_t(F), 1));
+    if (dinp == kNone) return;
+    gemm(&GemmPrograms::tn, cols, weight, tmp, kNone, CKK, N, F);  // (F,CKK)^T . (F,N)
+    bind({dinp, cols}, 1);
+    gl::Program& p = ops_[kCol2im];
+    set_conv(p, B, s);
+    dispatch(p, groups(size_t(B) * s.C * s.H * s.W, 256));
+  }
+
+  void maxpool_forward(Buf out, Buf argmax, Buf inp, int B, const PoolShape& s) override {
+    ctx_->make_current();
+    bind({out, argmax, inp}, 2);
+    gl::Program& p = ops_[kPoolForward];
+    set_pool(p, B, s);
+    dispatch(p, groups(size_t(B) * s.C * s.OH() * s.OW(), 256));
+  }
+
+  void maxpool_backward(Buf dinp, Buf dout, Buf argmax, int B, const PoolShape& s) override {
+    ctx_->make_current();
+    bind({dinp, dout, argmax}, 1);
+    gl::Program& p = ops_[kPoolBackward];
+    set_pool(p, B, s);
+    dispatch(p, groups(size_t(B) * s.C * s.H * s.W, 256));
+  }
+
+  void dropout_forward(Buf out, Buf mask, Buf inp, size_t n, float rate, uint64_t key) override {
+    ctx_->make_current();
+    if (n > std::numeric_limits<GLuint>::max()) contract("dropout on more than 2^32 values");
+    bind({out, mask, inp}, 2);
+    gl::Program& p = ops_[kDropout];
+    p.set("n", GLuint(n)).set("draw", 1).set("rate", rate).set("keep", 1.0f / (1.0f - rate));
+    p.set("key_lo", GLuint(key & 0xffffffffu)).set("key_hi", GLuint(key >> 32));
+    dispatch(p, groups(n, 256));
+  }
+
+  void dropout_backward(Buf dinp, Buf dout, Buf mask, size_t n) override {
+    ctx_->make_current();
+    if (n > std::numeric_limits<GLuint>::max()) contract("dropout on more than 2^32 values");
+    bind({dinp, mask, dout}, 1);
+    gl::Program& p = ops_[kDropout];
+    p.set("n", GLuint(n)).set("draw", 0);
+    dispatch(p, groups(n, 256));
+  }
+
  private:
+  void im2col(Buf cols, Buf inp, int B, const ConvShape& s) {
+    bind({cols, inp}, 1);
+    gl::Program& p = ops_[kIm2col];
+    set_conv(p, B, s);
+    dispatch(p, groups(size_t(s.CKK()) * B * s.P(), 256));
+  }
+  static void set_conv(gl::Program& p, int B, const ConvShape& s) {
+    p.set("B", B).set("C", s.C).set("H", s.H).set("W", s.W).set("k", s.k).set("pad", s.pad);
+    p.set("OH", s.OH()).set("OW", s.OW());
+  }
+  static void set_pool(gl::Program& p, int B, const PoolShape& s) {
+    p.set("B", B).set("C", s.C).set("H", s.H).set("W", s.W).set("k", s.k).set("pool_stride", s.stride);
+    p.set("OH", s.OH()).set("OW", s.OW());
+  }
+
   enum : uint8_t { kWritten = 1, kRead = 2 };  // by shaders since the last barrier
   struct Buffer {
     GLuint id = 0;
