@@ -2,7 +2,8 @@
 // conv_backward's col2im, the adjoint of im2col.comp, as a gather: each element
 // of dx (B,C,H,W) sums the entries of dcols (CKK, B*P) that im2col read from it,
 // in the CPU's order (ki, then kj), so that no two invocations write one value.
-layout(local_size_x = 256) in;
+// An invocation owns one (c, ih, iw) and walks the batch (indices from the grid).
+layout(local_size_x = 8, local_size_y = 8) in;
 
 layout(std430, binding = 0) writeonly buffer DX { float dx[]; };     // (B,C,H,W)
 layout(std430, binding = 1) readonly buffer Cols { float cols[]; };  // (CKK, B*P)
@@ -15,23 +16,28 @@ layout(location = 4) uniform int k;
 layout(location = 5) uniform int pad;
 layout(location = 6) uniform int OH;
 layout(location = 7) uniform int OW;
+// This dispatch's samples [b0, b0 + nb): the backend splits a batch so that no
+// loop runs past llvmpipe's 65,535 iterations (it silently stops there).
+layout(location = 8) uniform int b0;
+layout(location = 9) uniform int nb;
 
 void main() {
-  uint P = uint(OH * OW), N = uint(B) * P, total = uint(B * C * H * W);
-  uint stride = gl_NumWorkGroups.x * gl_WorkGroupSize.x;
-  for (uint i = gl_GlobalInvocationID.x; i < total; i += stride) {
-    int iw = int(i % uint(W)), ih = int((i / uint(W)) % uint(H));
-    int c = int((i / uint(W * H)) % uint(C)), b = int(i / uint(W * H * C));
-    float s = 0.0;
-    for (int ki = 0; ki < k; ++ki) {
-      int oh = ih + pad - ki;
-      if (oh < 0 || oh >= OH) continue;
-      for (int kj = 0; kj < k; ++kj) {
-        int ow = iw + pad - kj;
-        if (ow < 0 || ow >= OW) continue;
-        s += cols[uint((c * k + ki) * k + kj) * N + uint(b) * P + uint(oh * OW + ow)];
+  int iw = int(gl_GlobalInvocationID.x), ih = int(gl_GlobalInvocationID.y);
+  if (iw >= W || ih >= H) return;
+  uint P = uint(OH * OW), N = uint(B) * P;
+  for (int c = int(gl_WorkGroupID.z); c < C; c += int(gl_NumWorkGroups.z)) {
+    for (int b = b0; b < b0 + nb; ++b) {
+      float s = 0.0;
+      for (int ki = 0; ki < k; ++ki) {
+        int oh = ih + pad - ki;
+        if (oh < 0 || oh >= OH) continue;
+        for (int kj = 0; kj < k; ++kj) {
+          int ow = iw + pad - kj;
+          if (ow < 0 || ow >= OW) continue;
+          s += cols[uint((c * k + ki) * k + kj) * N + uint(b) * P + uint(oh * OW + ow)];
+        }
       }
+      dx[uint(((b * C + c) * H + ih) * W + iw)] = s;
     }
-    dx[i] = s;
   }
 }

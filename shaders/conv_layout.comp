@@ -3,6 +3,7 @@
 // positions side by side, and the layer's (B,F,P):
 //   to_batch 1: dst (B,F,P) = src (F, B*P) + bias (F)      (conv_forward)
 //   to_batch 0: dst (F, B*P) = src (B,F,P)                  (conv_backward's dout)
+// The grid is (P, F, B): no integer divisions.
 layout(local_size_x = 256) in;
 
 layout(std430, binding = 0) writeonly buffer Dst { float dst[]; };
@@ -15,15 +16,15 @@ layout(location = 2) uniform int P;
 layout(location = 3) uniform int to_batch;
 
 void main() {
-  uint total = uint(B * F * P), N = uint(B * P);
-  uint stride = gl_NumWorkGroups.x * gl_WorkGroupSize.x;
-  for (uint i = gl_GlobalInvocationID.x; i < total; i += stride) {
-    // i indexes (B,F,P): sample b, filter f, position p
-    uint p = i % uint(P), f = (i / uint(P)) % uint(F), b = i / uint(P * F);
-    uint g = f * N + b * uint(P) + p;  // the same value in (F, B*P)
-    if (to_batch != 0)
-      dst[i] = src[g] + bias[f];
-    else
-      dst[g] = src[i];
-  }
+  uint p = gl_GlobalInvocationID.x;
+  if (p >= uint(P)) return;
+  for (uint b = gl_WorkGroupID.z; b < uint(B); b += gl_NumWorkGroups.z)
+    for (uint f = gl_WorkGroupID.y; f < uint(F); f += gl_NumWorkGroups.y) {
+      uint i = (b * uint(F) + f) * uint(P) + p;  // (B,F,P)
+      uint g = f * uint(B * P) + b * uint(P) + p;  // (F, B*P)
+      if (to_batch != 0)
+        dst[i] = src[g] + bias[f];
+      else
+        dst[g] = src[i];
+    }
 }

@@ -2,7 +2,10 @@
 // conv's im2col over a whole batch: cols (CKK, B*P), row (c, ki, kj), column
 // b*P + oh*OW + ow = x (B,C,H,W) under that filter tap, 0 in the padding. The
 // batch's patches side by side make the conv one GEMM (engine/conv_ops.cpp).
-layout(local_size_x = 256) in;
+// An invocation owns one (oh, ow) of one row and walks the batch: its indices
+// come from the dispatch grid, not from integer divisions (slow on CPU drivers
+// such as llvmpipe, where they cost more than the copy).
+layout(local_size_x = 8, local_size_y = 8) in;
 
 layout(std430, binding = 0) writeonly buffer Cols { float cols[]; };  // (CKK, B*P)
 layout(std430, binding = 1) readonly buffer X { float x[]; };         // (B,C,H,W)
@@ -15,16 +18,21 @@ layout(location = 4) uniform int k;
 layout(location = 5) uniform int pad;
 layout(location = 6) uniform int OH;
 layout(location = 7) uniform int OW;
+// This dispatch's samples [b0, b0 + nb): the backend splits a batch so that no
+// loop runs past llvmpipe's 65,535 iterations (it silently stops there).
+layout(location = 8) uniform int b0;
+layout(location = 9) uniform int nb;
 
 void main() {
-  uint P = uint(OH * OW), N = uint(B) * P, total = uint(C * k * k) * N;
-  uint stride = gl_NumWorkGroups.x * gl_WorkGroupSize.x;
-  for (uint i = gl_GlobalInvocationID.x; i < total; i += stride) {
-    int row = int(i / N), col = int(i % N);
-    int b = col / int(P), p = col % int(P);
+  int ow = int(gl_GlobalInvocationID.x), oh = int(gl_GlobalInvocationID.y);
+  if (ow >= OW || oh >= OH) return;
+  int P = OH * OW, N = B * P, CKK = C * k * k;
+  for (int row = int(gl_WorkGroupID.z); row < CKK; row += int(gl_NumWorkGroups.z)) {
     int kj = row % k, ki = (row / k) % k, c = row / (k * k);
-    int ih = p / OW + ki - pad, iw = p % OW + kj - pad;
+    int ih = oh + ki - pad, iw = ow + kj - pad;
     bool inside = ih >= 0 && ih < H && iw >= 0 && iw < W;
-    cols[i] = inside ? x[((b * C + c) * H + ih) * W + iw] : 0.0;
+    uint dst = uint(row) * uint(N) + uint(oh * OW + ow);  // cols may pass 2^31 values
+    int src = (c * H + ih) * W + iw, in_size = C * H * W;
+    for (int b = b0; b < b0 + nb; ++b) cols[dst + uint(b * P)] = inside ? x[src + b * in_size] : 0.0;
   }
 }

@@ -2,13 +2,13 @@
 // out (B,C,OH,OW) = the max of each k x k window (moved by stride) of x
 // (B,C,H,W); argmax = where in its sample's (C,H,W) the max was, the first of
 // equal values winning as on the CPU (row by row, strictly greater replaces).
-layout(local_size_x = 256) in;
+// An invocation owns one (c, oh, ow) and walks the batch (indices from the grid).
+layout(local_size_x = 8, local_size_y = 8) in;
 
 layout(std430, binding = 0) writeonly buffer Out { float outv[]; };  // (B,C,OH,OW)
 layout(std430, binding = 1) writeonly buffer Arg { int argmax[]; };  // (B,C,OH,OW)
 layout(std430, binding = 2) readonly buffer X { float x[]; };        // (B,C,H,W)
 
-layout(location = 0) uniform int B;
 layout(location = 1) uniform int C;
 layout(location = 2) uniform int H;
 layout(location = 3) uniform int W;
@@ -16,26 +16,30 @@ layout(location = 4) uniform int k;
 layout(location = 5) uniform int pool_stride;
 layout(location = 6) uniform int OH;
 layout(location = 7) uniform int OW;
+// This dispatch's samples [b0, b0 + nb): the backend splits a batch so that no
+// loop runs past llvmpipe's 65,535 iterations (it silently stops there).
+layout(location = 8) uniform int b0;
+layout(location = 9) uniform int nb;
 
 void main() {
-  uint total = uint(B * C * OH * OW);
-  uint stride = gl_NumWorkGroups.x * gl_WorkGroupSize.x;
-  for (uint i = gl_GlobalInvocationID.x; i < total; i += stride) {
-    int ow = int(i % uint(OW)), oh = int((i / uint(OW)) % uint(OH));
-    int c = int((i / uint(OW * OH)) % uint(C)), b = int(i / uint(OW * OH * C));
-    int h0 = oh * pool_stride, w0 = ow * pool_stride, base = b * C * H * W;
-    int best = (c * H + h0) * W + w0;
-    float v = x[base + best];
-    for (int di = 0; di < k; ++di)
-      for (int dj = 0; dj < k; ++dj) {
-        int at = (c * H + h0 + di) * W + w0 + dj;
-        float u = x[base + at];
-        if (u > v) {
-          best = at;
-          v = u;
+  int ow = int(gl_GlobalInvocationID.x), oh = int(gl_GlobalInvocationID.y);
+  if (ow >= OW || oh >= OH) return;
+  int h0 = oh * pool_stride, w0 = ow * pool_stride;
+  for (int c = int(gl_WorkGroupID.z); c < C; c += int(gl_NumWorkGroups.z))
+    for (int b = b0; b < b0 + nb; ++b) {
+      int base = b * C * H * W, first = (c * H + h0) * W + w0, best = first;
+      float v = x[base + best];
+      for (int di = 0; di < k; ++di)
+        for (int dj = 0; dj < k; ++dj) {
+          int at = first + di * W + dj;
+          float u = x[base + at];
+          if (u > v) {
+            best = at;
+            v = u;
+          }
         }
-      }
-    outv[i] = v;
-    argmax[i] = best;
-  }
+      int o = ((b * C + c) * OH + oh) * OW + ow;
+      outv[o] = v;
+      argmax[o] = best;
+    }
 }

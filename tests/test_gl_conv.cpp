@@ -31,12 +31,10 @@ std::vector<ConvCase> conv_cases() {
   };
 }
 
-}  // namespace
-
-TEST_CASE("gl: conv_forward and conv_backward match the CPU on awkward shapes") {
-  REQUIRE_GL();
+// conv_forward, then conv_backward with and without dinp, on both backends.
+void check_convs(const std::vector<ConvCase>& cases) {
   Rng rng(12);
-  for (const ConvCase& c : conv_cases()) {
+  for (const ConvCase& c : cases) {
     const ConvShape& s = c.s;
     const int B = c.B;
     CAPTURE(B); CAPTURE(s.C); CAPTURE(s.H); CAPTURE(s.W); CAPTURE(s.F); CAPTURE(s.k); CAPTURE(s.pad);
@@ -64,6 +62,33 @@ TEST_CASE("gl: conv_forward and conv_backward match the CPU on awkward shapes") 
       p[d].conv_backward(kNone, dw2[d], db2[d], dout[d], inp[d], w[d], cols[d], tmp[d], B, s);
     CHECK(p.rel_err(dw2, wn) < kTol);
     CHECK(p.rel_err(db2, size_t(s.F)) < kTol);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("gl: conv_forward and conv_backward match the CPU on awkward shapes") {
+  REQUIRE_GL();
+  check_convs(conv_cases());
+}
+
+TEST_CASE("gl: conv and pool past 65,535 workgroups in a dimension or samples in a batch") {
+  REQUIRE_GL();
+  // GL guarantees 65,535 workgroups per dimension: the shaders loop over the rest.
+  // And llvmpipe ends any shader loop after 65,535 iterations: the backend slices the batch.
+  check_convs({{1, {65600, 1, 1, 2, 1, 0}}, {1, {1, 1, 1, 65600, 1, 0}}, {65600, {1, 1, 1, 1, 1, 0}}});
+  Rng rng(15);
+  for (int B : {1, 70000}) {  // 65,600 channels of one sample; 70,000 samples (the batch in slices)
+    const PoolShape s{B == 1 ? 65600 : 1, 2, 2, 2, 2};
+    CAPTURE(B);
+    Pair p;
+    const size_t in = size_t(B) * s.C * 4, on = size_t(B) * s.C;
+    Twin x = p.f32(uniform(rng, in, -1, 1)), dout = p.f32(uniform(rng, on, -1, 1));
+    Twin out = p.poisoned(on), arg = p.i32(std::vector<int32_t>(on, -1)), dinp = p.poisoned(in);
+    for (int d = 0; d < 2; ++d) p[d].maxpool_forward(out[d], arg[d], x[d], B, s);
+    for (int d = 0; d < 2; ++d) p[d].maxpool_backward(dinp[d], dout[d], arg[d], B, s);
+    CHECK(p.read<int32_t>(arg, 0, on) == p.read<int32_t>(arg, 1, on));
+    CHECK(p.read<float>(dinp, 0, in) == p.read<float>(dinp, 1, in));
   }
 }
 

@@ -39,12 +39,12 @@ const OpSpec kOps[kOpCount] = {
     {"shaders/bias_backward.comp", "B OC"},
     {"shaders/sgd_update.comp", "n scale l2 momentum use_velocity"},
     {"shaders/eval.comp", "B K"},
-    {"shaders/im2col.comp", "B C H W k pad OH OW"},
-    {"shaders/col2im.comp", "B C H W k pad OH OW"},
+    {"shaders/im2col.comp", "B C H W k pad OH OW b0 nb"},
+    {"shaders/col2im.comp", "B C H W k pad OH OW b0 nb"},
     {"shaders/conv_layout.comp", "B F P to_batch"},
     {"shaders/row_sum.comp", "R N"},
-    {"shaders/maxpool_forward.comp", "B C H W k pool_stride OH OW"},
-    {"shaders/maxpool_backward.comp", "B C H W k pool_stride OH OW"},
+    {"shaders/maxpool_forward.comp", "C H W k pool_stride OH OW b0 nb"},
+    {"shaders/maxpool_backward.comp", "C H W k pool_stride OH OW b0 nb"},
     {"shaders/dropout.comp", "n draw rate keep key_lo key_hi"},
 };
 
@@ -310,7 +310,7 @@ class GlBackend final : public Backend {
     bind({out, tmp, bias}, 1);
     gl::Program& p = ops_[kConvLayout];
     p.set("B", B).set("F", s.F).set("P", s.P()).set("to_batch", 1);
-    dispatch(p, groups(size_t(N) * s.F, 256));
+    dispatch(p, groups(size_t(s.P()), 256), groups(size_t(s.F), 1), groups(size_t(B), 1));
   }
 
   void conv_backward(Buf dinp, Buf dweight, Buf dbias, Buf dout, Buf inp, Buf weight, Buf cols, Buf tmp, int B,
@@ -321,7 +321,7 @@ class GlBackend final : public Backend {
     bind({tmp, dout, kNone}, 1);
     gl::Program& layout = ops_[kConvLayout];
     layout.set("B", B).set("F", F).set("P", s.P()).set("to_batch", 0);
-    dispatch(layout, groups(size_t(N) * F, 256));
+    dispatch(layout, groups(size_t(s.P()), 256), groups(size_t(F), 1), groups(size_t(B), 1));
     gemm(&GemmPrograms::nt, dweight, tmp, cols, kNone, F, CKK, N);  // (F,N) . (CKK,N)^T
     bind({dbias, tmp}, 1);
     gl::Program& sum = ops_[kRowSum];
@@ -332,23 +332,23 @@ class GlBackend final : public Backend {
     bind({dinp, cols}, 1);
     gl::Program& p = ops_[kCol2im];
     set_conv(p, B, s);
-    dispatch(p, groups(size_t(B) * s.C * s.H * s.W, 256));
+    by_samples(p, B, groups(size_t(s.W), 8), groups(size_t(s.H), 8), groups(size_t(s.C), 1));
   }
 
   void maxpool_forward(Buf out, Buf argmax, Buf inp, int B, const PoolShape& s) override {
     ctx_->make_current();
     bind({out, argmax, inp}, 2);
     gl::Program& p = ops_[kPoolForward];
-    set_pool(p, B, s);
-    dispatch(p, groups(size_t(B) * s.C * s.OH() * s.OW(), 256));
+    set_pool(p, s);
+    by_samples(p, B, groups(size_t(s.OW()), 8), groups(size_t(s.OH()), 8), groups(size_t(s.C), 1));
   }
 
   void maxpool_backward(Buf dinp, Buf dout, Buf argmax, int B, const PoolShape& s) override {
     ctx_->make_current();
     bind({dinp, dout, argmax}, 1);
     gl::Program& p = ops_[kPoolBackward];
-    set_pool(p, B, s);
-    dispatch(p, groups(size_t(B) * s.C * s.H * s.W, 256));
+    set_pool(p, s);
+    by_samples(p, B, groups(size_t(s.W), 8), groups(size_t(s.H), 8), groups(size_t(s.C), 1));
   }
 
   void dropout_forward(Buf out, Buf mask, Buf inp, size_t n, float rate, uint64_t key) override {
@@ -375,14 +375,24 @@ class GlBackend final : public Backend {
     bind({cols, inp}, 1);
     gl::Program& p = ops_[kIm2col];
     set_conv(p, B, s);
-    dispatch(p, groups(size_t(s.CKK()) * B * s.P(), 256));
+    by_samples(p, B, groups(size_t(s.OW()), 8), groups(size_t(s.OH()), 8), groups(size_t(s.CKK()), 1));
+  }
+  // The image shaders give an invocation one pixel (or tap) of every sample in
+  // [b0, b0 + nb): a batch goes in slices of kSamplesPerDispatch, because
+  // llvmpipe ends any shader loop after 65,535 iterations without a word.
+  static constexpr int kSamplesPerDispatch = 4096;
+  void by_samples(gl::Program& p, int B, GLuint gx, GLuint gy, GLuint gz) {
+    for (int b0 = 0; b0 < B; b0 += kSamplesPerDispatch) {
+      p.set("b0", b0).set("nb", std::min(kSamplesPerDispatch, B - b0));
+      dispatch(p, gx, gy, gz);
+    }
   }
   static void set_conv(gl::Program& p, int B, const ConvShape& s) {
     p.set("B", B).set("C", s.C).set("H", s.H).set("W", s.W).set("k", s.k).set("pad", s.pad);
     p.set("OH", s.OH()).set("OW", s.OW());
   }
-  static void set_pool(gl::Program& p, int B, const PoolShape& s) {
-    p.set("B", B).set("C", s.C).set("H", s.H).set("W", s.W).set("k", s.k).set("pool_stride", s.stride);
+  static void set_pool(gl::Program& p, const PoolShape& s) {
+    p.set("C", s.C).set("H", s.H).set("W", s.W).set("k", s.k).set("pool_stride", s.stride);
     p.set("OH", s.OH()).set("OW", s.OW());
   }
 
