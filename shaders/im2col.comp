@@ -18,8 +18,8 @@ layout(location = 4) uniform int k;
 layout(location = 5) uniform int pad;
 layout(location = 6) uniform int OH;
 layout(location = 7) uniform int OW;
-// This dispatch's samples [b0, b0 + nb): the backend splits a batch so that no
-// loop runs past llvmpipe's 65,535 iterations (it silently stops there).
+// This dispatch's samples [b0, b0 + nb): the backend slices a batch so that the
+// loops stay under llvmpipe's limit of 65,535 iterations (it silently stops there).
 layout(location = 8) uniform int b0;
 layout(location = 9) uniform int nb;
 

@@ -245,6 +245,24 @@ TEST_CASE("gl: every GEMM tile size matches the CPU (32, 64, 128)") {
   }
 }
 
+TEST_CASE("gl: a GEMM over a long K (70,000) matches the CPU with or without K splits") {
+  REQUIRE_GL();
+  // NNLAB_GL_PROCESSORS=1 turns the split heuristic off: one workgroup per tile
+  // would walk all of K, past llvmpipe's 65,535 loop iterations (it silently
+  // stopped near K = 58,000), so the backend caps the K a workgroup walks.
+  Rng rng(7);
+  for (const char* processors : {"1", "64"}) {
+    CAPTURE(processors);
+    ::setenv("NNLAB_GL_PROCESSORS", processors, 1);
+    Status why;
+    std::unique_ptr<Backend> be = make_gl_backend(why);
+    ::unsetenv("NNLAB_GL_PROCESSORS");
+    REQUIRE_MESSAGE(be, why.message);
+    Pair p(be.get());
+    check_gemms(p, rng, Shape{70000, 8, 8});  // dweight: K = B
+  }
+}
+
 TEST_CASE("gl: activations forward and backward match the CPU, extremes included") {
   REQUIRE_GL();
   Rng rng(4);

@@ -32,7 +32,7 @@ std::vector<ConvCase> conv_cases() {
 }
 
 // conv_forward, then conv_backward with and without dinp, on both backends.
-void check_convs(const std::vector<ConvCase>& cases) {
+void check_convs(const std::vector<ConvCase>& cases, Backend* gl = gpu().be.get()) {
   Rng rng(12);
   for (const ConvCase& c : cases) {
     const ConvShape& s = c.s;
@@ -40,7 +40,7 @@ void check_convs(const std::vector<ConvCase>& cases) {
     CAPTURE(B); CAPTURE(s.C); CAPTURE(s.H); CAPTURE(s.W); CAPTURE(s.F); CAPTURE(s.k); CAPTURE(s.pad);
     const size_t in = size_t(B) * s.C * s.H * s.W, out_n = size_t(B) * s.F * s.P();
     const size_t wn = size_t(s.F) * s.CKK();
-    Pair p;
+    Pair p(gl);
     Twin inp = p.f32(uniform(rng, in, -1, 1)), w = p.f32(uniform(rng, wn, -1, 1));
     Twin bias = p.f32(uniform(rng, size_t(s.F), -1, 1)), dout = p.f32(uniform(rng, out_n, -1, 1));
     // Scratch poisoned too: an op must not read what it has not written.
@@ -76,13 +76,20 @@ TEST_CASE("gl: conv and pool past 65,535 workgroups in a dimension or samples in
   REQUIRE_GL();
   // GL guarantees 65,535 workgroups per dimension: the shaders loop over the rest.
   // And llvmpipe ends any shader loop after 65,535 iterations: the backend slices the batch.
-  check_convs({{1, {65600, 1, 1, 2, 1, 0}}, {1, {1, 1, 1, 65600, 1, 0}}, {65600, {1, 1, 1, 1, 1, 0}}});
+  check_convs({{1, {65600, 1, 1, 2, 1, 0}}, {1, {1, 1, 1, 65600, 1, 0}}, {65600, {1, 1, 1, 1, 1, 0}},
+               {4096, {1, 5, 5, 1, 5, 2}}});
   Rng rng(15);
-  for (int B : {1, 70000}) {  // 65,600 channels of one sample; 70,000 samples (the batch in slices)
-    const PoolShape s{B == 1 ? 65600 : 1, 2, 2, 2, 2};
+  struct Case {
+    int B;
+    PoolShape s;
+  };
+  // 65,600 channels of one sample; 70,000 samples; 4096 samples of 25-value overlapping windows.
+  for (Case c : {Case{1, {65600, 2, 2, 2, 2}}, Case{70000, {1, 2, 2, 2, 2}}, Case{4096, {1, 5, 5, 5, 1}}}) {
+    const int B = c.B;
+    const PoolShape& s = c.s;
     CAPTURE(B);
     Pair p;
-    const size_t in = size_t(B) * s.C * 4, on = size_t(B) * s.C;
+    const size_t in = size_t(B) * s.C * s.H * s.W, on = size_t(B) * s.C * s.OH() * s.OW();
     Twin x = p.f32(uniform(rng, in, -1, 1)), dout = p.f32(uniform(rng, on, -1, 1));
     Twin out = p.poisoned(on), arg = p.i32(std::vector<int32_t>(on, -1)), dinp = p.poisoned(in);
     for (int d = 0; d < 2; ++d) p[d].maxpool_forward(out[d], arg[d], x[d], B, s);
@@ -90,6 +97,18 @@ TEST_CASE("gl: conv and pool past 65,535 workgroups in a dimension or samples in
     CHECK(p.read<int32_t>(arg, 0, on) == p.read<int32_t>(arg, 1, on));
     CHECK(p.read<float>(dinp, 0, in) == p.read<float>(dinp, 1, in));
   }
+}
+
+TEST_CASE("gl: conv's dweight over 70,000 positions matches the CPU without K splits") {
+  REQUIRE_GL();
+  // dweight's GEMM walks K = B*P; with the split heuristic off (one processor)
+  // only the backend's cap on a workgroup's K keeps llvmpipe from stopping early.
+  ::setenv("NNLAB_GL_PROCESSORS", "1", 1);
+  Status why;
+  std::unique_ptr<Backend> be = make_gl_backend(why);
+  ::unsetenv("NNLAB_GL_PROCESSORS");
+  REQUIRE_MESSAGE(be, why.message);
+  check_convs({{70, {1, 40, 25, 1, 1, 0}}, {7, {2, 100, 100, 3, 1, 0}}}, be.get());
 }
 
 TEST_CASE("gl: max-pooling matches the CPU exactly, ties and overlapping windows included") {

@@ -68,6 +68,11 @@ struct GemmPrograms {
 using GemmVariant = gl::Program GemmPrograms::*;
 
 constexpr int kSplitMinK = 64;            // a split-K workgroup's least share of K
+// The most of K one GEMM workgroup walks: llvmpipe ends a shader's loops after
+// 65,535 iterations in all, and a BK slice of 16 costs about 18 (measured: a
+// workgroup walking K = 70,000 stopped near 58,000). A conv's dweight has
+// K = batch * positions, easily past that.
+constexpr int kMaxChunk = 16384;
 constexpr GLenum kSmCountNV = 0x933B;     // GL_SM_COUNT_NV (GL_NV_shader_thread_group)
 constexpr GLuint kMaxGroups = 65535;  // GL's guaranteed minimum per dimension
 
@@ -332,7 +337,7 @@ class GlBackend final : public Backend {
     bind({dinp, cols}, 1);
     gl::Program& p = ops_[kCol2im];
     set_conv(p, B, s);
-    by_samples(p, B, groups(size_t(s.W), 8), groups(size_t(s.H), 8), groups(size_t(s.C), 1));
+    by_samples(p, B, 1 + s.k + s.k * s.k, groups(size_t(s.W), 8), groups(size_t(s.H), 8), size_t(s.C));
   }
 
   void maxpool_forward(Buf out, Buf argmax, Buf inp, int B, const PoolShape& s) override {
@@ -340,7 +345,7 @@ class GlBackend final : public Backend {
     bind({out, argmax, inp}, 2);
     gl::Program& p = ops_[kPoolForward];
     set_pool(p, s);
-    by_samples(p, B, groups(size_t(s.OW()), 8), groups(size_t(s.OH()), 8), groups(size_t(s.C), 1));
+    by_samples(p, B, 1 + s.k + s.k * s.k, groups(size_t(s.OW()), 8), groups(size_t(s.OH()), 8), size_t(s.C));
   }
 
   void maxpool_backward(Buf dinp, Buf dout, Buf argmax, int B, const PoolShape& s) override {
@@ -348,7 +353,8 @@ class GlBackend final : public Backend {
     bind({dinp, dout, argmax}, 1);
     gl::Program& p = ops_[kPoolBackward];
     set_pool(p, s);
-    by_samples(p, B, groups(size_t(s.W), 8), groups(size_t(s.H), 8), groups(size_t(s.C), 1));
+    const int r = (s.k + s.stride - 1) / s.stride;  // windows holding a pixel, per axis
+    by_samples(p, B, 1 + r + r * r, groups(size_t(s.W), 8), groups(size_t(s.H), 8), size_t(s.C));
   }
 
   void dropout_forward(Buf out, Buf mask, Buf inp, size_t n, float rate, uint64_t key) override {
@@ -375,15 +381,21 @@ class GlBackend final : public Backend {
     bind({cols, inp}, 1);
     gl::Program& p = ops_[kIm2col];
     set_conv(p, B, s);
-    by_samples(p, B, groups(size_t(s.OW()), 8), groups(size_t(s.OH()), 8), groups(size_t(s.CKK()), 1));
+    by_samples(p, B, 1, groups(size_t(s.OW()), 8), groups(size_t(s.OH()), 8), size_t(s.CKK()));
   }
   // The image shaders give an invocation one pixel (or tap) of every sample in
-  // [b0, b0 + nb): a batch goes in slices of kSamplesPerDispatch, because
-  // llvmpipe ends any shader loop after 65,535 iterations without a word.
-  static constexpr int kSamplesPerDispatch = 4096;
-  void by_samples(gl::Program& p, int B, GLuint gx, GLuint gy, GLuint gz) {
-    for (int b0 = 0; b0 < B; b0 += kSamplesPerDispatch) {
-      p.set("b0", b0).set("nb", std::min(kSamplesPerDispatch, B - b0));
+  // [b0, b0 + nb), a channel (or tap row) per z workgroup. llvmpipe ends a
+  // shader's loops after 65,535 iterations in all (nested ones counted
+  // together) without a word, so a batch goes in slices whose loops stay under
+  // half that: `per_sample` is the loop iterations one sample costs, z the grid's
+  // third extent (walked in strides of 65,535 workgroups).
+  static constexpr size_t kLoopBudget = 32768;
+  void by_samples(gl::Program& p, int B, int per_sample, GLuint gx, GLuint gy, size_t z) {
+    const GLuint gz = groups(z, 1);
+    const size_t outer = (z + gz - 1) / gz;
+    const int nb = int(std::clamp<size_t>(kLoopBudget / (outer * size_t(per_sample)), 1, size_t(B)));
+    for (int b0 = 0; b0 < B; b0 += nb) {
+      p.set("b0", b0).set("nb", std::min(nb, B - b0));
       dispatch(p, gx, gy, gz);
     }
   }
@@ -464,6 +476,10 @@ class GlBackend final : public Backend {
     if (tiles < size_t(processors_) && K >= 2 * kSplitMinK) {
       int want = int(std::min<size_t>((size_t(processors_) + tiles - 1) / tiles, size_t(K / kSplitMinK)));
       chunk = ((K + want - 1) / want + 15) / 16 * 16;  // whole BK slices
+      splits = (K + chunk - 1) / chunk;
+    }
+    if (chunk > kMaxChunk) {  // llvmpipe's loop limit (see by_samples): split however many tiles
+      chunk = kMaxChunk;
       splits = (K + chunk - 1) / chunk;
     }
     prog.set("M", M).set("N", N).set("K", K).set("k_chunk", chunk);
