@@ -14,7 +14,7 @@ mkdir -p "$build"
 flags=(-std=c++17 -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined
        -fno-sanitize-recover=undefined -I"$root/engine")
 # The engine sources the parsers need; zlib from the system.
-engine=(idx dataset model config params rng)
+engine=(idx dataset model config net_text params rng)
 status=0
 for target in idx model; do
   exe="$build/fuzz_$target"
