@@ -14,104 +14,15 @@
 #include "backend_contract.h"
 #include "gl_backend.h"
 #include "gl_context.h"
+#include "gl_pair.h"
 #include "gl_skip.h"
 #include "program.h"
 #include "rng.h"
 
 using namespace nnlab;
+using namespace nnlab::testing;
 
 namespace {
-
-const float kNaN = std::numeric_limits<float>::quiet_NaN();
-constexpr double kTol = 1e-4;  // relative error allowed between GPU and CPU (float32)
-
-struct Gpu {
-  Status why;
-  std::unique_ptr<Backend> be;
-};
-
-// One GL backend for the op tests: the context and shaders are made once.
-Gpu& gpu() {
-  static Gpu g = [] {
-    Gpu out;
-    out.be = make_gl_backend(out.why);
-    return out;
-  }();
-  return g;
-}
-
-using nnlab::testing::skip_or_fail;
-
-#define REQUIRE_GL()          \
-  if (!gpu().be) {            \
-    skip_or_fail(gpu().why);  \
-    return;                   \
-  }
-
-// The same buffer on both backends: t[0] on the CPU, t[1] on the GPU.
-struct Twin {
-  Buf side[2] = {kNone, kNone};
-  Buf operator[](int s) const { return side[s]; }
-};
-const Twin kNoTwin{};
-
-// Owns twin buffers on the CPU backend and the shared GPU backend.
-class Pair {
- public:
-  explicit Pair(Backend* gl = gpu().be.get()) : cpu_(make_cpu_backend()) { be_[0] = cpu_.get(), be_[1] = gl; }
-  ~Pair() {
-    for (const Twin& t : owned_) be_[1]->release(t[1]);
-  }
-  Backend& operator[](int s) { return *be_[s]; }
-
-  Twin alloc(DType type, size_t n) {
-    Twin t;
-    for (int s = 0; s < 2; ++s) t.side[s] = be_[s]->alloc(type, n);
-    owned_.push_back(t);
-    return t;
-  }
-  template <class T>
-  Twin input(DType type, const std::vector<T>& v) {
-    Twin t = alloc(type, v.size());
-    for (int s = 0; s < 2; ++s) be_[s]->write(t[s], v.data(), v.size() * sizeof(T));
-    return t;
-  }
-  Twin f32(const std::vector<float>& v) { return input(DType::F32, v); }
-  Twin i32(const std::vector<int32_t>& v) { return input(DType::I32, v); }
-  Twin u8(const std::vector<uint8_t>& v) { return input(DType::U8, v); }
-  // An output: NaN on both sides, so an element the GPU does not write fails.
-  Twin poisoned(size_t n) { return f32(std::vector<float>(n, kNaN)); }
-
-  template <class T>
-  std::vector<T> read(const Twin& t, int s, size_t n) {
-    std::vector<T> v(n);
-    be_[s]->read(t[s], v.data(), n * sizeof(T));
-    return v;
-  }
-  // max |gpu - cpu| / max |cpu|; infinite if the GPU left a non-finite value
-  // where the CPU has a finite one.
-  double rel_err(const Twin& t, size_t n) {
-    std::vector<float> c = read<float>(t, 0, n), g = read<float>(t, 1, n);
-    double diff = 0, scale = 0;
-    for (size_t i = 0; i < n; ++i) {
-      if (std::isfinite(c[i]) != std::isfinite(g[i])) return INFINITY;
-      diff = std::max(diff, double(std::fabs(g[i] - c[i])));
-      scale = std::max(scale, double(std::fabs(c[i])));
-    }
-    return scale > 0 ? diff / scale : diff;
-  }
-
- private:
-  std::unique_ptr<Backend> cpu_;
-  Backend* be_[2];
-  std::vector<Twin> owned_;
-};
-
-std::vector<float> uniform(Rng& rng, size_t n, float lo, float hi) {
-  std::vector<float> v(n);
-  for (float& x : v) x = float(lo + (hi - lo) * rng.uniform());
-  return v;
-}
 
 struct Shape {
   int B, C, OC;
@@ -331,6 +242,24 @@ TEST_CASE("gl: every GEMM tile size matches the CPU (32, 64, 128)") {
       Pair p(forced.get());
       check_gemms(p, rng, sh);
     }
+  }
+}
+
+TEST_CASE("gl: a GEMM over a long K (70,000) matches the CPU with or without K splits") {
+  REQUIRE_GL();
+  // NNLAB_GL_PROCESSORS=1 turns the split heuristic off: one workgroup per tile
+  // would walk all of K, past llvmpipe's 65,535 loop iterations (it silently
+  // stopped near K = 58,000), so the backend caps the K a workgroup walks.
+  Rng rng(7);
+  for (const char* processors : {"1", "64"}) {
+    CAPTURE(processors);
+    ::setenv("NNLAB_GL_PROCESSORS", processors, 1);
+    Status why;
+    std::unique_ptr<Backend> be = make_gl_backend(why);
+    ::unsetenv("NNLAB_GL_PROCESSORS");
+    REQUIRE_MESSAGE(be, why.message);
+    Pair p(be.get());
+    check_gemms(p, rng, Shape{70000, 8, 8});  // dweight: K = B
   }
 }
 

@@ -120,3 +120,19 @@ TEST_CASE("gl: softmax + cross-entropy with momentum and L2 agree with the CPU")
   cfg.seed = 6;
   compare_runs(cfg, 2000, 1000);
 }
+
+TEST_CASE("gl: a conv net with max-pooling and dropout agrees with the CPU") {
+  // Two conv layers (valid, then same padding), two pools (one with overlapping
+  // windows) and two dropouts: every new op, forward and backward, for 100 batches.
+  TrainConfig cfg;
+  REQUIRE(parse_net("784-conv6x5-relu-pool2-conv8x3same-relu-pool3s2-dropout0.2-fc30-relu-dropout0.5-fc10-softmax",
+                    cfg.net)
+              .ok());
+  cfg.net.cost = Cost::CrossEntropy;
+  cfg.init = Init::Network3;
+  cfg.epochs = 1;
+  cfg.batch = 10;
+  cfg.eta = 0.1f;
+  cfg.seed = 7;
+  compare_runs(cfg, 1000, 500);
+}

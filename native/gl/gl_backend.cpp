@@ -22,6 +22,7 @@ namespace {
 // backend sets on it, by name (checked against the shader when it is built).
 enum Op {
   kGather, kSplitkReduce, kActForward, kSoftmax, kActBackward, kOutputBackward, kBiasBackward, kSgd, kEval,
+  kIm2col, kCol2im, kConvLayout, kRowSum, kPoolForward, kPoolBackward, kDropout,
   kOpCount
 };
 struct OpSpec {
@@ -38,6 +39,13 @@ const OpSpec kOps[kOpCount] = {
     {"shaders/bias_backward.comp", "B OC"},
     {"shaders/sgd_update.comp", "n scale l2 momentum use_velocity"},
     {"shaders/eval.comp", "B K"},
+    {"shaders/im2col.comp", "B C H W k pad OH OW b0 nb"},
+    {"shaders/col2im.comp", "B C H W k pad OH OW b0 nb"},
+    {"shaders/conv_layout.comp", "B F P to_batch"},
+    {"shaders/row_sum.comp", "R N"},
+    {"shaders/maxpool_forward.comp", "C H W k pool_stride OH OW b0 nb"},
+    {"shaders/maxpool_backward.comp", "C H W k pool_stride OH OW b0 nb"},
+    {"shaders/dropout.comp", "n draw rate keep key_lo key_hi"},
 };
 
 // shaders/gemm.comp, compiled once per tile size and per transposition.
@@ -60,6 +68,11 @@ struct GemmPrograms {
 using GemmVariant = gl::Program GemmPrograms::*;
 
 constexpr int kSplitMinK = 64;            // a split-K workgroup's least share of K
+// The most of K one GEMM workgroup walks: llvmpipe ends a shader's loops after
+// 65,535 iterations in all, and a BK slice of 16 costs about 18 (measured: a
+// workgroup walking K = 70,000 stopped near 58,000). A conv's dweight has
+// K = batch * positions, easily past that.
+constexpr int kMaxChunk = 16384;
 constexpr GLenum kSmCountNV = 0x933B;     // GL_SM_COUNT_NV (GL_NV_shader_thread_group)
 constexpr GLuint kMaxGroups = 65535;  // GL's guaranteed minimum per dimension
 
@@ -287,7 +300,115 @@ class GlBackend final : public Backend {
     dispatch(p, groups(size_t(B), 64));
   }
 
+  // [SECTION] conv, max-pool, dropout: the CPU's schedule (engine/backend_cpu.cpp),
+  // with im2col, the layout moves and col2im as shaders and the GEMMs as above:
+  //   cols (CKK, B*P) = im2col(inp);  tmp (F, B*P) = W (F,CKK) . cols;  out (B,F,P) = tmp + bias
+  //   backward: tmp = dout in (F, B*P);  dW = tmp . cols^T;  db = row sums of tmp;
+  //             cols = W^T . tmp;  dinp = col2im(cols)
+  std::string lacks(LayerKind) const override { return ""; }
+
+  void conv_forward(Buf out, Buf inp, Buf weight, Buf bias, Buf cols, Buf tmp, int B,
+                    const ConvShape& s) override {
+    ctx_->make_current();
+    const int N = B * s.P();
+    im2col(cols, inp, B, s);
+    gemm(&GemmPrograms::nn, tmp, weight, cols, kNone, s.F, N, s.CKK());
+    bind({out, tmp, bias}, 1);
+    gl::Program& p = ops_[kConvLayout];
+    p.set("B", B).set("F", s.F).set("P", s.P()).set("to_batch", 1);
+    dispatch(p, groups(size_t(s.P()), 256), groups(size_t(s.F), 1), groups(size_t(B), 1));
+  }
+
+  void conv_backward(Buf dinp, Buf dweight, Buf dbias, Buf dout, Buf inp, Buf weight, Buf cols, Buf tmp, int B,
+                     const ConvShape& s) override {
+    ctx_->make_current();
+    const int N = B * s.P(), CKK = s.CKK(), F = s.F;
+    im2col(cols, inp, B, s);  // again: a later layer may have reused the scratch
+    bind({tmp, dout, kNone}, 1);
+    gl::Program& layout = ops_[kConvLayout];
+    layout.set("B", B).set("F", F).set("P", s.P()).set("to_batch", 0);
+    dispatch(layout, groups(size_t(s.P()), 256), groups(size_t(F), 1), groups(size_t(B), 1));
+    gemm(&GemmPrograms::nt, dweight, tmp, cols, kNone, F, CKK, N);  // (F,N) . (CKK,N)^T
+    bind({dbias, tmp}, 1);
+    gl::Program& sum = ops_[kRowSum];
+    sum.set("R", F).set("N", N);
+    dispatch(sum, groups(size_t(F), 1));
+    if (dinp == kNone) return;
+    gemm(&GemmPrograms::tn, cols, weight, tmp, kNone, CKK, N, F);  // (F,CKK)^T . (F,N)
+    bind({dinp, cols}, 1);
+    gl::Program& p = ops_[kCol2im];
+    set_conv(p, B, s);
+    by_samples(p, B, 1 + s.k + s.k * s.k, groups(size_t(s.W), 8), groups(size_t(s.H), 8), size_t(s.C));
+  }
+
+  void maxpool_forward(Buf out, Buf argmax, Buf inp, int B, const PoolShape& s) override {
+    ctx_->make_current();
+    bind({out, argmax, inp}, 2);
+    gl::Program& p = ops_[kPoolForward];
+    set_pool(p, s);
+    by_samples(p, B, 1 + s.k + s.k * s.k, groups(size_t(s.OW()), 8), groups(size_t(s.OH()), 8), size_t(s.C));
+  }
+
+  void maxpool_backward(Buf dinp, Buf dout, Buf argmax, int B, const PoolShape& s) override {
+    ctx_->make_current();
+    bind({dinp, dout, argmax}, 1);
+    gl::Program& p = ops_[kPoolBackward];
+    set_pool(p, s);
+    const int r = (s.k + s.stride - 1) / s.stride;  // windows holding a pixel, per axis
+    by_samples(p, B, 1 + r + r * r, groups(size_t(s.W), 8), groups(size_t(s.H), 8), size_t(s.C));
+  }
+
+  void dropout_forward(Buf out, Buf mask, Buf inp, size_t n, float rate, uint64_t key) override {
+    ctx_->make_current();
+    if (n > std::numeric_limits<GLuint>::max()) contract("dropout on more than 2^32 values");
+    bind({out, mask, inp}, 2);
+    gl::Program& p = ops_[kDropout];
+    p.set("n", GLuint(n)).set("draw", 1).set("rate", rate).set("keep", 1.0f / (1.0f - rate));
+    p.set("key_lo", GLuint(key & 0xffffffffu)).set("key_hi", GLuint(key >> 32));
+    dispatch(p, groups(n, 256));
+  }
+
+  void dropout_backward(Buf dinp, Buf dout, Buf mask, size_t n) override {
+    ctx_->make_current();
+    if (n > std::numeric_limits<GLuint>::max()) contract("dropout on more than 2^32 values");
+    bind({dinp, mask, dout}, 1);
+    gl::Program& p = ops_[kDropout];
+    p.set("n", GLuint(n)).set("draw", 0);
+    dispatch(p, groups(n, 256));
+  }
+
  private:
+  void im2col(Buf cols, Buf inp, int B, const ConvShape& s) {
+    bind({cols, inp}, 1);
+    gl::Program& p = ops_[kIm2col];
+    set_conv(p, B, s);
+    by_samples(p, B, 1, groups(size_t(s.OW()), 8), groups(size_t(s.OH()), 8), size_t(s.CKK()));
+  }
+  // The image shaders give an invocation one pixel (or tap) of every sample in
+  // [b0, b0 + nb), a channel (or tap row) per z workgroup. llvmpipe ends a
+  // shader's loops after 65,535 iterations in all (nested ones counted
+  // together) without a word, so a batch goes in slices whose loops stay under
+  // half that: `per_sample` is the loop iterations one sample costs, z the grid's
+  // third extent (walked in strides of 65,535 workgroups).
+  static constexpr size_t kLoopBudget = 32768;
+  void by_samples(gl::Program& p, int B, int per_sample, GLuint gx, GLuint gy, size_t z) {
+    const GLuint gz = groups(z, 1);
+    const size_t outer = (z + gz - 1) / gz;
+    const int nb = int(std::clamp<size_t>(kLoopBudget / (outer * size_t(per_sample)), 1, size_t(B)));
+    for (int b0 = 0; b0 < B; b0 += nb) {
+      p.set("b0", b0).set("nb", std::min(nb, B - b0));
+      dispatch(p, gx, gy, gz);
+    }
+  }
+  static void set_conv(gl::Program& p, int B, const ConvShape& s) {
+    p.set("B", B).set("C", s.C).set("H", s.H).set("W", s.W).set("k", s.k).set("pad", s.pad);
+    p.set("OH", s.OH()).set("OW", s.OW());
+  }
+  static void set_pool(gl::Program& p, const PoolShape& s) {
+    p.set("C", s.C).set("H", s.H).set("W", s.W).set("k", s.k).set("pool_stride", s.stride);
+    p.set("OH", s.OH()).set("OW", s.OW());
+  }
+
   enum : uint8_t { kWritten = 1, kRead = 2 };  // by shaders since the last barrier
   struct Buffer {
     GLuint id = 0;
@@ -356,6 +477,10 @@ class GlBackend final : public Backend {
     if (tiles < size_t(processors_) && K >= 2 * kSplitMinK) {
       int want = int(std::min<size_t>((size_t(processors_) + tiles - 1) / tiles, size_t(K / kSplitMinK)));
       chunk = ((K + want - 1) / want + 15) / 16 * 16;  // whole BK slices
+      splits = (K + chunk - 1) / chunk;
+    }
+    if (chunk > kMaxChunk) {  // llvmpipe's loop limit (see by_samples): split however many tiles
+      chunk = kMaxChunk;
       splits = (K + chunk - 1) / chunk;
     }
     prog.set("M", M).set("N", N).set("K", K).set("k_chunk", chunk);
