@@ -43,7 +43,8 @@ const Flag kFrontFlags[] = {
 
 std::string usage() {
   std::string u =
-      "usage: nnlab train --data DIR [--preset ID] [--NAME VALUE ...] [--device cpu|gpu] [--save FILE] [--load FILE]\n"
+      "usage: nnlab train --data DIR [--preset ID] [--NAME VALUE ...] [--device cpu|gpu] [--save FILE]\n"
+      "                   [--save-best FILE] [--load FILE]\n"
       "       nnlab eval --data DIR --load FILE [--load FILE ...] [--device cpu|gpu]\n"
       "       nnlab presets\n"
       "flags:\n";
