@@ -262,7 +262,7 @@ class CpuBackend final : public Backend {
     });
     rows(F, work, [&](int f0, int f1) {
       gemm_nn(t + size_t(f0) * N, w + size_t(f0) * CKK, cl, f1 - f0, int(N), CKK);
-    }, kMinConvWork);
+    });
     samples(B, work, [&](int b0, int b1) {
       for (int b = b0; b < b1; ++b)
         for (int r = 0; r < F; ++r) {
@@ -299,12 +299,12 @@ class CpuBackend final : public Backend {
         for (; e < N; ++e) part[e % 8] += row[e];
         db[r] = ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
       }
-    }, kMinConvWork);
+    });
     if (dinp == kNone) return;
     float* di = f(dinp);
     rows(CKK, work, [&](int r0, int r1) {  // dcols (CKK, B*P) = W^T (CKK,F) . dout' (F, B*P), over cols
       gemm_tn(cl + size_t(r0) * N, w + r0, t, r1 - r0, int(N), F, CKK);
-    }, kMinConvWork);
+    });
     samples(B, work, [&](int b0, int b1) {
       for (int b = b0; b < b1; ++b) conv::col2im(di + size_t(b) * in, cl + size_t(b) * P, N, s);
     });
@@ -351,16 +351,13 @@ class CpuBackend final : public Backend {
  private:
   // Work below these sizes stays on one thread: waking the others costs more.
   static constexpr double kMinRowWork = 1 << 24;   // multiply-adds of one GEMM (16M)
-  // A conv layer's parts are whole samples (hundreds of thousands of multiply-adds
-  // each), so the pool's wake-up pays off at far less total work than one GEMM's.
-  static constexpr double kMinConvWork = 1 << 21;
   static constexpr size_t kMinElements = 1 << 17;  // floats of one elementwise op
 
   // Output rows [0, M) in contiguous parts across the pool. A row's values do not
   // depend on the split (kernels_split_rows), so any thread count gives the same bits.
   template <class F>
-  void rows(int M, double work, F&& fn, double min_work = kMinRowWork) {
-    const int parts = kernels_split_rows() && work >= min_work ? std::min(pool_.size(), M) : 1;
+  void rows(int M, double work, F&& fn) {
+    const int parts = kernels_split_rows() && work >= kMinRowWork ? std::min(pool_.size(), M) : 1;
     if (parts <= 1) return fn(0, M);
     pool_.run(parts, [&](int p) {
       size_t i0, i1;
@@ -371,7 +368,7 @@ class CpuBackend final : public Backend {
   // Samples [0, B) in contiguous parts: each sample's values are computed alone.
   template <class F>
   void samples(int B, double work, F&& fn) {
-    rows(B, work, std::forward<F>(fn), kMinConvWork);
+    rows(B, work, std::forward<F>(fn));
   }
   // Elements [0, n) in parts that start on 64-byte boundaries (buffers are 64-byte
   // aligned), so Eigen computes each element with the same packet or scalar code

@@ -41,7 +41,8 @@ std::vector<Param> make_table() {
   std::vector<Param> t;
   // The network itself, in its text form; sizes, activation and output are
   // Nielsen's shorthand for it: each rebuilds the layer list, none is stored apart.
-  Param net{"net", "the layers after the input width, e.g. 784-fc30-sigmoid-fc10-sigmoid", Param::kText};
+  Param net{"net", "the input width (or CxHxW), then the layers, e.g. 784-fc30-sigmoid-fc10-sigmoid or "
+              "784-conv20x5-sigmoid-pool2-fc100-sigmoid-fc10-softmax (convFxK[same], poolK[sS], dropoutP)", Param::kText};
   net.parse_text = [](const std::string& s, C& c) { return parse_net(s, c.net); };
   net.format_text = [](const C& c) { return format_net(c.net); };
   t.push_back(net);

@@ -43,7 +43,8 @@ const Flag kFrontFlags[] = {
 
 std::string usage() {
   std::string u =
-      "usage: nnlab train --data DIR [--preset ID] [--NAME VALUE ...] [--device cpu|gpu] [--save FILE] [--load FILE]\n"
+      "usage: nnlab train --data DIR [--preset ID] [--NAME VALUE ...] [--device cpu|gpu] [--save FILE]\n"
+      "                   [--save-best FILE] [--load FILE]\n"
       "       nnlab eval --data DIR --load FILE [--load FILE ...] [--device cpu|gpu]\n"
       "       nnlab presets\n"
       "flags:\n";
@@ -282,7 +283,7 @@ int main(int argc, char** argv) {
     return usage_error("--save-best: the run holds out no validation images to choose by (--validation N)");
   const bool tty = isatty(STDOUT_FILENO);
   size_t printed = 0;
-  int best = -1;  // the epoch of the best validation accuracy (the first, on ties: network3.py's >=)
+  int best = -1;  // the epoch of the best validation accuracy (the latest of equals: network3.py's >=)
   bool best_saved = false;
   using Clock = std::chrono::steady_clock;
   Clock::time_point epoch_start = Clock::now();
@@ -303,7 +304,7 @@ int main(int argc, char** argv) {
       std::printf("Epoch %d: %d / %d", r.epoch, r.test_correct, r.test_total);
       if (r.validation_total) std::printf("  (validation %d / %d)", r.validation_correct, r.validation_total);
       std::printf("  %.2f s, %.0f samples/s, loss %.4f\n", r.train_seconds, r.samples_per_sec, r.mean_loss);
-      if (r.validation_total && (best < 0 || r.validation_correct > m.epochs[size_t(best)].validation_correct)) {
+      if (r.validation_total && (best < 0 || r.validation_correct >= m.epochs[size_t(best)].validation_correct)) {
         best = int(printed);
         // Saved now, not at the end: the best model survives a run stopped later.
         const Model snapshot = flags.count("save-best") ? net.parameters() : Model{};

@@ -205,13 +205,15 @@ TEST_CASE("conv: a conv net overfits 20 random-labelled images to 100%") {
 
 TEST_CASE("conv: 1, 2 and 3 threads give bit-identical weights and losses (conv, pool, dropout)") {
   TrainConfig c;
-  c.net = net_of("784-conv8x5-relu-pool2-conv8x3same-sigmoid-dropout0.5-fc20-relu-fc10-softmax");
+  // At batch 64 both convs pass the 16M multiply-adds that split an op (64 x 20 x 25 x 576 = 18M;
+  // 64 x 16 x 180 x 144 = 27M, with its input gradient), and so do the 256-row evaluations.
+  c.net = net_of("784-conv20x5-relu-pool2-conv16x3same-sigmoid-dropout0.5-fc20-relu-fc10-softmax");
   c.init = Init::Scaled;
-  c.batch = 20;  // 20 x 8 x 25 x 576 = 2.3M multiply-adds: the conv layers split
+  c.batch = 64;
   c.eta = 0.1f;
   c.momentum = 0.5f;
   c.epochs = 1;
-  const Dataset train = testing::synthetic(200, 784, 10, 11), test = testing::synthetic(64, 784, 10, 12);
+  const Dataset train = testing::synthetic(256, 784, 10, 11), test = testing::synthetic(300, 784, 10, 12);
   std::vector<Model> models;
   std::vector<std::vector<float>> losses;
   for (int threads : {1, 2, 3}) {
