@@ -1,6 +1,7 @@
 // The choices that define a network and a training run, with their names as
 // the CLI, the checkpoint and the web page's URL parameters spell them.
 #pragma once
+#include <climits>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -39,7 +40,12 @@ struct LayerSpec {
 // An activation's shape: channels x height x width, stored in that order (row-major).
 struct ImageShape {
   int c = 1, h = 1, w = 1;
-  int size() const { return c * h * w; }
+  // Saturates instead of overflowing: a shape read from a bad file may be any
+  // numbers, and check_net refuses one this large by name.
+  int size() const {
+    const double n = double(c) * h * w;  // exact whenever it fits an int
+    return n > INT_MAX ? INT_MAX : n < INT_MIN ? INT_MIN : int(n);
+  }
   bool operator==(const ImageShape& o) const { return c == o.c && h == o.h && w == o.w; }
 };
 

@@ -183,3 +183,10 @@ TEST_CASE("conv presets: the book's chapter-6 rows, as network3.py ran them") {
   for (const Preset& p : presets()) ch6 += std::string(p.id).rfind("ch6-", 0) == 0;
   CHECK(ch6 == 7);
 }
+
+TEST_CASE("conv text: a shape's size saturates instead of overflowing (found by fuzz_model)") {
+  CHECK(ImageShape{20, 24, 24}.size() == 11520);
+  CHECK(ImageShape{1 << 20, 1 << 20, 1 << 20}.size() == INT_MAX);
+  CHECK(ImageShape{-117440512, -738197504, 3}.size() == INT_MAX);
+  CHECK(ImageShape{-(1 << 20), 1 << 20, 1}.size() == INT_MIN);
+}
