@@ -142,7 +142,11 @@ void Dashboard::charts_panel(Session& s, float h) {
   else
     std::snprintf(state, sizeof state, "State: %s", name(s.phase()));
   ImGui::TextWrapped("%s", state);
-  if (s.run()) ImGui::TextDisabled("%s", s.trainer_note().c_str());
+  if (s.run()) {
+    ImGui::PushTextWrapPos(0);
+    ImGui::TextDisabled("%s", s.trainer_note().c_str());
+    ImGui::PopTextWrapPos();
+  }
   if (s.phase() == Phase::Error && !s.error.empty()) {
     ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1, 0.42f, 0.38f, 1));
     ImGui::PushTextWrapPos(0);

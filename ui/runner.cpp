@@ -24,10 +24,10 @@ constexpr double kSlice = 0.01;  // s
 std::string label_of(const Trainer& t) {
   const Metrics& m = t.metrics();
   const int done = int(m.epochs.size());
-  if (m.batches_done == 0) return "initial";
+  if (m.batches_done == 0) return "as initialised";
   if (t.state() == State::Done || m.batch == 0 || m.batch == m.batches_per_epoch)
     return "after epoch " + std::to_string(done);
-  return "epoch " + std::to_string(done + 1) + ", batch " + std::to_string(m.batch) + " of " +
+  return "at epoch " + std::to_string(done + 1) + ", batch " + std::to_string(m.batch) + " of " +
          std::to_string(m.batches_per_epoch);
 }
 

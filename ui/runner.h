@@ -25,7 +25,7 @@ struct RunView {
   std::string device;
   // The parameters at the last publication that carried them: at the start,
   // after each epoch's evaluation, when the run pauses or ends, and on
-  // request_model(). model_label says which ("after epoch 3", ...).
+  // request_model(). model_label says which ("after epoch 3", "at epoch 4, batch 10 of 50").
   std::shared_ptr<const Model> model;
   long model_version = 0;
   std::string model_label;

@@ -464,6 +464,13 @@ void Session::tick(double now) {
     run_rest = std::clamp(run_rest + (interval > kSlowFrame ? 0.02 : -0.01), 0.0, 0.9);
     run_->set_rest(run_rest);
   }
+  // While training, the panels' model (grid, matrix, pad) follows the run every
+  // kModelRefresh seconds, not only at epoch ends: a long epoch would show the
+  // untrained model all through it.
+  if (run_ && phase() == Phase::Training && now - model_requested_ >= kModelRefresh) {
+    run_->request_model();
+    model_requested_ = now;
+  }
   if (run_ && run_->mode() == Runner::Mode::Slices && phase() == Phase::Training) {
     // Proportional control of the training slice: long frames shrink it,
     // short ones grow it; rendering gets what is left of kTargetFrame.

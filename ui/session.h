@@ -149,6 +149,7 @@ class Session {
   // --- measurements for the charts and nnlabStatus() ---------------------------
   static constexpr double kTargetFrame = 0.025;  // s (40 fps): margin above 30 fps for busy machines
   static constexpr double kSlowFrame = 0.03;     // s: a frame this long makes a run's own thread rest
+  static constexpr double kModelRefresh = 3.0;   // s between the panels' model updates while training
   double fps = 0;
   double budget = 0.008;            // s of training per frame
   double fixed_budget = 0;          // > 0: use this instead of adapting (parameter budgetMs)
@@ -206,6 +207,7 @@ class Session {
   double sps_last_point_ = -1;
   long samples_done_ = 0;
   double train_wall_ = 0;  // s of wall clock spent training in this run
+  double model_requested_ = -1e30;  // tick time of the last request_model()
   int smooth_stride_ = 1;  // batches per point of smooth_loss (Metrics::loss_stride)
   void parse_files();
   void refresh_predictions(int max_images);

@@ -271,7 +271,7 @@ async function main() {
     const pauseMs = await waitState(page, 'paused');
     check(pauseMs >= 0, `the run answers Pause (in ${pauseMs} ms, polled)`);
     const modelLabel = (await status(page)).model;
-    check(/^(after epoch|epoch \d+, batch)/.test(modelLabel), `the panels' model says which it is ("${modelLabel}")`);
+    check(/^(after epoch|at epoch \d+, batch)/.test(modelLabel), `the panels' model says which it is ("${modelLabel}")`);
     const save = async () => {
       const [download] = await Promise.all([page.waitForEvent('download'),
                                             page.evaluate(() => nnlabCommand('save'))]);

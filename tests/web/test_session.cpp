@@ -382,9 +382,9 @@ TEST_CASE("session: a run on its own thread gives the bits of a run in slices; c
       for (int i = 0; i < 5; ++i) s.tick(now += 0.03);
       CHECK(s.run()->metrics.batches_done == at_pause);  // paused means no batch
       const int in_epoch = int(at_pause % 120);
-      CHECK(s.model_label == (at_pause == 0   ? "initial"
+      CHECK(s.model_label == (at_pause == 0   ? "as initialised"
                               : in_epoch == 0 ? "after epoch " + std::to_string(at_pause / 120)
-                                              : "epoch " + std::to_string(at_pause / 120 + 1) + ", batch " +
+                                              : "at epoch " + std::to_string(at_pause / 120 + 1) + ", batch " +
                                                     std::to_string(in_epoch) + " of 120"));
       s.resume();
     }
