@@ -109,8 +109,15 @@ export async function viewports(base, { chromium, check, status, artifacts }) {
     // A few seconds more of training (the loaded model goes on), then paused: the charts have data.
     check(await page.evaluate(() => nnlabCommand('start')) === '', 'desktop: Start trains the loaded model further');
     await page.waitForTimeout(3000);
-    check(await page.evaluate(() => nnlabCommand('pause')) === '' && (await status(page)).state === 'paused',
-          'desktop: Pause');
+    // Pause is a command to the run's thread: the state follows within a frame or
+    // a few, so poll for it (a loaded CI machine took over one frame).
+    const paused = await page.evaluate(() => nnlabCommand('pause')) === '';
+    let pst = await status(page);
+    for (let i = 0; i < 100 && pst.state !== 'paused'; ++i) {
+      await page.waitForTimeout(20);
+      pst = await status(page);
+    }
+    check(paused && pst.state === 'paused', `desktop: Pause (state "${pst.state}")`);
     await follows(page, '1280x800_dpr1', 1280, 800, 1, 'wide');
     const cdp = await ctx.newCDPSession(page);
     await cdp.send('Emulation.setDeviceMetricsOverride', { width: 1280, height: 800, deviceScaleFactor: 2, mobile: false });
