@@ -52,6 +52,7 @@ class Dashboard {
   void run_buttons(Session& s, const DashboardHooks& hooks);
   void discard_modal(Session& s, const DashboardHooks& hooks);
   void param_widget(Session& s, const Param& p, const char* locked);
+  void layer_list(Session& s, const char* locked);  // layer_list.cpp
   void keep_in_view_while_typing() const;
   void charts_panel(Session& s, float chart_height);
   void insight_panel(Session& s);
@@ -75,6 +76,7 @@ class Dashboard {
   char custom_[512] = "";
   std::map<std::string, std::string> edits_;   // text parameters as typed
   std::map<std::string, std::string> errors_;  // why a typed value was refused
+  std::string layer_error_, layer_error_net_;   // why the layer list's last edit was refused, and the net then
   char path_[512] = "";
 
   // Grid.

@@ -8,16 +8,33 @@
 #include <cstring>
 
 #include "dashboard.h"
+#include "panel_widgets.h"
 #include "params.h"
 #include "presets.h"
 
 namespace nnlab {
 
-namespace {
+void wrapped(const ImVec4& colour, const std::string& text) {
+  ImGui::PushTextWrapPos(0);
+  ImGui::TextColored(colour, "%s", text.c_str());
+  ImGui::PopTextWrapPos();
+}
 
-const ImVec4 kRed(1.0f, 0.42f, 0.38f, 1.0f);
-const ImVec4 kGreen(0.45f, 0.85f, 0.45f, 1.0f);
-const ImVec4 kDim(0.65f, 0.65f, 0.70f, 1.0f);
+// Shows over disabled widgets too, where it says why they are locked.
+void tooltip(const std::string& text) {
+  if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled)) {
+    // Opaque even over a disabled widget: BeginDisabled fades everything begun inside it.
+    ImGui::PushStyleVar(ImGuiStyleVar_Alpha, 1.0f);
+    ImGui::BeginTooltip();
+    ImGui::PushTextWrapPos(ImGui::GetFontSize() * 28);
+    ImGui::TextUnformatted(text.c_str());
+    ImGui::PopTextWrapPos();
+    ImGui::EndTooltip();
+    ImGui::PopStyleVar();
+  }
+}
+
+namespace {
 
 std::string human_bytes(double b) {
   char buf[32];
@@ -30,26 +47,6 @@ std::string human_bytes(double b) {
 
 void copy_to(char* dst, size_t n, const std::string& s) {
   std::snprintf(dst, n, "%s", s.c_str());
-}
-
-void wrapped(const ImVec4& colour, const std::string& text) {
-  ImGui::PushTextWrapPos(0);
-  ImGui::TextColored(colour, "%s", text.c_str());
-  ImGui::PopTextWrapPos();
-}
-
-// A tooltip that also shows over disabled widgets, where it says why.
-void tooltip(const std::string& text) {
-  if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled)) {
-    // Opaque even over a disabled widget: BeginDisabled fades everything begun inside it.
-    ImGui::PushStyleVar(ImGuiStyleVar_Alpha, 1.0f);
-    ImGui::BeginTooltip();
-    ImGui::PushTextWrapPos(ImGui::GetFontSize() * 28);
-    ImGui::TextUnformatted(text.c_str());
-    ImGui::PopTextWrapPos();
-    ImGui::EndTooltip();
-    ImGui::PopStyleVar();
-  }
 }
 
 // A trained model that Reset or a new Start would drop (a diverged one is worth nothing).
@@ -247,6 +244,7 @@ void Dashboard::model_panel(Session& s, const DashboardHooks& hooks) {
   for (const Param& p : params()) {
     if (p.live) continue;  // drawn below, enabled while training
     param_widget(s, p, locked);
+    if (std::strcmp(p.name, "net") == 0) layer_list(s, locked);  // the same network, row by row
   }
   if (!hooks.devices.empty() && hooks.device) {
     ImGui::Combo("device", hooks.device, [](void* d, int i, const char** o) {

@@ -20,6 +20,7 @@ add_library(nnlab_ui STATIC
   ${NNLAB_FONT_CPP}
   ${CMAKE_SOURCE_DIR}/ui/dashboard.cpp
   ${CMAKE_SOURCE_DIR}/ui/panels.cpp
+  ${CMAKE_SOURCE_DIR}/ui/layer_list.cpp
   ${CMAKE_SOURCE_DIR}/ui/charts.cpp
   ${CMAKE_SOURCE_DIR}/ui/insight.cpp
   ${CMAKE_SOURCE_DIR}/ui/insight_conv.cpp
