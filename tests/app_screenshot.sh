@@ -2,7 +2,8 @@
 # The desktop app under Xvfb: trains [784,30,10] on data/mnist for a little
 # over one epoch (so every chart and the confusion matrix have data), writes a
 # screenshot and checks the PNG is a real, non-blank 1280x800 image; then the
-# same dashboard at --scale 2 (a HiDPI monitor) in a 2560x1600 window.
+# same dashboard at --scale 2 (a HiDPI monitor) in a 2560x1600 window; then the
+# model panel's layer list with a conv preset, wide and narrow.
 #   tests/app_screenshot.sh [BUILD_DIR]      (default build-app; needs nnlab_app built)
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -93,5 +94,21 @@ fi
 check "scale 2: status says dpr 2, a 2560x1600 framebuffer, the wide layout" \
   grep -q '"layout":"wide","dpr":2,"canvasWidth":2560,"canvasHeight":1600' "$log"
 check "scale 2: $out2 written" test -s "$out2"
+# The model panel's layer list with the book's conv net, wide and narrow (a phone-wide window):
+# no data, no run; the rows' widgets are in the status under their names.
+for size in 1280x800 390x1000; do
+  out3="$root/artifacts/app_layers_$size.png"
+  rm -f "$out3"
+  if ! timeout 60 xvfb-run -a -s "-screen 0 1280x1000x24" "$app" --preset ch6-conv \
+      --width "${size%x*}" --height "${size#*x}" --screenshot "$out3" --quit-after-batches 0 >"$log" 2>&1; then
+    cat "$log"
+    echo "app_screenshot: FAIL: nnlab_app --preset ch6-conv exited with an error"
+    exit 1
+  fi
+  check "layers $size: $out3 written, a row per layer with named widgets" sh -c "test -s '$out3' &&
+    grep -q '\"net\":\"784-conv20x5-sigmoid-pool2-fc100-sigmoid-fc10-softmax\"' '$log' &&
+    grep -q '\"layer 1 kernel\":\[' '$log' && grep -q '\"layer 5 delete\":\[' '$log' &&
+    grep -q '\"Add layer\":\[' '$log' && ! grep -q '\"layer 6 units\"' '$log'"
+done
 echo "app_screenshot: $out $out2"
 exit $fail

@@ -27,8 +27,10 @@
 //     touch), before and after a resize: canvas backing size, layout and DPR,
 //     a screenshot each; the wheel's direction; a touch swipe scrolls and a
 //     finger-drawn digit is classified.
+//  9. (layers.mjs) the model panel's layer list: Add layer, Delete, Up and a refused
+//     kernel rewrite (or keep) net; locked while a run exists; at DPR 2 and on a phone.
 // The last line is "N passed, M failed"; the exit status is 1 on any failure.
-//   node tests/web/e2e.mjs [--site DIR] [--viewports-only]   (after npm ci in tests/web)
+//   node tests/web/e2e.mjs [--site DIR] [--viewports-only] [--layers-only]   (after npm ci in tests/web)
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -37,6 +39,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 import { chromium } from 'playwright-core';
+import { layerList } from './layers.mjs';
 import { viewports } from './viewports.mjs';
 
 import { pageSpeed } from '../../bench/web/page_speed.mjs';
@@ -47,6 +50,7 @@ const site = siteArg > 0 ? process.argv[siteArg + 1] : path.join(root, 'build-wa
 const artifacts = path.join(root, 'artifacts');
 // --viewports-only: part 7 alone, with the model an earlier full run saved (for layout work).
 const viewportsOnly = process.argv.includes('--viewports-only');
+const layersOnly = process.argv.includes('--layers-only');  // part 9 alone (needs no saved model)
 const kMinAccuracy = 0.80;  // network.py on these 50,000 images: 81.9-90.7% after one epoch
 // The page keeps drawing while it trains (a freeze would show as a few fps). The
 // 30 fps target is a speed target, measured by bench/web/run.sh --page, not here:
@@ -197,6 +201,10 @@ async function main() {
   try {
     if (viewportsOnly) {
       await viewports(base, { chromium, check, status, artifacts });
+      return;
+    }
+    if (layersOnly) {
+      await layerList(base, { chromium, check, status, artifacts });
       return;
     }
     // 1. The page's default run, network.py's; watch epoch 1.
@@ -532,6 +540,7 @@ async function main() {
     await ap.close();
 
     await viewports(base, { chromium, check, status, artifacts });
+    await layerList(base, { chromium, check, status, artifacts });
 
     // 8. The page's own training speed and fps, on its own thread; then the fallback.
     const speeds = [await pageSpeed(browser, base, 'sizes=784,30,10&batch=10&eta=3', 10),
