@@ -86,8 +86,10 @@ void Dashboard::layer_list(Session& s, const char* locked) {
       ImGui::SetNextItemWidth(5.5f * em);
       if (ImGui::BeginCombo("##kind", name(l.kind))) {
         const std::vector<LayerKind> outputs = {LayerKind::Sigmoid, LayerKind::Softmax};
-        for (LayerKind k : hidden ? hidden_kinds() : outputs)
+        for (LayerKind k : hidden ? hidden_kinds() : outputs) {
           if (ImGui::Selectable(name(k), k == l.kind) && k != l.kind) e = default_layer(k);
+          note(i, (std::string("kind ") + name(k)).c_str());  // "layer 2 kind relu", while open
+        }
         ImGui::EndCombo();
       }
       note(i, "kind");

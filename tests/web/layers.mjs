@@ -1,7 +1,7 @@
 // Part 9 of the e2e test (tests/web/e2e.mjs runs it; --layers-only alone): the
 // model panel's layer list, clicked by the widget names in nnlabStatus().widgets
-// as a user would. With the book's conv net (preset ch6-conv): Add layer, Delete
-// and Up rewrite `net`; a kernel larger than its map is refused and `net` stays;
+// as a user would. With the book's conv net (preset ch6-conv): Add layer, Delete,
+// Up and a kind chosen in a row's combo rewrite `net`; a kernel larger than its map is refused and `net` stays;
 // the list is locked while a run exists; at DPR 2 and on a phone (touch) a click
 // or tap on Add layer works too. Screenshots: artifacts/web_layers_*.png.
 import path from 'node:path';
@@ -77,17 +77,27 @@ export async function layerList(base, { chromium, check, status, artifacts }) {
     await click('layer 3 up');
     const moved = await netBecomes(page, '784-conv20x3-pool2-sigmoid-fc100-sigmoid-fc10-softmax');
     check(moved === '784-conv20x3-pool2-sigmoid-fc100-sigmoid-fc10-softmax', `layers: Up swaps pool2 with the sigmoid above (${moved})`);
+    // A kind from the row's combo: its items are named while it is open.
+    await click('layer 3 kind');
+    const listed = (await status(page)).widgets;
+    await click('layer 3 kind relu');
+    const relu = await netBecomes(page, '784-conv20x3-pool2-relu-fc100-sigmoid-fc10-softmax');
+    check(['fc', 'conv', 'pool', 'dropout', 'sigmoid', 'tanh', 'relu'].every((k) => listed[`layer 3 kind ${k}`]) &&
+          !listed['layer 3 kind softmax'] && relu === '784-conv20x3-pool2-relu-fc100-sigmoid-fc10-softmax',
+          `layers: layer 3's kind combo offers every hidden kind (not softmax) and relu replaces the sigmoid (${relu})`);
 
     // At DPR 2 the widgets are where status says, in CSS pixels.
     const cdp = await ctx.newCDPSession(page);
     await cdp.send('Emulation.setDeviceMetricsOverride', { width: 1280, height: 800, deviceScaleFactor: 2, mobile: false });
     for (let i = 0; i < 50 && (await status(page)).dpr !== 2; ++i) await page.waitForTimeout(100);
     await page.waitForTimeout(300);
+    const dpr = (await status(page)).dpr;
     await click('Add layer');
-    const dpr2 = await netBecomes(page, '784-conv20x3-pool2-sigmoid-fc100-sigmoid-fc100-sigmoid-fc10-softmax');
+    // The new layer takes the hidden activation, now the first one's: relu.
+    const dpr2 = await netBecomes(page, '784-conv20x3-pool2-relu-fc100-sigmoid-fc100-relu-fc10-softmax');
     await page.screenshot({ path: path.join(artifacts, 'web_layers_dpr2.png') });
-    check(dpr2 === '784-conv20x3-pool2-sigmoid-fc100-sigmoid-fc100-sigmoid-fc10-softmax',
-          `layers: at DPR 2 Add layer is clicked where status says (${dpr2})`);
+    check(dpr === 2 && dpr2 === '784-conv20x3-pool2-relu-fc100-sigmoid-fc100-relu-fc10-softmax',
+          `layers: at DPR ${dpr} Add layer is clicked where status says (${dpr2})`);
     await cdp.send('Emulation.clearDeviceMetricsOverride');
 
     // A run locks the list as it locks the other settings.
