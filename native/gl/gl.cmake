@@ -57,6 +57,7 @@ add_custom_command(
   VERBATIM)
 
 add_library(nnlab_gl STATIC
+  "${CMAKE_CURRENT_LIST_DIR}/buffers.cpp"
   "${CMAKE_CURRENT_LIST_DIR}/gl_backend.cpp"
   "${CMAKE_CURRENT_LIST_DIR}/gl_context.cpp"
   "${CMAKE_CURRENT_LIST_DIR}/program.cpp"

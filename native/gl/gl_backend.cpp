@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "buffers.h"
 #include "gl_backend.h"
 #include "gl_context.h"
 #include "program.h"
@@ -97,15 +98,12 @@ void GLAPIENTRY debug_message(GLenum, GLenum type, GLuint, GLenum severity, GLsi
     std::fprintf(stderr, "nnlab GL backend: driver: %s\n", text);
 }
 
-[[noreturn]] void contract(const char* what) {
-  std::fprintf(stderr, "nnlab GL backend: %s\n", what);
-  std::abort();
-}
+using gl::contract;
 
 class GlBackend final : public Backend {
  public:
-  explicit GlBackend(std::shared_ptr<gl::Context> ctx) : ctx_(std::move(ctx)) {
-    debug_ = std::getenv("NNLAB_GL_DEBUG") != nullptr;
+  explicit GlBackend(std::shared_ptr<gl::Context> ctx)
+      : ctx_(std::move(ctx)), bufs_(std::getenv("NNLAB_GL_DEBUG") != nullptr) {
     if (const char* t = std::getenv("NNLAB_GL_GEMM_TILE"))
       for (const GemmTile& tile : kGemmTiles)
         if (std::atoi(t) == tile.edge) force_tile_ = tile.edge;
@@ -113,9 +111,6 @@ class GlBackend final : public Backend {
 
   ~GlBackend() override {
     ctx_->make_current();
-    for (const Buffer& b : bufs_)
-      if (b.id) glDeleteBuffers(1, &b.id);
-    if (dummy_) glDeleteBuffers(1, &dummy_);
     for (gl::Program& p : ops_) p.destroy();
     for (GemmPrograms& g : gemms_)
       for (GemmVariant v : {&GemmPrograms::nt, &GemmPrograms::nn, &GemmPrograms::tn}) (g.*v).destroy();
@@ -142,17 +137,11 @@ class GlBackend final : public Backend {
       if (sms > 0) processors_ = sms;
     }
     if (const char* p = std::getenv("NNLAB_GL_PROCESSORS"); p && std::atoi(p) > 0) processors_ = std::atoi(p);
-    buffer_storage_ = epoxy_gl_version() >= 44 || epoxy_has_gl_extension("GL_ARB_buffer_storage");
-    if (debug_) {  // the driver's own messages too (performance warnings, errors)
+    if (std::getenv("NNLAB_GL_DEBUG")) {  // the driver's own messages too (performance warnings, errors)
       glEnable(GL_DEBUG_OUTPUT);
       glDebugMessageCallback(debug_message, nullptr);
     }
-    glGenBuffers(1, &dummy_);
-    glBindBuffer(GL_SHADER_STORAGE_BUFFER, dummy_);
-    glBufferData(GL_SHADER_STORAGE_BUFFER, 16, nullptr, GL_STATIC_DRAW);
-    if (GLenum e = glGetError(); e != GL_NO_ERROR)
-      return Status::fail("OpenGL error " + std::to_string(e) + " while setting up the backend");
-    return Status::success();
+    return bufs_.init();
   }
 
   std::string name() const override { return ctx_->description(); }
@@ -161,66 +150,19 @@ class GlBackend final : public Backend {
   Buf alloc(DType type, size_t count) override {
     ctx_->make_current();
     const size_t elem = type == DType::U8 ? 1 : 4;
-    // GLsizeiptr is signed: a size past its range cannot even be asked for.
-    if (count > size_t(std::numeric_limits<GLsizeiptr>::max() - 4) / elem) return kNone;
-    Buffer b;
-    b.bytes = count * elem;
-    size_t padded = std::max<size_t>((b.bytes + 3) / 4 * 4, 4);  // u8 data is read as words
-    drain_errors("before allocating a buffer");  // so that the check below sees this call's
-    glGenBuffers(1, &b.id);
-    glBindBuffer(GL_SHADER_STORAGE_BUFFER, b.id);
-    // Immutable storage without map or client bits is device memory on every
-    // driver; only glBufferSubData writes it (4.3 without it: a GPU-to-GPU hint).
-    if (buffer_storage_)
-      glBufferStorage(GL_SHADER_STORAGE_BUFFER, GLsizeiptr(padded), nullptr, GL_DYNAMIC_STORAGE_BIT);
-    else
-      glBufferData(GL_SHADER_STORAGE_BUFFER, GLsizeiptr(padded), nullptr, GL_DYNAMIC_COPY);
-    // GL_OUT_OF_MEMORY (the driver's refusal: llvmpipe's for anything over its
-    // limit, a GPU's when its memory is full) leaves no storage: give the name back.
-    if (glGetError() != GL_NO_ERROR) {
-      glDeleteBuffers(1, &b.id);
-      drain_errors(nullptr);
-      return kNone;
-    }
-    glClearBufferData(GL_SHADER_STORAGE_BUFFER, GL_R32UI, GL_RED_INTEGER, GL_UNSIGNED_INT, nullptr);
-    if (free_.empty()) {
-      bufs_.push_back(b);
-      return Buf(bufs_.size() - 1);
-    }
-    // Reuse a released handle, so that handles stay as few as the live buffers.
-    const Buf h = free_.back();
-    free_.pop_back();
-    bufs_[size_t(h)] = b;
-    return h;
+    return count > std::numeric_limits<size_t>::max() / elem ? kNone : bufs_.alloc(count * elem);
   }
-
   void release(Buf b) override {
-    if (b == kNone) return;
     ctx_->make_current();
-    glDeleteBuffers(1, &buffer(b).id);
-    bufs_[size_t(b)] = Buffer{};
-    touched_.erase(std::remove(touched_.begin(), touched_.end(), b), touched_.end());
-    free_.push_back(b);
+    bufs_.release(b);
   }
-
   void write(Buf b, const void* src, size_t bytes, size_t offset) override {
     ctx_->make_current();
-    Buffer& buf = buffer(b);
-    if (offset + bytes > buf.bytes) contract("write past the end of a buffer");
-    if (bytes == 0) return;
-    update_barrier();
-    glBindBuffer(GL_COPY_WRITE_BUFFER, buf.id);
-    glBufferSubData(GL_COPY_WRITE_BUFFER, GLintptr(offset), GLsizeiptr(bytes), src);
+    bufs_.write(b, src, bytes, offset);
   }
-
   void read(Buf b, void* dst, size_t bytes, size_t offset) override {
     ctx_->make_current();
-    Buffer& buf = buffer(b);
-    if (offset + bytes > buf.bytes) contract("read past the end of a buffer");
-    if (bytes == 0) return;
-    update_barrier();
-    glBindBuffer(GL_COPY_READ_BUFFER, buf.id);
-    glGetBufferSubData(GL_COPY_READ_BUFFER, GLintptr(offset), GLsizeiptr(bytes), dst);  // waits
+    bufs_.read(b, dst, bytes, offset);
   }
 
   void gather(Buf x, Buf y, Buf images, Buf labels, Buf idx, int offset, int B, int C) override {
@@ -409,49 +351,8 @@ class GlBackend final : public Backend {
     p.set("OH", s.OH()).set("OW", s.OW());
   }
 
-  enum : uint8_t { kWritten = 1, kRead = 2 };  // by shaders since the last barrier
-  struct Buffer {
-    GLuint id = 0;
-    size_t bytes = 0;
-    uint8_t state = 0;
-  };
-
-  Buffer& buffer(Buf b) {
-    if (b < 0 || size_t(b) >= bufs_.size() || bufs_[size_t(b)].id == 0) contract("no such buffer");
-    return bufs_[size_t(b)];
-  }
-
-  // Binds buffers to bindings 0, 1, ... in order (the first `written` are the
-  // op's outputs; kNone binds a dummy). A memory barrier goes first only if the
-  // op touches a buffer an earlier op wrote, or writes one it read, since the
-  // last barrier: independent ops (the SGD updates, the two GEMMs of a
-  // backward pass) may then overlap on the GPU.
-  void bind(std::initializer_list<Buf> list, int written) {
-    bool hazard = false;
-    int i = 0;
-    for (Buf b : list) {
-      if (b != kNone) {
-        uint8_t st = buffer(b).state;
-        hazard = hazard || (st & kWritten) || (i < written && (st & kRead));
-      }
-      ++i;
-    }
-    if (hazard) {
-      glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
-      for (Buf b : touched_) bufs_[size_t(b)].state = 0;
-      touched_.clear();
-    }
-    i = 0;
-    for (Buf b : list) {
-      glBindBufferBase(GL_SHADER_STORAGE_BUFFER, GLuint(i), b == kNone ? dummy_ : buffer(b).id);
-      if (b != kNone) {
-        Buffer& buf = buffer(b);
-        if (!buf.state) touched_.push_back(b);
-        buf.state |= i < written ? kWritten : kRead;
-      }
-      ++i;
-    }
-  }
+  void bind(std::initializer_list<Buf> list, int written) { bufs_.bind(list, written); }
+  void dispatch(const gl::Program& p, GLuint gx, GLuint gy = 1, GLuint gz = 1) { bufs_.dispatch(p, gx, gy, gz); }
 
   // C (M,N) = op(A) . op(B) (+ bias) with `variant` (nt, nn or tn) of one tile size.
   // The largest tile that still gives every multiprocessor a workgroup wins:
@@ -511,43 +412,14 @@ class GlBackend final : public Backend {
     dispatch(reduce, groups(mn, 256));
   }
 
-  // Host reads and writes of buffers wait for every dispatch before them (update barrier).
-  void dispatch(const gl::Program& p, GLuint gx, GLuint gy = 1, GLuint gz = 1) {
-    if (gx == 0 || gy == 0 || gz == 0) return;
-    glUseProgram(p.id());
-    glDispatchCompute(gx, gy, gz);
-    need_update_barrier_ = true;
-    if (debug_) {
-      if (GLenum e = glGetError(); e != GL_NO_ERROR)
-        std::fprintf(stderr, "nnlab GL backend: OpenGL error 0x%x after %s\n", e, p.file());
-    }
-  }
-
-  // Clears GL's error flags; `when` names the place for NNLAB_GL_DEBUG (null: silently).
-  void drain_errors(const char* when) {
-    for (GLenum e; (e = glGetError()) != GL_NO_ERROR;)
-      if (debug_ && when) std::fprintf(stderr, "nnlab GL backend: OpenGL error 0x%x %s\n", e, when);
-  }
-
-  void update_barrier() {
-    if (need_update_barrier_) glMemoryBarrier(GL_BUFFER_UPDATE_BARRIER_BIT);
-    need_update_barrier_ = false;
-  }
-
   std::shared_ptr<gl::Context> ctx_;
-  std::vector<Buffer> bufs_;  // indexed by Buf; a released slot has id == 0
-  std::vector<Buf> free_;     // released handles, reused by alloc
-  GLuint dummy_ = 0;  // bound where an optional buffer is kNone
+  gl::Buffers bufs_;
   Buf scratch_ = kNone;       // split-K partial sums (S,M,N)
   size_t scratch_count_ = 0;
   gl::Program ops_[kOpCount];
   std::vector<GemmPrograms> gemms_;  // one per kGemmTiles entry, ascending tile
-  std::vector<Buf> touched_;  // buffers with a nonzero state
-  bool need_update_barrier_ = false;
-  bool debug_ = false;    // NNLAB_GL_DEBUG: check glGetError after every dispatch
   int force_tile_ = 0;    // NNLAB_GL_GEMM_TILE=32|64|128: one GEMM tile for every size
   int processors_ = 64;   // multiprocessors (NVIDIA reports them; a guess elsewhere)
-  bool buffer_storage_ = false;  // glBufferStorage (GL 4.4 or ARB_buffer_storage)
 };
 
 }  // namespace
