@@ -350,7 +350,10 @@ class CpuBackend final : public Backend {
 
  private:
   // Work below these sizes stays on one thread: waking the others costs more.
-  static constexpr double kMinRowWork = 1 << 24;   // multiply-adds of one GEMM (16M)
+#ifndef NNLAB_MIN_ROW_WORK
+#define NNLAB_MIN_ROW_WORK (1 << 24)
+#endif
+  static constexpr double kMinRowWork = NNLAB_MIN_ROW_WORK;   // multiply-adds of one GEMM (16M)
   static constexpr size_t kMinElements = 1 << 17;  // floats of one elementwise op
 
   // Output rows [0, M) in contiguous parts across the pool. A row's values do not

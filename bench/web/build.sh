@@ -4,7 +4,8 @@
 # bench_web_mt.{js,wasm,worker.js}: the engine sources (with
 # the SIMD kernels over wasm SIMD128 beside the Eigen reference, as the top
 # CMakeLists picks them for Emscripten), zlib
-# from .cache/src/zlib (tools/fetch_sources) and bench/web/bench_web.cpp.
+# from .cache/src/zlib (tools/fetch_sources) and bench/web/bench_web.cpp. Arguments
+# are extra compiler flags (objects are rebuilt only when sources change: use a new BUILD_DIR).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 out="${BUILD_DIR:-$root/build-bench-wasm}/bench_web"
@@ -12,7 +13,7 @@ zsrc="$root/.cache/src/zlib"
 export NODE_PATH=/usr/share/nodejs
 [ -f "$zsrc/inflate.c" ] || { echo "build.sh: no zlib source in $zsrc: run tools/fetch_sources" >&2; exit 1; }
 cxxflags=(-O3 -msimd128 -std=c++17 -Wall -Wextra -DEIGEN_MPL2_ONLY -isystem /usr/include/eigen3
-          -isystem "$zsrc" -I"$root/engine" -DNNLAB_SIMD_KERNELS)
+          -isystem "$zsrc" -I"$root/engine" -DNNLAB_SIMD_KERNELS "$@")  # "$@": e.g. -DNNLAB_MIN_ROW_WORK=4000000
 zlib=(adler32 crc32 deflate infback inffast inflate inftrees trees zutil compress uncompr gzclose gzlib gzread gzwrite)
 pids=()
 compile() {  # cc src obj flags...: recompiles only when the source or a header is newer
