@@ -9,6 +9,7 @@
 add_library(nnlab_ui_core STATIC
   ${CMAKE_SOURCE_DIR}/ui/runner.cpp
   ${CMAKE_SOURCE_DIR}/ui/session.cpp
+  ${CMAKE_SOURCE_DIR}/ui/session_data.cpp
   ${CMAKE_SOURCE_DIR}/ui/session_text.cpp
   ${CMAKE_SOURCE_DIR}/ui/preprocess.cpp)
 target_include_directories(nnlab_ui_core PUBLIC ${CMAKE_SOURCE_DIR}/ui)
