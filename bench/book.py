@@ -11,7 +11,7 @@ chapter-6 rows take hours each on a CPU: run them one by one (--presets ch6-fc).
                 [--presets ch1,ch3-ce] [--jobs N] [--json FILE] [--table-from FILE]
 
 Prints one JSON line per run, then a Markdown table: book, median, range,
-whether the median is within 0.5 points of the book, how many seeds got stuck
+whether the median is within 0.5 points of the book (chapter 6: 0.3), how many seeds got stuck
 (best more than 5 points below the book: sigmoid + quadratic + N(0,1) saturates
 on some seeds), the first epoch of each seed, the wall time of a run, and the
 command of each row. --table-from prints the table again from a --json file.
@@ -30,7 +30,10 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EPOCH = re.compile(r"^Epoch (\d+): (\d+) / (\d+)")
 BEST_VALIDATION = re.compile(r"^best validation accuracy [0-9.]+% at epoch (\d+); test accuracy at that epoch (\d+) / (\d+)")
-TOLERANCE = 0.5  # percentage points
+# percentage points from the book: the real-MNIST issue's 0.5 for chapters 1 and 3,
+# the convolutions issue's 0.3 for chapter 6
+def tolerance(preset):
+    return 0.3 if preset.startswith("ch6-") else 0.5
 STUCK = 5.0  # a seed whose best is this far below the book is reported as stuck
 
 
@@ -91,15 +94,15 @@ def main(argv):
         with open(a.json, "w") as f:
             json.dump([results[j] for j in jobs], f, indent=1)
 
-    print("\n| preset | run | book | median | range (seeds %s) | within %.1f | stuck | first epoch | s/run | command |"
-          % (a.seeds, TOLERANCE))
+    print("\n| preset | run | book | median | range (seeds %s) | within (0.5; ch. 6: 0.3) | stuck | first epoch | s/run | command |"
+          % a.seeds)
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     misses = 0
     for r in rows:
         runs = [results[(r["id"], s)] for s in seeds]
         best = [x["best_percent"] for x in runs]
         med = statistics.median(best)
-        ok = abs(med - r["book"]) <= TOLERANCE
+        ok = abs(med - r["book"]) <= tolerance(r["id"])
         misses += not ok
         stuck = [x["seed"] for x in runs if x["best_percent"] < r["book"] - STUCK]
         print("| %s | %s | %.2f%% | %.2f%% | %.2f–%.2f%% | %s | %s | %s | %.0f | `nnlab train --data data/mnist --preset %s --seed S` |"
