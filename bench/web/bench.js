@@ -310,7 +310,7 @@ window.runBench = async (opts) => {
     M._free(losses);
     if (sps < 0) throw new Error('nnlab_bench_train failed: ' + sps);
     return { impl, hidden, batch, samples: batches * batch, samples_per_sec: sps, cost_first10: first,
-             cost_last10: last, learns: last < first };
+             cost_last10: last, learns: last < 0.75 * first };
   }
   if (opts.sizes && opts.sizes.includes('-')) return window.convBench(opts);  // conv_peers.js
   if (impl === 'jaxjs') return jaxBench(opts);

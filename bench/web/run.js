@@ -120,7 +120,8 @@ function convTables(specs, results, env) {
     console.log(JSON.stringify({ kind: 'ratio', sizes, batch: Number(batch), nnlab: ours && ours.samples_per_sec,
                                  best_peer: best && best.impl, ratio }));
     for (const r of mine)
-      checks.push([sizes.replace(/-softmax$/, ''), r.impl, r.error ? '-' : (r.cost_first10 ?? NaN).toFixed(3),
+      checks.push([sizes.replace(/-softmax$/, ''), r.impl, r.run_batches ?? (r.error ? '-' : r.samples / r.batch + 20),
+                   r.error ? '-' : (r.cost_first10 ?? NaN).toFixed(3),
                    r.error ? '-' : (r.cost_last10 ?? NaN).toFixed(3),
                    r.test_accuracy != null ? (100 * r.test_accuracy).toFixed(1) + '%' : '-',
                    r.error ? 'cannot train it' : r.learns ? 'yes' : 'NO', r.note || '']);
@@ -131,9 +132,10 @@ function convTables(specs, results, env) {
               `nnlab ${samples} samples per run, best of ${repeats}; peers one run of ${repeats} segments of ${convSamples} ` +
               `samples, the best segment; each after ${warmSeconds} s warm-up; samples/s, one thread`);
   console.log(table(rows, ['net', 'batch', 'nnlab', ...peersOf, 'nnlab/best peer', 'best peer', 'target', 'met']));
-  console.log('\nthat each learns: mean cost per sample over the run\'s first and last 10 batches, accuracy on the first ' +
-              'test images (nnlab: its best-of runs, no accuracy here)');
-  console.log(table(checks, ['net', 'impl', 'cost first 10', 'cost last 10', 'test acc.', 'learns', 'note'])
+  console.log('\nthat each learns: mean cost per sample over the first and last 10 batches of a run of `batches`, ' +
+              'accuracy on the first test images after it (nnlab: its last timed run, no accuracy here); a peer learns ' +
+              'if its cost falls below 0.75x and its accuracy is above 20%');
+  console.log(table(checks, ['net', 'impl', 'batches', 'cost first 10', 'cost last 10', 'test acc.', 'learns', 'note'])
     .split('\n').map((l) => l.trimEnd()).join('\n'));
   errors.forEach((e) => console.log(e));
 }
