@@ -1,5 +1,5 @@
 // The page side of the browser benchmark: loads Fashion-MNIST (gzip IDX over HTTP),
-// then on request trains [784,h,10] for a fixed number of samples in nnlab (WASM)
+// then on request trains [784,h,10] (a conv net: conv_peers.js) for a fixed number of samples in nnlab (WASM)
 // or in TF.js 4.22 (wasm backend) or jax-js 0.1.25 (wasm backend) with network.py's algorithm: sigmoid layers,
 // quadratic cost C = 1/2 sum |a - y|^2 over the batch, w -= (eta/m) * dC/dw.
 'use strict';
@@ -72,6 +72,15 @@ window.benchReady = (async () => {
   for (let i = 0; i < state.n; ++i) y[i * 10 + state.labels[i]] = 1;
   state.x = x;
   state.X = tf.tensor2d(x, [state.n, 784]);
+  // Test images for the conv peers' check that they learn (the last 10k training images without them).
+  try {
+    const ti = await fetchIdx('/data/t10k-images-idx3-ubyte.gz'), tl = await fetchIdx('/data/t10k-labels-idx1-ubyte.gz');
+    state.testX = Float32Array.from(ti.data, (v) => v / 255);
+    state.testLabels = tl.data;
+  } catch (e) {
+    state.testX = x.subarray((state.n - 10000) * 784);
+    state.testLabels = state.labels.subarray(state.n - 10000);
+  }
   state.Y = tf.tensor2d(y, [state.n, 10]);
   log('tfjs: ' + JSON.stringify(state.tfInfo));
 
@@ -280,7 +289,9 @@ async function jaxBench(opts) {
 }
 
 // opts: {impl: 'nnlab'|'jaxjs'|'tfjs-manual'|'tfjs-autograd'|'tfjs-prebatched', hidden, batch, samples, repeats,
-//        warmSeconds, sizes (nnlab: any "784,...,10"), threads (nnlab built with pthreads)}
+//        warmSeconds, sizes (nnlab: any "784,...,10" or a net's text form; a net's text form
+//        goes to conv_peers.js's convBench for impl 'jaxjs'|'tfjs-cpu'|'tfjs-wasm'|'convnetjs'),
+//        threads (nnlab built with pthreads)}
 window.runBench = async (opts) => {
   await window.benchReady;
   const { impl, hidden, batch, samples, repeats } = opts;
@@ -290,12 +301,18 @@ window.runBench = async (opts) => {
   if (impl === 'nnlab') {
     const M = state.nnlab;
     const sizes = M.allocateUTF8(opts.sizes || `784,${hidden},10`);
+    const losses = M._malloc(16);
+    M.HEAPF64.fill(NaN, losses / 8, losses / 8 + 2);
     const sps = M._nnlab_bench_train(state.imgPtr, state.labPtr, state.n, sizes, batch,
-                                     batches * batch, repeats, warmSeconds, opts.threads || 1);
+                                     batches * batch, repeats, warmSeconds, opts.threads || 1, losses);
+    const [first, last] = M.HEAPF64.subarray(losses / 8, losses / 8 + 2);
     M._free(sizes);
+    M._free(losses);
     if (sps < 0) throw new Error('nnlab_bench_train failed: ' + sps);
-    return { impl, hidden, batch, samples: batches * batch, samples_per_sec: sps };
+    return { impl, hidden, batch, samples: batches * batch, samples_per_sec: sps, cost_first10: first,
+             cost_last10: last, learns: last < 0.75 * first };
   }
+  if (opts.sizes && opts.sizes.includes('-')) return window.convBench(opts);  // conv_peers.js
   if (impl === 'jaxjs') return jaxBench(opts);
   const variant = impl === 'tfjs-autograd' ? 'autograd' : 'manual';
   const prebatch = impl === 'tfjs-prebatched';

@@ -1,5 +1,7 @@
 // The engine side of the browser benchmark (bench/web/run.sh): exported C entry
-// points that train network.py's algorithm (sigmoid, quadratic cost, eta 3.0) on
+// points that train network.py's algorithm (sigmoid, quadratic cost, eta 3.0), or a
+// net's text form with the book's chapter-6 algorithm (softmax + log-likelihood,
+// network3 init, eta 0.1, as bench_train), on
 // the images the page hands over and return the samples/s: on one thread, or
 // built with pthreads (build.sh's bench_web_mt, for a cross-origin isolated page)
 // on `threads` of them.
@@ -46,22 +48,26 @@ extern "C" {
 // uses a fresh Trainer, 20 untimed warm-up batches, then `samples` timed samples.
 // Before the first run, untimed batches for warm_seconds: the browser compiles wasm
 // with a baseline compiler first and swaps in optimised code only for hot functions.
+// If `losses` is not null it gets the last run's mean per-sample loss over its first
+// and over its last 10 batches (that it learns).
 // Returns the best samples/s, or a negative number on error.
 EMSCRIPTEN_KEEPALIVE double nnlab_bench_train(const uint8_t* images, const uint8_t* labels, int n,
                                               const char* sizes, int batch, int samples, int repeats,
-                                              double warm_seconds, int threads) {
+                                              double warm_seconds, int threads, double* losses) {
   nnlab::TrainConfig cfg;
   std::vector<int> layers;
   if (std::strchr(sizes, '-')) {  // a net's text form (a conv net): softmax + log-likelihood, as the book's ch. 6
     cfg.net.cost = nnlab::Cost::CrossEntropy;
     if (!nnlab::parse_net(sizes, cfg.net).ok()) return -3;
+    cfg.init = nnlab::Init::Network3;
+    cfg.eta = 0.1f;
   } else if (nnlab::parse_sizes(sizes, layers).ok()) {
     cfg.net = nnlab::NetConfig::mlp(layers);  // sigmoid, quadratic
+    cfg.eta = 3.0f;
   } else {
     return -3;
   }
   cfg.batch = batch;
-  cfg.eta = 3.0f;
   cfg.epochs = 1;
   cfg.seed = 1;
   const int warm = 20;
@@ -88,6 +94,11 @@ EMSCRIPTEN_KEEPALIVE double nnlab_bench_train(const uint8_t* images, const uint8
     if (t.state() == nnlab::State::Diverged) return -2;
     double sps = done * double(batch) / dt;
     if (sps > best) best = sps;
+    const std::vector<float>& l = t.metrics().batch_loss;  // one point per batch at these lengths
+    if (losses && l.size() >= 20) {
+      losses[0] = losses[1] = 0;
+      for (size_t i = 0; i < 10; ++i) losses[0] += l[i] / 10.0, losses[1] += l[l.size() - 1 - i] / 10.0;
+    }
   }
   return best;
 }

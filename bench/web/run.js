@@ -1,8 +1,8 @@
 // Browser benchmark driver: serves bench/web (page), the TF.js and jax-js dist files
 // from node_modules, the nnlab WASM build and the Fashion-MNIST files on 127.0.0.1, opens
 // the page in one headless Chromium session (playwright-core, Debian's chromium),
-// runs every (model, batch) in nnlab, jax-js and TF.js, prints JSON lines, a table and
-// ratios against the best peer.
+// runs every (model, batch) in nnlab, jax-js and TF.js (conv nets: jax-js, TF.js cpu and
+// wasm, ConvNetJS; conv_peers.js), prints JSON lines, a table and ratios against the best peer.
 'use strict';
 const fs = require('fs');
 const http = require('http');
@@ -18,14 +18,26 @@ function opt(name, dflt) {
   return i >= 0 && i + 1 < args.length ? args[i + 1] : dflt;
 }
 const buildDir = opt('build', path.join(root, 'build-bench-wasm', 'bench_web'));
-const models = opt('models', '784,30,10:10 784,30,10:100 784,100,10:10 784,100,10:100').split(/\s+/);
+// "conv": the book's first conv net and the two-conv ReLU net at batch 10 (as bench_train's).
+const kConvModels = ['784-conv20x5-sigmoid-pool2-fc100-sigmoid-fc10-softmax:10',
+                     '784-conv20x5-relu-pool2-conv40x5-relu-pool2-fc100-relu-fc10-softmax:10'];
+const models = opt('models', '784,30,10:10 784,30,10:100 784,100,10:10 784,100,10:100').split(/\s+/).filter(Boolean)
+  .flatMap((m) => (m === 'conv' ? kConvModels : [m]));
+const isConv = (spec) => spec.split(':')[0].includes('-');  // a net's text form
 // Timed samples per run: TF.js runs ~5-15k samples/s, nnlab 15x that, so nnlab gets
 // more samples for the same timer precision (performance.now is coarse, 0.1 ms).
 const samples = Number(opt('samples', '12000'));
 const nnlabSamples = Number(opt('nnlab-samples', '48000'));
+// Conv nets: nnlab runs --samples per run; a peer (30-400 samples/s) trains one run of
+// --repeats timed segments of --conv-samples each.
+const convSamples = Number(opt('conv-samples', '500'));
 const repeats = Number(opt('repeats', '3'));
 const warmSeconds = Number(opt('warm', '1'));  // untimed, before each (impl, model)
-const impls = opt('impls', 'nnlab,jaxjs,tfjs-manual,tfjs-autograd,tfjs-prebatched').split(',');
+const kMlpImpls = ['nnlab', 'jaxjs', 'tfjs-manual', 'tfjs-autograd', 'tfjs-prebatched'];
+const kConvImpls = ['nnlab', 'jaxjs', 'tfjs-cpu', 'convnetjs', 'tfjs-wasm'];
+const impls = opt('impls', [...new Set([...kMlpImpls, ...kConvImpls])].join(',')).split(',');
+const mlpImpls = kMlpImpls.filter((i) => impls.includes(i));
+const convImpls = kConvImpls.filter((i) => impls.includes(i));
 const chromiumPath = opt('chromium', '/usr/bin/chromium');
 // --page URL: the real page (tools/serve, cross-origin isolated) trains the same
 // models in the same Chromium run, drawing as it trains: its wall-clock speed
@@ -47,6 +59,7 @@ const routes = [  // URL prefix -> directory
   ['/tfjs-wasm/', path.join(here, 'node_modules/@tensorflow/tfjs-backend-wasm/dist')],
   ['/tfjs/', path.join(here, 'node_modules/@tensorflow/tfjs/dist')],
   ['/jaxjs/', path.join(here, 'node_modules/@jax-js/jax/dist')],
+  ['/convnetjs/', path.join(here, 'node_modules/convnetjs/build')],
   ['/nnlab/', buildDir],
   ['/data/', dataDir],
   ['/', here],
@@ -85,6 +98,48 @@ function table(rows, headers) {
   return [line(headers), ...rows.map(line)].join('\n');
 }
 
+// Conv nets: samples/s per impl ('cannot' where it cannot train the net, '(no)' after a
+// rate where it did not learn: not counted as the best peer), nnlab / the fastest peer that
+// learns (target 5x), then each impl's check that it learns and what it does differently.
+function convTables(specs, results, env) {
+  const peersOf = convImpls.filter((i) => i !== 'nnlab');
+  const rows = [], checks = [];
+  for (const spec of specs) {
+    const [sizes, batch] = spec.split(':');
+    const mine = results.filter((r) => r.sizes === sizes && r.batch === Number(batch));
+    const ours = mine.find((r) => r.impl === 'nnlab');
+    const good = mine.filter((r) => r.impl !== 'nnlab' && !r.error && r.learns);
+    const best = good.reduce((a, b) => (!a || b.samples_per_sec > a.samples_per_sec ? b : a), null);
+    const ratio = ours && best ? ours.samples_per_sec / best.samples_per_sec : null;
+    const cell = (i) => {
+      const r = mine.find((q) => q.impl === i);
+      return !r ? '-' : r.error ? 'cannot' : Math.round(r.samples_per_sec) + (r.learns ? '' : ' (no)');
+    };
+    rows.push([sizes, batch, cell('nnlab'), ...peersOf.map(cell), ratio ? ratio.toFixed(2) + 'x' : '-',
+               best ? best.impl : '-', '5x', ratio >= 5 ? 'yes' : 'no']);
+    console.log(JSON.stringify({ kind: 'ratio', sizes, batch: Number(batch), nnlab: ours && ours.samples_per_sec,
+                                 best_peer: best && best.impl, ratio }));
+    for (const r of mine)
+      checks.push([sizes.replace(/-softmax$/, ''), r.impl, r.run_batches ?? (r.error ? '-' : r.samples / r.batch + 20),
+                   r.error ? '-' : (r.cost_first10 ?? NaN).toFixed(3),
+                   r.error ? '-' : (r.cost_last10 ?? NaN).toFixed(3),
+                   r.test_accuracy != null ? (100 * r.test_accuracy).toFixed(1) + '%' : '-',
+                   r.error ? 'cannot train it' : r.learns ? 'yes' : 'NO', r.note || '']);
+  }
+  const errors = [...new Set(results.filter((r) => r.error && specs.some((s) => s.startsWith(r.sizes + ':')))
+    .map((r) => `${r.impl} cannot train the conv nets: ${r.error}`))];
+  console.log(`\nconv nets, headless Chromium ${env.browser}: softmax + log-likelihood, plain SGD eta ${0.1}, network3 init; ` +
+              `nnlab ${samples} samples per run, best of ${repeats}; peers one run of ${repeats} segments of ${convSamples} ` +
+              `samples, the best segment; each after ${warmSeconds} s warm-up; samples/s, one thread`);
+  console.log(table(rows, ['net', 'batch', 'nnlab', ...peersOf, 'nnlab/best peer', 'best peer', 'target', 'met']));
+  console.log('\nthat each learns: mean cost per sample over the first and last 10 batches of a run of `batches`, ' +
+              'accuracy on the first test images after it (nnlab: its last timed run, no accuracy here); a peer learns ' +
+              'if its cost falls below 0.75x and its accuracy is above 20%');
+  console.log(table(checks, ['net', 'impl', 'batches', 'cost first 10', 'cost last 10', 'test acc.', 'learns', 'note'])
+    .split('\n').map((l) => l.trimEnd()).join('\n'));
+  errors.forEach((e) => console.log(e));
+}
+
 (async () => {
   for (const f of ['bench_web.js', 'bench_web.wasm'])
     if (!fs.existsSync(path.join(buildDir, f))) { console.error(`run.js: ${buildDir}/${f} missing: run bench/web/build.sh`); process.exit(1); }
@@ -112,11 +167,11 @@ function table(rows, headers) {
     for (const spec of models) {
       const [sizes, batch] = spec.split(':');
       const hidden = Number(sizes.split(',')[1]);
-      const conv = sizes.includes('-');  // a net's text form: nnlab alone (the peers' code is MLP only)
-      for (const impl of impls.filter((i) => !conv || i === 'nnlab')) {
+      const conv = isConv(spec);
+      for (const impl of conv ? convImpls : mlpImpls) {
         const r = await page.evaluate((o) => window.runBench(o),
                                       { impl, hidden, sizes, batch: Number(batch),
-                                        samples: impl === 'nnlab' ? (conv ? samples : nnlabSamples) : samples,
+                                        samples: impl === 'nnlab' ? (conv ? samples : nnlabSamples) : conv ? convSamples : samples,
                                         repeats, warmSeconds });
         r.sizes = sizes;
         r.kind = 'browser';
@@ -126,7 +181,7 @@ function table(rows, headers) {
       }
     }
     const rows = [];
-    for (const spec of models) {
+    for (const spec of models.filter((m) => !isConv(m))) {
       const [sizes, batch] = spec.split(':');
       const of = (impl) => results.find((r) => r.sizes === sizes && r.batch === Number(batch) && r.impl === impl);
       const ours = of('nnlab');
@@ -144,11 +199,15 @@ function table(rows, headers) {
       console.log(JSON.stringify({ kind: 'ratio', sizes, batch: Number(batch), nnlab: ours && ours.samples_per_sec,
                                    best_peer: bestPeer && bestPeer.impl, ratio, best_tfjs: bestTf && bestTf.impl, ratio_tfjs: ratioTf }));
     }
-    console.log(`\nheadless Chromium ${env.browser}, TF.js ${env.tf.version} ${env.tf.backend} (SIMD ${env.tf.simd}, threads ${env.tf.threads}), ` +
-                `jax-js ${env.jax.version} ${env.jax.device} (main thread, crossOriginIsolated ${env.crossOriginIsolated}); ` +
-                `${nnlabSamples} (nnlab) / ${samples} (peers) samples per run, best of ${repeats} after ${warmSeconds} s warm-up; samples/s`);
-    console.log(table(rows, ['sizes', 'batch', 'nnlab', 'jaxjs', 'tfjs-manual', 'tfjs-autograd', 'tfjs-prebatched',
-                             'nnlab/best peer', 'best peer', 'nnlab/best tfjs', 'target', 'met']));
+    if (rows.length) {
+      console.log(`\nheadless Chromium ${env.browser}, TF.js ${env.tf.version} ${env.tf.backend} (SIMD ${env.tf.simd}, threads ${env.tf.threads}), ` +
+                  `jax-js ${env.jax.version} ${env.jax.device} (main thread, crossOriginIsolated ${env.crossOriginIsolated}); ` +
+                  `${nnlabSamples} (nnlab) / ${samples} (peers) samples per run, best of ${repeats} after ${warmSeconds} s warm-up; samples/s`);
+      console.log(table(rows, ['sizes', 'batch', 'nnlab', 'jaxjs', 'tfjs-manual', 'tfjs-autograd', 'tfjs-prebatched',
+                               'nnlab/best peer', 'best peer', 'nnlab/best tfjs', 'target', 'met']));
+    }
+    const convSpecs = models.filter(isConv);
+    if (convSpecs.length) convTables(convSpecs, results, env);
     if (threadCounts.length) {
       const iso = await serve(true);
       const mt = await browser.newPage();
@@ -172,10 +231,10 @@ function table(rows, headers) {
           row.push(Math.round((await run({ impl: 'nnlab', hidden, sizes, batch: Number(batch),
                                            samples: conv ? samples : nnlabSamples, threads: t })).samples_per_sec));
         const peers = [];
-        for (const impl of impls.filter((i) => i !== 'nnlab' && !conv))
+        for (const impl of mlpImpls.filter((i) => i !== 'nnlab' && !conv))
           peers.push(await run({ impl, hidden, batch: Number(batch), samples }));
         const best = peers.reduce((a, b) => (!a || b.samples_per_sec > a.samples_per_sec ? b : a), null);
-        row.push(...impls.filter((i) => i !== 'nnlab').map((i) => {
+        row.push(...mlpImpls.filter((i) => i !== 'nnlab').map((i) => {
           const p = peers.find((q) => q.impl === i);
           return p ? Math.round(p.samples_per_sec) : '-';
         }));
@@ -188,7 +247,7 @@ function table(rows, headers) {
         big.push(await run({ impl: 'nnlab', sizes: '784,1024,1024,10', hidden: 1024, batch: 256, samples: 256 * 40, threads: t }));
       console.log(`\ncross-origin isolated page (threads): TF.js threads ${envMt.tf.threads}, jax-js ${JSON.stringify(envMt.jax.device)}; samples/s`);
       console.log(table(mtRows, ['sizes', 'batch', ...threadCounts.map((t) => `nnlab ${t}t`),
-                                 ...impls.filter((i) => i !== 'nnlab'), 'nnlab best/best peer', 'best peer']));
+                                 ...mlpImpls.filter((i) => i !== 'nnlab'), 'nnlab best/best peer', 'best peer']));
       const x = big[big.length - 1].samples_per_sec / big[0].samples_per_sec;
       console.log(JSON.stringify({ kind: 'browser_threads', sizes: '784,1024,1024,10', batch: 256,
                                    samples_per_sec: big.map((r) => r.samples_per_sec), threads: threadCounts, speedup: x }));
