@@ -223,7 +223,23 @@ void Dashboard::model_panel(Session& s, const DashboardHooks& hooks) {
                                  : nullptr;
   ImGui::PushItemWidth(ImGui::GetContentRegionAvail().x * 0.55f);
 
+  // What acts on the run comes first, so that a long list of layers never
+  // pushes Start, Pause, Reset or eta out of view.
+  run_buttons(s, hooks);
+  // Live parameters (eta) may change between steps of a running trainer.
+  for (const Param& p : params())
+    if (p.live) param_widget(s, p, nullptr);
+  if (s.run() && s.run()->mode == RunMode::Slices)
+    ImGui::TextColored(kDim, "fps %.0f   training %.0f ms/frame", s.fps, s.budget * 1000);
+  else if (s.run())
+    ImGui::TextColored(kDim, "fps %.0f   the run's thread rests %.0f%%", s.fps, s.run_rest * 100);
+  else
+    ImGui::TextColored(kDim, "fps %.0f", s.fps);
+  if (s.run()) ImGui::TextColored(kDim, "device: %s", s.run()->device.c_str());
+  ImGui::Separator();
+
   // The architecture and data-dependent settings are fixed once a run exists.
+  if (running) wrapped(kDim, "The settings below are locked for this run: Reset to change them.");
   ImGui::BeginDisabled(locked != nullptr);
   const std::vector<Preset>& list = presets();
   if (ImGui::BeginCombo("preset", "the book's runs...")) {
@@ -242,7 +258,7 @@ void Dashboard::model_panel(Session& s, const DashboardHooks& hooks) {
   tooltip(std::string("Sets every setting below to one of the runs of Nielsen's book") +
           (locked ? std::string("\n\n") + locked : ""));
   for (const Param& p : params()) {
-    if (p.live) continue;  // drawn below, enabled while training
+    if (p.live) continue;  // drawn above, enabled while training
     param_widget(s, p, locked);
     if (std::strcmp(p.name, "net") == 0) layer_list(s, locked);  // the same network, row by row
   }
@@ -254,22 +270,7 @@ void Dashboard::model_panel(Session& s, const DashboardHooks& hooks) {
     tooltip(std::string("Where the next run trains") + (locked ? std::string("\n\n") + locked : ""));
   }
   ImGui::EndDisabled();
-  if (running) wrapped(kDim, "Settings above are locked for this run: Reset to change them.");
-
-  // Live parameters (eta) may change between steps of a running trainer.
-  for (const Param& p : params())
-    if (p.live) param_widget(s, p, nullptr);
   ImGui::PopItemWidth();
-  ImGui::Separator();
-  run_buttons(s, hooks);
-  ImGui::Separator();
-  if (s.run() && s.run()->mode == RunMode::Slices)
-    ImGui::TextColored(kDim, "fps %.0f   training %.0f ms/frame", s.fps, s.budget * 1000);
-  else if (s.run())
-    ImGui::TextColored(kDim, "fps %.0f   the run's thread rests %.0f%%", s.fps, s.run_rest * 100);
-  else
-    ImGui::TextColored(kDim, "fps %.0f", s.fps);
-  if (s.run()) ImGui::TextColored(kDim, "device: %s", s.run()->device.c_str());
 }
 
 // Start / Pause / Resume / Reset (asking before a trained model is dropped),
@@ -289,7 +290,7 @@ void Dashboard::run_buttons(Session& s, const DashboardHooks& hooks) {
   }
   ImGui::EndDisabled();
   note_widget(s, "Start");
-  tooltip(can_start ? "Train a new network with the settings above (loads the data first if needed)"
+  tooltip(can_start ? "Train a new network with the settings below (loads the data first if needed)"
                     : "A run is in progress: Pause it, or Reset to start over");
   ImGui::SameLine();
   if (ph == Phase::Paused) {
