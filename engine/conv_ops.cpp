@@ -25,45 +25,41 @@ inline void add(float* dst, const float* src, int n) {
 
 }  // namespace
 
+// Both walk, for each row of cols, the output rows [oh0, oh1) and columns [lo, hi)
+// whose tap falls inside the image (everything, when pad = 0). The inner loop is a
+// copy (add) of hi - lo floats and two pointer steps, nothing else: with the
+// padding's fills inside it, GCC ran out of registers and kept the loop's
+// pointers on the stack, and im2col took as long as the GEMM beside it.
 void im2col(float* cols, size_t ld, const float* x, const ConvShape& s) {
-  const int OH = s.OH(), OW = s.OW();
+  const int H = s.H, W = s.W, k = s.k, pad = s.pad, OH = s.OH(), OW = s.OW();
   for (int c = 0; c < s.C; ++c)
-    for (int ki = 0; ki < s.k; ++ki)
-      for (int kj = 0; kj < s.k; ++kj) {
-        float* row = cols + size_t((c * s.k + ki) * s.k + kj) * ld;
-        // Output columns [lo, hi) read inside the image; the rest is padding.
-        const int lo = std::max(0, s.pad - kj), hi = std::min(OW, s.W + s.pad - kj);
-        for (int oh = 0; oh < OH; ++oh) {
-          float* dst = row + size_t(oh) * OW;
-          const int ih = oh + ki - s.pad;
-          if (ih < 0 || ih >= s.H || lo >= hi) {
-            for (int ow = 0; ow < OW; ++ow) dst[ow] = 0.0f;
-            continue;
-          }
-          const float* src = x + (size_t(c) * s.H + ih) * s.W + (kj - s.pad);
-          for (int ow = 0; ow < lo; ++ow) dst[ow] = 0.0f;
-          copy(dst + lo, src + lo, hi - lo);
-          for (int ow = hi; ow < OW; ++ow) dst[ow] = 0.0f;
-        }
+    for (int ki = 0; ki < k; ++ki) {
+      const int oh0 = std::clamp(pad - ki, 0, OH), oh1 = std::clamp(H + pad - ki, oh0, OH);
+      for (int kj = 0; kj < k; ++kj) {
+        float* row = cols + size_t((c * k + ki) * k + kj) * ld;
+        const int lo = std::clamp(pad - kj, 0, OW), hi = std::clamp(W + pad - kj, lo, OW);
+        if (pad > 0) std::fill(row, row + size_t(OH) * OW, 0.0f);  // then the inside over it
+        const float* src = x + (size_t(c) * H + (oh0 + ki - pad)) * W + (lo + kj - pad);
+        float* dst = row + size_t(oh0) * OW + lo;
+        for (int oh = oh0; oh < oh1; ++oh, src += W, dst += OW) copy(dst, src, hi - lo);
       }
+    }
 }
 
 void col2im(float* dx, const float* cols, size_t ld, const ConvShape& s) {
-  const int OH = s.OH(), OW = s.OW();
-  std::memset(dx, 0, sizeof(float) * size_t(s.C) * s.H * s.W);
+  const int H = s.H, W = s.W, k = s.k, pad = s.pad, OH = s.OH(), OW = s.OW();
+  std::memset(dx, 0, sizeof(float) * size_t(s.C) * H * W);
   for (int c = 0; c < s.C; ++c)
-    for (int ki = 0; ki < s.k; ++ki)
-      for (int kj = 0; kj < s.k; ++kj) {
-        const float* row = cols + size_t((c * s.k + ki) * s.k + kj) * ld;
-        const int lo = std::max(0, s.pad - kj), hi = std::min(OW, s.W + s.pad - kj);
-        for (int oh = 0; oh < OH; ++oh) {
-          const int ih = oh + ki - s.pad;
-          if (ih < 0 || ih >= s.H) continue;
-          float* dst = dx + (size_t(c) * s.H + ih) * s.W + (kj - s.pad);
-          const float* src = row + size_t(oh) * OW;
-          add(dst + lo, src + lo, hi - lo);
-        }
+    for (int ki = 0; ki < k; ++ki) {
+      const int oh0 = std::clamp(pad - ki, 0, OH), oh1 = std::clamp(H + pad - ki, oh0, OH);
+      for (int kj = 0; kj < k; ++kj) {
+        const float* src = cols + size_t((c * k + ki) * k + kj) * ld;
+        const int lo = std::clamp(pad - kj, 0, OW), hi = std::clamp(W + pad - kj, lo, OW);
+        float* dst = dx + (size_t(c) * H + (oh0 + ki - pad)) * W + (lo + kj - pad);
+        src += size_t(oh0) * OW + lo;
+        for (int oh = oh0; oh < oh1; ++oh, src += OW, dst += W) add(dst, src, hi - lo);
       }
+    }
 }
 
 void maxpool_forward(float* out, int32_t* argmax, const float* x, const PoolShape& s) {
