@@ -274,15 +274,15 @@ class CpuBackend final : public Backend {
   }
 
   void conv_backward(Buf dinp, Buf dweight, Buf dbias, Buf dout, Buf inp, Buf weight, Buf cols, Buf tmp, int B,
-                     const ConvShape& s) override {
+                     const ConvShape& s, bool cols_ready) override {
     const int P = s.P(), CKK = s.CKK(), F = s.F;
     const size_t in = size_t(s.C) * s.H * s.W, N = size_t(B) * P;
     float *cl = f(cols), *dw = f(dweight), *db = f(dbias), *t = f(tmp);
     const float *d = f(dout), *x = f(inp), *w = f(weight);
     const double work = double(B) * F * CKK * P;
-    samples(B, work, [&](int b0, int b1) {  // the patches again (a later layer reused the scratch), dout'
+    samples(B, work, [&](int b0, int b1) {  // the patches again unless kept, and dout'
       for (int b = b0; b < b1; ++b) {
-        conv::im2col(cl + size_t(b) * P, N, x + size_t(b) * in, s);
+        if (!cols_ready) conv::im2col(cl + size_t(b) * P, N, x + size_t(b) * in, s);
         for (int r = 0; r < F; ++r)
           std::memcpy(t + size_t(r) * N + size_t(b) * P, d + (size_t(b) * F + r) * P, sizeof(float) * size_t(P));
       }
