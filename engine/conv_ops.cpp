@@ -22,7 +22,9 @@ inline void copy(float* dst, const float* src, int n) {
   for (int i = 0; i < n - 8; i += 8) std::memcpy(dst + i, src + i, 8 * sizeof(float));
   std::memcpy(dst + n - 8, src + n - 8, 8 * sizeof(float));
 }
-inline void add(float* dst, const float* src, int n) {
+// __restrict: else GCC vectorises the loop of blocks again, behind a test of
+// whether dst and src overlap on every call (col2im: 80 -> 69 us per batch).
+inline void add(float* __restrict dst, const float* __restrict src, int n) {
   int i = 0;
   for (; i + 8 <= n; i += 8)
     for (int j = 0; j < 8; ++j) dst[i + j] += src[i + j];
