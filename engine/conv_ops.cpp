@@ -70,12 +70,16 @@ void col2im(float* dx, const float* cols, size_t ld, const ConvShape& s) {
     }
 }
 
-void maxpool_forward(float* out, int32_t* argmax, const float* x, const PoolShape& s) {
+// __restrict (out, argmax and x never overlap) spares the 2x2 loop, which GCC
+// vectorises, its runtime overlap tests: 45 -> 32 us on the first conv's maps (batch 10).
+void maxpool_forward(float* __restrict out, int32_t* __restrict argmax, const float* __restrict x,
+                     const PoolShape& s) {
   const int OH = s.OH(), OW = s.OW();
   if (s.k == 2 && s.stride == 2) {  // the book's pool, unrolled: the same picks as the loop below
+    const int H = s.H, W = s.W;
     for (int c = 0; c < s.C; ++c)
       for (int oh = 0; oh < OH; ++oh) {
-        const int r0 = (c * s.H + 2 * oh) * s.W, r1 = r0 + s.W;
+        const int r0 = (c * H + 2 * oh) * W, r1 = r0 + W;
         float* o = out + (size_t(c) * OH + oh) * OW;
         int32_t* am = argmax + (size_t(c) * OH + oh) * OW;
         for (int ow = 0; ow < OW; ++ow) {
