@@ -108,11 +108,13 @@ class Backend {
   }
   // dinp (B,C,H,W) (skipped if kNone), dweight (F,C,k,k) = sum over the batch,
   // dbias (F) = sum of dout over the batch and positions; dout (B,F,OH,OW).
-  // Scratch as above.
+  // Scratch as above. cols_ready: cols still hold the patches conv_forward wrote
+  // for this inp, B and s (nothing has written cols or inp since), so they need
+  // not be made again; the pass leaves other values in cols either way.
   virtual void conv_backward(Buf dinp, Buf dweight, Buf dbias, Buf dout, Buf inp, Buf weight, Buf cols, Buf tmp,
-                             int B, const ConvShape& s) {
+                             int B, const ConvShape& s, bool cols_ready) {
     (void)dinp, (void)dweight, (void)dbias, (void)dout, (void)inp, (void)weight, (void)cols, (void)tmp, (void)B,
-        (void)s;
+        (void)s, (void)cols_ready;
     std::abort();
   }
   // out (B,C,OH,OW) = the max of each window of inp (B,C,H,W); argmax (B,C,OH,OW) i32

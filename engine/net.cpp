@@ -71,13 +71,20 @@ void Net::backward(int B, Buf loss, int loss_slot) {
   const Buf z = n >= 2 ? layers_[n - 2].act : x_;
   be.output_backward(n >= 2 ? layers_[n - 2].grad : kNone, loss, loss_slot, z, O.act, y_, B, O.out,
                      act_of(O.spec.kind), cfg_.cost);
+  // The last conv layer's forward pass wrote the conv scratch last, so its patches
+  // are still there when the backward pass reaches it (the first conv it meets);
+  // each conv's backward pass then overwrites them.
+  bool cols_ready = true;
   for (size_t i = n - 1; i-- > 0;) {
     Layer& L = layers_[i];
     const Buf inp = i == 0 ? x_ : layers_[i - 1].act;
     const Buf dinp = i == 0 ? kNone : layers_[i - 1].grad;  // the input needs no gradient
     switch (L.spec.kind) {
       case LayerKind::Dense: be.matmul_backward(dinp, L.dw, L.db, L.grad, inp, L.w, B, L.in, L.out); break;
-      case LayerKind::Conv: be.conv_backward(dinp, L.dw, L.db, L.grad, inp, L.w, cols_, tmp_, B, L.conv); break;
+      case LayerKind::Conv:
+        be.conv_backward(dinp, L.dw, L.db, L.grad, inp, L.w, cols_, tmp_, B, L.conv, cols_ready);
+        cols_ready = false;
+        break;
       case LayerKind::MaxPool:
         if (dinp != kNone) be.maxpool_backward(dinp, L.grad, L.aux, B, L.pool);
         break;

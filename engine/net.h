@@ -51,9 +51,10 @@ class Net {
   // Dropout masks of Train passes derive from (seed, pass number, layer) only;
   // this restarts the pass count (a fixed mask: the same seed before each pass).
   void seed_dropout(uint64_t seed);
-  // After forward(B): the output + cost pair's dCost/dz from labels() (one-hot
-  // targets), loss[loss_slot] = the batch's summed cost, then every layer's
-  // gradient, ending in the parameter gradients of tensors().
+  // Right after forward(B) (no other pass between: backward reads that pass's
+  // activations and conv patches): the output + cost pair's dCost/dz from labels()
+  // (one-hot targets), loss[loss_slot] = the batch's summed cost, then every
+  // layer's gradient, ending in the parameter gradients of tensors().
   void backward(int B, Buf loss, int loss_slot);
 
   // The parameters and their gradients, for an optimizer.

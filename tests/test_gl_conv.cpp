@@ -31,7 +31,8 @@ std::vector<ConvCase> conv_cases() {
   };
 }
 
-// conv_forward, then conv_backward with and without dinp, on both backends.
+// conv_forward, then conv_backward with and without dinp (with the forward pass's
+// patches, then with the scratch overwritten), on both backends.
 void check_convs(const std::vector<ConvCase>& cases, Backend* gl = gpu().be.get()) {
   Rng rng(12);
   for (const ConvCase& c : cases) {
@@ -49,17 +50,19 @@ void check_convs(const std::vector<ConvCase>& cases, Backend* gl = gpu().be.get(
     for (int d = 0; d < 2; ++d) p[d].conv_forward(out[d], inp[d], w[d], bias[d], cols[d], tmp[d], B, s);
     CHECK(p.rel_err(out, out_n) < kTol);
 
+    // Right after the forward pass, the patches it left in cols are used as they are.
     Twin dinp = p.poisoned(in), dw = p.poisoned(wn), db = p.poisoned(size_t(s.F));
     for (int d = 0; d < 2; ++d)
-      p[d].conv_backward(dinp[d], dw[d], db[d], dout[d], inp[d], w[d], cols[d], tmp[d], B, s);
+      p[d].conv_backward(dinp[d], dw[d], db[d], dout[d], inp[d], w[d], cols[d], tmp[d], B, s, true);
     CHECK(p.rel_err(dinp, in) < kTol);
     CHECK(p.rel_err(dw, wn) < kTol);
     CHECK(p.rel_err(db, size_t(s.F)) < kTol);
 
-    // The first layer skips dinp; the scratch now holds the backward pass's values.
+    // The first layer skips dinp; the scratch now holds the backward pass's values,
+    // so the patches are made again.
     Twin dw2 = p.poisoned(wn), db2 = p.poisoned(size_t(s.F));
     for (int d = 0; d < 2; ++d)
-      p[d].conv_backward(kNone, dw2[d], db2[d], dout[d], inp[d], w[d], cols[d], tmp[d], B, s);
+      p[d].conv_backward(kNone, dw2[d], db2[d], dout[d], inp[d], w[d], cols[d], tmp[d], B, s, false);
     CHECK(p.rel_err(dw2, wn) < kTol);
     CHECK(p.rel_err(db2, size_t(s.F)) < kTol);
   }

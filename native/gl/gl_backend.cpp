@@ -262,10 +262,10 @@ class GlBackend final : public Backend {
   }
 
   void conv_backward(Buf dinp, Buf dweight, Buf dbias, Buf dout, Buf inp, Buf weight, Buf cols, Buf tmp, int B,
-                     const ConvShape& s) override {
+                     const ConvShape& s, bool cols_ready) override {
     ctx_->make_current();
     const int N = B * s.P(), CKK = s.CKK(), F = s.F;
-    im2col(cols, inp, B, s);  // again: a later layer may have reused the scratch
+    if (!cols_ready) im2col(cols, inp, B, s);  // again, unless the forward pass's patches are still there
     bind({tmp, dout, kNone}, 1);
     gl::Program& layout = ops_[kConvLayout];
     layout.set("B", B).set("F", F).set("P", s.P()).set("to_batch", 0);
