@@ -13,7 +13,8 @@ import sys
 # builds; they force a slower kernel on the current one, so for a fair peer we run
 # without both (in this process only) unless --keep-coretype is given.
 _KEEP = "--keep-coretype" in sys.argv
-if not _KEEP and ("OPENBLAS_CORETYPE" in os.environ or "OPENBLAS_L2_SIZE" in os.environ):
+if not _KEEP and "NNLAB_PEERS_FORCED" not in os.environ and (
+        "OPENBLAS_CORETYPE" in os.environ or "OPENBLAS_L2_SIZE" in os.environ):
     env = dict(os.environ)
     env["NNLAB_PEERS_UNSET"] = ",".join(k for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
                                         if k in env)
@@ -85,6 +86,32 @@ def loaded_blas():
         except (OSError, AttributeError):
             continue
     return sorted(libs), core
+
+
+def fix_unknown_cpu():
+    """OpenBLAS 0.3.21 (Debian 12) does not know some newer CPUs (seen: an Intel Xeon
+    with AVX-512) and falls back to its Prescott (SSE3) kernels, 5-6x slower: such a
+    peer would be a straw man. Then run again with the kernel the CPU's flags allow."""
+    if _KEEP or "OPENBLAS_CORETYPE" in os.environ:
+        return
+    _, core = loaded_blas()
+    if not core or not core.startswith("Prescott"):
+        return
+    flags = set()
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("flags"):
+                flags = set(line.split(":", 1)[1].split())
+                break
+    if {"avx512f", "avx512bw", "avx512vl", "avx512dq"} <= flags:
+        want = "SkylakeX"
+    elif {"avx2", "fma"} <= flags:
+        want = "Haswell"
+    else:
+        return
+    env = dict(os.environ, OPENBLAS_CORETYPE=want,
+               NNLAB_PEERS_FORCED="%s (OpenBLAS picked %s on this CPU)" % (want, core.split()[0]))
+    os.execve(sys.executable, [sys.executable] + sys.argv, env)
 
 
 def init_params(sizes, rng):
@@ -248,6 +275,7 @@ def main():
     ap.add_argument("--check", action="store_true", help="also print test accuracy after training")
     ap.add_argument("--json-only", action="store_true")
     args = ap.parse_args()
+    fix_unknown_cpu()
 
     ddir, ext = find_data(args.data)
     X8 = read_idx(os.path.join(ddir, "train-images-idx3-ubyte" + ext))
@@ -282,7 +310,8 @@ def main():
             "torch_threads": torch.get_num_threads() if torch else None,
             "blas_libs": libs, "openblas_core": core,
             "unset_for_this_run": env_note.split(",") if env_note else [],
-            "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE")}
+            "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE"),
+            "coretype_forced": os.environ.get("NNLAB_PEERS_FORCED")}
     print(json.dumps(meta), flush=True)
     if not any("openblas" in p for p in libs):
         print("peers.py: warning: OpenBLAS is not the BLAS in use (install libopenblas0-pthread);"
