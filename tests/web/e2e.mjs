@@ -190,21 +190,24 @@ async function main() {
   const { proc, base } = await startServer();
   let hostile = null;
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nnlab-chromium-'));
-  const browser = await chromium.launchPersistentContext(userDir, {
+  // One set of Chromium options for every browser the parts open (7 and 9 launch their own).
+  const options = {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
-    viewport: { width: 1280, height: 800 },
     args: ['--headless', '--no-sandbox', '--disable-quic', '--no-first-run',
            '--disable-background-networking', '--disable-component-update', '--disable-sync',
            '--enable-unsafe-swiftshader'],
-  });
+  };
+  const launch = () => chromium.launch(options);
+  const browser = await chromium.launchPersistentContext(userDir, {
+    ...options, viewport: { width: 1280, height: 800 } });
   try {
     if (viewportsOnly) {
-      await viewports(base, { chromium, check, status, artifacts });
+      await viewports(base, { launch, check, status, artifacts });
       return;
     }
     if (layersOnly) {
-      await layerList(base, { chromium, check, status, artifacts });
+      await layerList(base, { launch, check, status, artifacts });
       return;
     }
     // 1. The page's default run, network.py's; watch epoch 1.
@@ -539,8 +542,8 @@ async function main() {
           `abort handler shows its message without the canvas ("${shown.text}", state ${shown.state})`);
     await ap.close();
 
-    await viewports(base, { chromium, check, status, artifacts });
-    await layerList(base, { chromium, check, status, artifacts });
+    await viewports(base, { launch, check, status, artifacts });
+    await layerList(base, { launch, check, status, artifacts });
 
     // 8. The page's own training speed and fps, on its own thread; then the fallback.
     const speeds = [await pageSpeed(browser, base, 'sizes=784,30,10&batch=10&eta=3', 10),

@@ -8,13 +8,8 @@ import path from 'node:path';
 
 const kBook = '784-conv20x5-sigmoid-pool2-fc100-sigmoid-fc10-softmax';
 
-export async function layerList(base, { chromium, check, status, artifacts }) {
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-quic', '--no-first-run',
-           '--disable-background-networking', '--disable-component-update', '--disable-sync',
-           '--enable-unsafe-swiftshader'],
-  });
+export async function layerList(base, { launch, check, status, artifacts }) {
+  const browser = await launch();
   // Waits (a few s at most) until the page's net is `want`; returns the net it has.
   const netBecomes = async (page, want) => {
     let net = '';

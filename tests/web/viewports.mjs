@@ -44,13 +44,8 @@ function brightShare(file) {
 //    screenshot of each is saved. The wheel scrolls down; on a phone (touch) a
 //    finger dragged on the background scrolls, and a digit drawn with it on the
 //    draw pad is classified by the model saved in 1.
-export async function viewports(base, { chromium, check, status, artifacts }) {
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-quic', '--no-first-run',
-           '--disable-background-networking', '--disable-component-update', '--disable-sync',
-           '--enable-unsafe-swiftshader'],
-  });
+export async function viewports(base, { launch, check, status, artifacts }) {
+  const browser = await launch();
   const shot = async (page, name) => {
     const file = path.join(artifacts, `web_${name}.png`);
     await page.screenshot({ path: file });
