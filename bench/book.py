@@ -9,6 +9,7 @@ chapter-6 rows take hours each on a CPU: run them one by one (--presets ch6-fc).
 
   bench/book.py [--nnlab build/nnlab] [--data data/mnist] [--seeds 1,2,3]
                 [--presets ch1,ch3-ce] [--jobs N] [--json FILE] [--table-from FILE]
+                [--log DIR]
 
 Prints one JSON line per run, then a Markdown table: book, median, range,
 whether the median is within 0.5 points of the book (chapter 6: 0.3), how many seeds got stuck
@@ -47,16 +48,31 @@ def list_presets(nnlab):
     return rows
 
 
-def run(nnlab, data, preset, seed):
+def run(nnlab, data, preset, seed, log_dir=""):
+    """One training run; with log_dir its output also goes, line by line as it
+    comes, to log_dir/PRESET-sSEED.log (a chapter-6 row runs for hours)."""
     cmd = [nnlab, "train", "--data", data, "--preset", preset, "--seed", str(seed)]
     t0 = time.time()
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    wall = time.time() - t0
-    acc = [int(m.group(2)) / int(m.group(3)) for m in map(EPOCH.match, p.stdout.splitlines()) if m]
-    if p.returncode != 0 or not acc:
-        raise RuntimeError("%s failed (exit %d):\n%s" % (" ".join(cmd), p.returncode, p.stdout[-2000:]))
+    lines = []
+    log = open(os.path.join(log_dir, "%s-s%d.log" % (preset, seed)), "w") if log_dir else None
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as p:
+        for line in p.stdout:
+            lines.append(line)
+            if log:
+                log.write(line)
+                log.flush()
+    if log:
+        log.close()
+    return result(cmd, preset, seed, p.returncode, "".join(lines), time.time() - t0)
+
+
+def result(cmd, preset, seed, returncode, out, wall):
+    """A run's row from its output, as the book reports it."""
+    acc = [int(m.group(2)) / int(m.group(3)) for m in map(EPOCH.match, out.splitlines()) if m]
+    if returncode != 0 or not acc:
+        raise RuntimeError("%s failed (exit %d):\n%s" % (" ".join(cmd), returncode, out[-2000:]))
     best = max(range(len(acc)), key=lambda i: acc[i])
-    chosen = [m for m in map(BEST_VALIDATION.match, p.stdout.splitlines()) if m]
+    chosen = [m for m in map(BEST_VALIDATION.match, out.splitlines()) if m]
     if preset.startswith("ch6-") and chosen:  # network3.py's report: the best validation epoch's test accuracy
         best = int(chosen[-1].group(1))
     return {"preset": preset, "seed": seed, "best_percent": round(100 * acc[best], 2),
@@ -73,6 +89,7 @@ def main(argv):
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--json", default="", help="also write every run as a JSON list to FILE")
     ap.add_argument("--table-from", default="", help="no runs: the table from a --json FILE")
+    ap.add_argument("--log", default="", help="also write each run's output, as it comes, to DIR/PRESET-sSEED.log")
     a = ap.parse_args(argv)
     seeds = [int(s) for s in a.seeds.split(",")]
     rows = list_presets(a.nnlab)
@@ -85,7 +102,7 @@ def main(argv):
         results = {(x["preset"], x["seed"]): x for x in json.load(open(a.table_from))}
         jobs = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, a.jobs)) as pool:
-        futures = {pool.submit(run, a.nnlab, a.data, p, s): (p, s) for p, s in jobs}
+        futures = {pool.submit(run, a.nnlab, a.data, p, s, a.log): (p, s) for p, s in jobs}
         for f in concurrent.futures.as_completed(futures):
             r = f.result()
             results[futures[f]] = r
