@@ -1,11 +1,12 @@
 // The training panel: state, epoch progress with ETA, and line charts drawn on
 // ImGui's draw list (loss per batch raw + smoothed, test accuracy per epoch,
-// samples/s). Long series are reduced to one min/max column per pixel.
+// samples/s). Long series are reduced to one min/max band or point per 2 pixels.
 #include <imgui.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <vector>
 
 #include "dashboard.h"
 
@@ -91,10 +92,18 @@ void chart(const char* title, const std::vector<Series>& series, float height, f
   auto X = [&](double i) { return float(x0 + (x1 - x0) * (n <= 1 ? 0.5 : i / double(n - 1))); };
   auto Y = [&](float v) { return y1 - (y1 - y0) * (std::clamp(v, vmin, vmax) - vmin) / (vmax - vmin); };
   dl->PushClipRect(ImVec2(x0 - 3, y0 - 3), ImVec2(x1 + 3, y1 + 3), true);
+  // Every vertex costs where the page is drawn in software (SwiftShader, llvmpipe):
+  // long series get one band or point per kColPx pixels, a line one polyline.
+  constexpr int kColPx = 2;
+  const int cols = std::max(1, int(x1 - x0) / kColPx);
+  std::vector<ImVec2> line;
+  auto flush = [&](ImU32 color) {
+    if (line.size() >= 2) dl->AddPolyline(line.data(), int(line.size()), color, ImDrawFlags_None, 2.0f);
+    line.clear();
+  };
   for (const Series& s : series) {
     const std::vector<float>& v = *s.v;
     if (v.empty()) continue;
-    int cols = std::max(1, int(x1 - x0));
     if (s.envelope && v.size() > size_t(cols)) {
       for (int c = 0; c < cols; ++c) {
         size_t a = v.size() * size_t(c) / size_t(cols), b = v.size() * size_t(c + 1) / size_t(cols);
@@ -106,25 +115,22 @@ void chart(const char* title, const std::vector<Series>& series, float height, f
           }
         if (mn > mx) continue;
         float x = X(double(a) * double(n - 1) / double(std::max<size_t>(1, v.size() - 1)));
-        dl->AddLine(ImVec2(x, Y(mx)), ImVec2(x, Y(mn) + 1), s.color);
+        dl->AddRectFilled(ImVec2(x, Y(mx)), ImVec2(x + kColPx, Y(mn) + 1), s.color);
       }
       continue;
     }
-    // Line: at most ~2 points per pixel column.
-    size_t stride = std::max<size_t>(1, v.size() / size_t(2 * cols));
-    ImVec2 prev;
-    bool have = false;
-    for (size_t i = 0; i < v.size(); i += stride) {
-      if (!std::isfinite(v[i])) {
-        have = false;
+    const size_t stride = std::max<size_t>(1, v.size() / size_t(cols));
+    const size_t points = (v.size() + stride - 2) / stride + 1;  // every stride-th value and the last
+    for (size_t k = 0; k < points; ++k) {
+      const size_t i = std::min(k * stride, v.size() - 1);
+      if (!std::isfinite(v[i])) {  // a gap ends the line
+        flush(s.color);
         continue;
       }
-      ImVec2 p(X(double(i)), Y(v[i]));
-      if (have) dl->AddLine(prev, p, s.color, 2.0f);
-      if (s.points) dl->AddCircleFilled(p, 3.0f, s.color);
-      prev = p;
-      have = true;
+      line.emplace_back(X(double(i)), Y(v[i]));
+      if (s.points) dl->AddCircleFilled(line.back(), 3.0f, s.color);
     }
+    flush(s.color);
   }
   dl->PopClipRect();
 }
