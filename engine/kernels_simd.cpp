@@ -2,6 +2,9 @@
 // register-blocked for a dense layer's skinny shapes (one side is the batch, 10..256),
 // with no packing and no allocation. Same results as the reference kernels_eigen.cpp
 // to float rounding (tests/test_kernels.cpp); CMake links this file where it compiles.
+#include <cstring>
+#include <vector>
+
 #include "kernels.h"
 #include "simd.h"
 
@@ -9,6 +12,14 @@ namespace nnlab {
 namespace {
 
 using namespace simd;
+
+// Rows a multiple of 512 floats (2 KB) apart map to at most two of the 64 sets of an
+// L1 cache (8-12 ways), so a tile re-reading K such rows keeps missing it: outer_gemm
+// then copies the operand to contiguous rows first, where at least 4 row tiles and a
+// K of 32 or more reuse the copy. Elsewhere copying only costs: the book's conv nets
+// (strides of 40-500 floats) were 9% slower with every operand packed.
+constexpr int kPackRows = 4 * kOpMR, kPackK = 32;
+inline bool pack_pays(int stride, int M, int K) { return stride % 512 == 0 && M >= kPackRows && K >= kPackK; }
 
 // [SECTION] dot-product tiles: C (M,N) = A (M,K) . B (N,K)^T + bias
 // Both operands run along K, so each output is a dot product: MR rows of A times
@@ -100,14 +111,15 @@ void op_rest(int rows, float* C, int ldc, const float* A, int sai, int sak, cons
   }
 }
 
-// One column panel [j, j+width) of C, all rows; width <= kOpNR*kW.
+// One column panel [j, j+width) of C, all rows; width <= kOpNR*kW. P: the panel's
+// first row of B, its K rows ldp apart. Row tile i's A starts at A + i * step.
 template <int NR>
-void op_panel(float* C, const float* A, int sai, int sak, const float* B, int M, int N, int K,
-              int j, int last_n) {
+void op_panel(float* C, const float* A, int step, int sai, int sak, const float* P, int ldp, int M,
+              int N, int K, int j, int last_n) {
   int i = 0;
   for (; i + kOpMR <= M; i += kOpMR)
-    op_tile<kOpMR, NR>(C + size_t(i) * N + j, N, A + size_t(i) * sai, sai, sak, B + j, N, K, last_n);
-  op_rest<NR>(M - i, C + size_t(i) * N + j, N, A + size_t(i) * sai, sai, sak, B + j, N, K, last_n);
+    op_tile<kOpMR, NR>(C + size_t(i) * N + j, N, A + size_t(i) * step, sai, sak, P, ldp, K, last_n);
+  op_rest<NR>(M - i, C + size_t(i) * N + j, N, A + size_t(i) * step, sai, sak, P, ldp, K, last_n);
 }
 
 void outer_gemm(float* C, const float* A, int sai, int sak, const float* B, int M, int N, int K) {
@@ -115,12 +127,48 @@ void outer_gemm(float* C, const float* A, int sai, int sak, const float* B, int 
     for (size_t e = 0; e < size_t(M) * N; ++e) C[e] = 0.0f;
     return;
   }
+  int step = sai;
+  if (sak != 1 && pack_pays(sak, M, K)) {
+    // gemm_tn: a tile's MR values of A for one k lie in a row of A^T, and its K rows
+    // are lda apart (4 KB for a 1024-wide layer: one L1 set again), re-read for every
+    // panel. Each block of MR rows is copied k by k into MR*K contiguous floats
+    // (the same values in the same order as unpacked: the same bits).
+    static thread_local std::vector<float> pack;
+    pack.resize(size_t((M + kOpMR - 1) / kOpMR) * kOpMR * size_t(K));
+    for (int i0 = 0; i0 < M; i0 += kOpMR)
+      for (int k = 0; k < K; ++k)
+        for (int r = 0; r < kOpMR && i0 + r < M; ++r)
+          pack[size_t(i0) * K + size_t(k) * kOpMR + r] = A[size_t(i0 + r) * sai + size_t(k) * sak];
+    A = pack.data();
+    step = K;
+    sai = 1;
+    sak = kOpMR;
+  }
+  // Every row tile reads its panel's K rows of B. With them 4 KB apart (N = 1024)
+  // they all fall in one set of the L1 cache, which holds 8 of them: each tile went
+  // to L2 for B, and the weight gradients of a 1024-wide layer ran at half the
+  // forward GEMM's speed. So such a panel is first copied into K contiguous rows.
+  const bool pack_b = pack_pays(N, M, K);
+  static thread_local std::vector<float> panel;
+  auto at = [&](int j, int width, int& ldp) -> const float* {
+    ldp = N;
+    if (!pack_b) return B + j;
+    ldp = kOpNR * kW;
+    panel.resize(size_t(K) * size_t(ldp));
+    for (int k = 0; k < K; ++k)
+      std::memcpy(&panel[size_t(k) * ldp], B + size_t(k) * N + j, size_t(width) * sizeof(float));
+    return panel.data();
+  };
   constexpr int kPanel = kOpNR * kW;
-  int j = 0;
-  for (; j + kPanel <= N; j += kPanel) op_panel<kOpNR>(C, A, sai, sak, B, M, N, K, j, kW);
+  int j = 0, ldp = N;
+  for (; j + kPanel <= N; j += kPanel) {
+    const float* P = at(j, kPanel, ldp);
+    op_panel<kOpNR>(C, A, step, sai, sak, P, ldp, M, N, K, j, kW);
+  }
   while (j < N) {  // the last columns, one vector (maybe partial) at a time
     int n = N - j < kW ? N - j : kW;
-    op_panel<1>(C, A, sai, sak, B, M, N, K, j, n);
+    const float* P = at(j, n, ldp);
+    op_panel<1>(C, A, step, sai, sak, P, ldp, M, N, K, j, n);
     j += n;
   }
 }
