@@ -149,7 +149,7 @@ void Dashboard::confusion_map(Session& s) {
     ImGui::TextDisabled(s.net ? "Shown once the test set is predicted." : "Shown once a model exists.");
     return;
   }
-  ImGui::TextDisabled("The model %s: %.2f%% of %d test images.", s.model_label.c_str(), s.model_accuracy * 100,
+  ImGui::TextDisabled("The model %s: %.2f%% of %d test images.", s.confusion_model.c_str(), s.model_accuracy * 100,
                       s.data.test.count);
   const ImU32 kLabel = IM_COL32(180, 180, 190, 255);
   ImFont* font = ImGui::GetFont();

@@ -101,6 +101,7 @@ void Session::invalidate_predictions() {
   predictions_version = -1;
   predictions_next = 0;
   confusion.clear();
+  confusion_model.clear();
   model_accuracy = -1;
 }
 
@@ -300,8 +301,6 @@ void Session::refresh_predictions(int max_images) {
   if (predictions_version != net_version_) {
     predictions_version = net_version_;
     predictions_next = 0;
-    confusion.clear();
-    model_accuracy = -1;
   }
   int n = std::min(max_images, data.test.count - predictions_next);
   if (n <= 0) return;
@@ -316,6 +315,7 @@ void Session::refresh_predictions(int max_images) {
     if (pred >= 0 && pred < K && truth < K) ++confusion[size_t(truth * K + pred)];
   }
   model_accuracy = double(correct_count(confusion, K)) / data.test.count;
+  confusion_model = model_label;
 }
 
 void Session::tick(double now) {

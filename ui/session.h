@@ -167,7 +167,11 @@ class Session {
   int predictions_next = 0;
   // The panels' model on the whole test set, once every prediction is in (a
   // loaded model too, with no run): (K, K) true x predicted, and its accuracy.
+  // While a newer model's predictions come in, the last matrix stays (the panels
+  // below it would jump up and back every model refresh); confusion_model says
+  // which model it is from.
   std::vector<int> confusion;       // empty until then
+  std::string confusion_model;      // model_label of that model
   double model_accuracy = -1;
 
   // What the draw pad shows, written by the dashboard each frame (for scripts).

@@ -134,8 +134,7 @@ void Session::parse_files() {
   data_loaded_from = data_base;
   loading_ = false;
   predictions.assign(size_t(data.test.count), -1);
-  predictions_version = -1;
-  predictions_next = 0;
+  invalidate_predictions();  // and the old test set's matrix
   if (start_after_load_) {
     start_after_load_ = false;
     start();

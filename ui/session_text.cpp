@@ -189,8 +189,10 @@ std::string Session::status_json() const {
   json_number(o, cfg.threads);
   o += ",\"model\":";
   json_string(o, net ? model_label : "");
-  o += ",\"modelAccuracy\":";  // the panels' model on the test set, -1 until measured
+  o += ",\"modelAccuracy\":";  // the confusion matrix's model on the test set, -1 until measured
   json_number(o, model_accuracy);
+  o += ",\"matrixModel\":";  // which model that is (the last complete one)
+  json_string(o, confusion_model);
   o += ",\"epochEta\":";
   json_number(o, epoch_eta_seconds);
   o += ",\"runEta\":";

@@ -255,7 +255,9 @@ async function main() {
       sps = (await status(page)).samplesPerSec;
     }
     check(sps > 0, `samples/s reported (${Math.round(sps)})`);
-    // Draw a "1" on the draw pad with the mouse: the live prediction follows.
+    // Draw a "1" on the draw pad with the mouse: the live prediction follows. The pad's
+    // place is read now, not seconds ago.
+    st = await status(page);
     const pad = st.drawPad.rect;
     check(pad[2] > 50, `draw pad on screen at ${pad.map(Math.round)}`);
     const cx = pad[0] + pad[2] * 0.52;

@@ -165,6 +165,7 @@ TEST_CASE("session: loads four files, autostarts, trains (own thread, slices), r
   std::vector<uint8_t> saved;
   REQUIRE(s.save_checkpoint(saved).ok());
   const std::vector<int> trained_confusion = s.confusion;
+  CHECK(s.confusion_model == s.model_label);
   s.reset();
   CHECK(s.confusion.empty());
   REQUIRE(s.load_checkpoint(saved.data(), saved.size(), "trained.nnlb").ok());
@@ -560,4 +561,32 @@ TEST_CASE("status JSON: how the front end shows the session (layout, density, ca
   CHECK(contains(s.status_json(), "\"layout\":\"narrow\",\"dpr\":3,\"canvasWidth\":1170,\"canvasHeight\":2532,"
                                   "\"scroll\":{\"nnlab\":225.5},\"modal\":\"Drop the trained model?\","
                                   "\"widgets\":{\"Reset\":[8,700,50.5,22],\"Start\":[1,2,3,4]}"));
+}
+
+TEST_CASE("session: the confusion matrix stays until a newer model's is complete") {
+  // A net big enough that one frame predicts only part of the 200 test images, so
+  // the panels below the matrix would jump if it were cleared while they come in.
+  FakeServer server = good_server();
+  Session s;
+  server.attach(s);
+  REQUIRE(s.apply_query("data=mem&sizes=784,1500,10&epochs=1&batch=50").ok());
+  s.start();
+  double now = 0;
+  REQUIRE(frames_until(s, now, [&] { return s.phase() == Phase::Done && s.predictions_next == 200; }));
+  const std::vector<int> first = s.confusion;
+  const std::string first_model = s.confusion_model;
+  REQUIRE(first.size() == 100);
+  CHECK(first_model == s.model_label);
+  std::vector<uint8_t> saved;
+  REQUIRE(s.save_checkpoint(saved).ok());
+  REQUIRE(s.load_checkpoint(saved.data(), saved.size(), "again.nnlb").ok());
+  s.tick(now += 0.03);
+  REQUIRE(s.predictions_next > 0);
+  REQUIRE(s.predictions_next < 200);  // part way through the new model's predictions
+  CHECK(s.confusion == first);
+  CHECK(s.confusion_model == first_model);
+  CHECK(contains(s.status_json(), "\"matrixModel\":\"" + first_model + "\""));
+  REQUIRE(frames_until(s, now, [&] { return s.predictions_next == 200; }));
+  CHECK(s.confusion_model == s.model_label);
+  CHECK(s.confusion == first);  // the same parameters: the same predictions
 }
