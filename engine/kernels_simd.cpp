@@ -1,6 +1,7 @@
 // Fast GEMMs over the vector type of simd.h (AVX-512, AVX2+FMA or wasm SIMD128),
 // register-blocked for a dense layer's skinny shapes (one side is the batch, 10..256),
-// with no packing and no allocation. Same results as the reference kernels_eigen.cpp
+// unpacked except where operand rows are 2 KB-multiples apart (pack_pays; one
+// thread-local buffer each). Same results as the reference kernels_eigen.cpp
 // to float rounding (tests/test_kernels.cpp); CMake links this file where it compiles.
 #include <cstring>
 #include <vector>
