@@ -9,13 +9,15 @@ chapter-6 rows take hours each on a CPU: run them one by one (--presets ch6-fc).
 
   bench/book.py [--nnlab build/nnlab] [--data data/mnist] [--seeds 1,2,3]
                 [--presets ch1,ch3-ce] [--jobs N] [--json FILE] [--table-from FILE]
-                [--log DIR]
+                [--log DIR] [--save-best DIR]
 
 Prints one JSON line per run, then a Markdown table: book, median, range,
 whether the median is within 0.5 points of the book (chapter 6: 0.3), how many seeds got stuck
 (best more than 5 points below the book: sigmoid + quadratic + N(0,1) saturates
 on some seeds), the first epoch of each seed, the wall time of a run, and the
 command of each row. --table-from prints the table again from a --json file.
+--save-best DIR keeps each run's model of its best validation epoch as
+DIR/PRESET-sSEED.nnlb (the ensemble row: `nnlab eval --load A --load B ...`).
 Python 3 standard library only.
 """
 import argparse
@@ -48,10 +50,12 @@ def list_presets(nnlab):
     return rows
 
 
-def run(nnlab, data, preset, seed, log_dir=""):
+def run(nnlab, data, preset, seed, log_dir="", save_dir=""):
     """One training run; with log_dir its output also goes, line by line as it
     comes, to log_dir/PRESET-sSEED.log (a chapter-6 row runs for hours)."""
     cmd = [nnlab, "train", "--data", data, "--preset", preset, "--seed", str(seed)]
+    if save_dir:
+        cmd += ["--save-best", os.path.join(save_dir, "%s-s%d.nnlb" % (preset, seed))]
     t0 = time.time()
     lines = []
     log = open(os.path.join(log_dir, "%s-s%d.log" % (preset, seed)), "w") if log_dir else None
@@ -90,6 +94,7 @@ def main(argv):
     ap.add_argument("--json", default="", help="also write every run as a JSON list to FILE")
     ap.add_argument("--table-from", default="", help="no runs: the table from a --json FILE")
     ap.add_argument("--log", default="", help="also write each run's output, as it comes, to DIR/PRESET-sSEED.log")
+    ap.add_argument("--save-best", default="", help="keep each run's best-validation model as DIR/PRESET-sSEED.nnlb")
     a = ap.parse_args(argv)
     seeds = [int(s) for s in a.seeds.split(",")]
     rows = list_presets(a.nnlab)
@@ -102,7 +107,7 @@ def main(argv):
         results = {(x["preset"], x["seed"]): x for x in json.load(open(a.table_from))}
         jobs = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, a.jobs)) as pool:
-        futures = {pool.submit(run, a.nnlab, a.data, p, s, a.log): (p, s) for p, s in jobs}
+        futures = {pool.submit(run, a.nnlab, a.data, p, s, a.log, a.save_best): (p, s) for p, s in jobs}
         for f in concurrent.futures.as_completed(futures):
             r = f.result()
             results[futures[f]] = r
