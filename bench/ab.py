@@ -2,7 +2,7 @@
 """Before/after for a change: runs two bench_train binaries (say, one built
 from the commit before the change and one from HEAD) in turn, A B A B ..., on
 this machine in one run, and prints each workload's samples/s for both with
-the ratio B/A of the best runs and the median of the per-round ratios (rounds
+the ratio B/A of the best runs (per thread count with --threads 1,2) and the median of the per-round ratios (rounds
 pair A and B run back to back, so drift of a shared machine hits both).
 
   bench/ab.py OLD_BENCH_TRAIN NEW_BENCH_TRAIN [--rounds 5] [-- bench_train args]
@@ -23,7 +23,9 @@ def run(binary, args):
         if line.startswith("{"):
             r = json.loads(line)
             if "samples_per_sec" in r:
-                rows["%s b%d" % (",".join(map(str, r["sizes"])), r["batch"])] = r["samples_per_sec"]
+                sizes = r["sizes"] if isinstance(r["sizes"], str) else ",".join(map(str, r["sizes"]))  # conv nets: text
+                key = "%s b%d" % (sizes, r["batch"])
+                rows[key + (" %dt" % r["threads"] if "threads" in r else "")] = r["samples_per_sec"]
     return rows
 
 

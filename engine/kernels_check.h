@@ -27,7 +27,10 @@ inline std::vector<Shape> shapes() {
                           // operands gemm_nn/tn pack (rows a multiple of 512 floats apart, 4+
                           // row tiles, K >= 32), partial tiles and panels: B (N = 512, 1024),
                           // A of gemm_tn (M = 512, 1024)
-                          {30, 1024, 40}, {17, 512, 33},  {1024, 33, 32},  {512, 70, 31}, {25, 1024, 64}};
+                          {30, 1024, 40}, {17, 512, 33},  {1024, 33, 32},  {512, 70, 31}, {25, 1024, 64},
+                          // a B of gemm_nt over 128k floats: A's rows in chunks (of 60 or 64
+                          // rows here, the last one partial; of the minimum 2*kNtMR for K = 30000)
+                          {150, 131, 1003}, {23, 5, 30000}};
   for (int M : {1, 2, 3, 4, 5, 6, 7, 10, 11, 12, 13})
     for (int N : {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 63, 64, 65, 81, 129})
       for (int K : {0, 1, 3, 4, 5, 7, 8, 9, 15, 16, 17, 33}) s.push_back({M, N, K});

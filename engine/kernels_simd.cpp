@@ -3,6 +3,7 @@
 // unpacked except where operand rows are 2 KB-multiples apart (pack_pays; one
 // thread-local buffer each). Same results as the reference kernels_eigen.cpp
 // to float rounding (tests/test_kernels.cpp); CMake links this file where it compiles.
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -19,6 +20,9 @@ using namespace simd;
 // then copies the operand to contiguous rows first, where at least 4 row tiles and a
 // K of 32 or more reuse the copy. Elsewhere copying only costs: the book's conv nets
 // (strides of 40-500 floats) were 9% slower with every operand packed.
+// gemm_nt takes A's rows in chunks of at most kNtChunk floats (256 KB: they stay in
+// L2) when B is larger than twice that.
+constexpr int kNtChunk = 64 * 1024;
 constexpr int kPackRows = 4 * kOpMR, kPackK = 32;
 inline bool pack_pays(int stride, int M, int K) { return stride % 512 == 0 && M >= kPackRows && K >= kPackK; }
 
@@ -57,18 +61,32 @@ void nt_tile(float* C, int ldc, const float* A, const float* B, const float* bia
   }
 }
 
-// G blocks of MR rows each (G*MR rows of C and A) over every tile of B in turn.
+// G blocks of MR rows each (G*MR rows of C and A) over every tile of B in turn;
+// C's rows are ldc floats apart, B's N rows are its columns [j0, j0 + N).
 template <int MR, int G = 1>
-void nt_row_block(float* C, const float* A, const float* B, const float* bias, int N, int K) {
+void nt_row_block(float* C, int ldc, const float* A, const float* B, const float* bias, int N, int K) {
   int j = 0;
   for (; j + kNtNR <= N; j += kNtNR)
     for (int g = 0; g < G; ++g)
-      nt_tile<MR, kNtNR>(C + size_t(g) * MR * N + j, N, A + size_t(g) * MR * K, B + size_t(j) * K,
+      nt_tile<MR, kNtNR>(C + size_t(g) * MR * ldc + j, ldc, A + size_t(g) * MR * K, B + size_t(j) * K,
                          bias ? bias + j : nullptr, K);
   for (; j < N; ++j)
     for (int g = 0; g < G; ++g)
-      nt_tile<MR, 1>(C + size_t(g) * MR * N + j, N, A + size_t(g) * MR * K, B + size_t(j) * K,
+      nt_tile<MR, 1>(C + size_t(g) * MR * ldc + j, ldc, A + size_t(g) * MR * K, B + size_t(j) * K,
                      bias ? bias + j : nullptr, K);
+}
+
+// Rows [0, M) of C against the N rows of B (a column block of C, ldc apart). Two row
+// blocks share each tile of B: with K in the hundreds, their rows of A and the tile's
+// rows of B still fit in L1 together. The second conv's weight gradient, (40, 500)
+// over K = 640: from 210-250 to 163 us. Each output is still one tile's sum: the same bits.
+void nt_rows(float* C, int ldc, const float* A, const float* B, const float* bias, int M, int N, int K) {
+  int i = 0;
+  for (; i + 2 * kNtMR <= M; i += 2 * kNtMR)
+    nt_row_block<kNtMR, 2>(C + size_t(i) * ldc, ldc, A + size_t(i) * K, B, bias, N, K);
+  for (; i + kNtMR <= M; i += kNtMR)
+    nt_row_block<kNtMR>(C + size_t(i) * ldc, ldc, A + size_t(i) * K, B, bias, N, K);
+  for (; i < M; ++i) nt_row_block<1>(C + size_t(i) * ldc, ldc, A + size_t(i) * K, B, bias, N, K);
 }
 
 // [SECTION] outer-product tiles: C (M,N) = sum_k a(i,k) * B (K,N)
@@ -177,16 +195,19 @@ void outer_gemm(float* C, const float* A, int sai, int sak, const float* B, int 
 }  // namespace
 
 void gemm_nt(float* C, const float* A, const float* B, const float* bias, int M, int N, int K) {
-  int i = 0;
-  // Two row blocks share each tile of B: with K in the hundreds, their rows of A and the
-  // tile's rows of B still fit in L1 together, and B, which does not, comes from L2 once
-  // per two blocks. The second conv's weight gradient, (40, 500) over K = 640: from
-  // 210-250 to 163 us. Each output is still one tile's sum: the same bits.
-  for (; i + 2 * kNtMR <= M; i += 2 * kNtMR)
-    nt_row_block<kNtMR, 2>(C + size_t(i) * N, A + size_t(i) * K, B, bias, N, K);
-  for (; i + kNtMR <= M; i += kNtMR)
-    nt_row_block<kNtMR>(C + size_t(i) * N, A + size_t(i) * K, B, bias, N, K);
-  for (; i < M; ++i) nt_row_block<1>(C + size_t(i) * N, A + size_t(i) * K, B, bias, N, K);
+  // Every 2*kNtMR rows of A meet all of B, which is fine while B stays in L2. A
+  // 1024x1024 W (4 MB) then came from L3 once per 10 rows. So with a large B, A's
+  // rows go in chunks that stay in L2 and each tile of B (in L1) meets a whole chunk:
+  // B is read once per chunk. Each output is still one tile's sum over all of K, so
+  // the order of the tiles changes no bits. [784,1024,1024,10] b256's forward GEMMs:
+  // 25-32 -> 39-46 GFLOP/s with AVX2, 53-67 -> 57-100 with AVX-512 (a noisy VM).
+  const bool chunk = size_t(N) * K > 2 * size_t(kNtChunk);
+  const int rows = chunk ? std::max(2 * kNtMR, kNtChunk / K / (2 * kNtMR) * (2 * kNtMR)) : M;
+  const int cols = chunk ? kNtNR : N;
+  for (int i0 = 0; i0 < M; i0 += rows)
+    for (int j0 = 0; j0 < N; j0 += cols)
+      nt_rows(C + size_t(i0) * N + j0, N, A + size_t(i0) * K, B + size_t(j0) * K, bias ? bias + j0 : nullptr,
+              std::min(rows, M - i0), std::min(cols, N - j0), K);
 }
 
 void gemm_nn(float* C, const float* A, const float* B, int M, int N, int K) {
