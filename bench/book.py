@@ -9,7 +9,7 @@ chapter-6 rows take hours each on a CPU: run them one by one (--presets ch6-fc).
 
   bench/book.py [--nnlab build/nnlab] [--data data/mnist] [--seeds 1,2,3]
                 [--presets ch1,ch3-ce] [--jobs N] [--json FILE] [--table-from FILE]
-                [--log DIR] [--save-best DIR]
+                [--log DIR] [--save-best DIR] [--threads N]
 
 Prints one JSON line per run, then a Markdown table: book, median, range,
 whether the median is within 0.5 points of the book (chapter 6: 0.3), how many seeds got stuck
@@ -50,10 +50,12 @@ def list_presets(nnlab):
     return rows
 
 
-def run(nnlab, data, preset, seed, log_dir="", save_dir=""):
+def run(nnlab, data, preset, seed, log_dir="", save_dir="", threads=0):
     """One training run; with log_dir its output also goes, line by line as it
     comes, to log_dir/PRESET-sSEED.log (a chapter-6 row runs for hours)."""
     cmd = [nnlab, "train", "--data", data, "--preset", preset, "--seed", str(seed)]
+    if threads:
+        cmd += ["--threads", str(threads)]
     if save_dir:
         cmd += ["--save-best", os.path.join(save_dir, "%s-s%d.nnlb" % (preset, seed))]
     t0 = time.time()
@@ -94,6 +96,8 @@ def main(argv):
     ap.add_argument("--json", default="", help="also write every run as a JSON list to FILE")
     ap.add_argument("--table-from", default="", help="no runs: the table from a --json FILE")
     ap.add_argument("--log", default="", help="also write each run's output, as it comes, to DIR/PRESET-sSEED.log")
+    ap.add_argument("--threads", type=int, default=0,
+                    help="nnlab's --threads for each run (default: nnlab's, one per core; with --jobs 2 on 2 cores use 1)")
     ap.add_argument("--save-best", default="", help="keep each run's best-validation model as DIR/PRESET-sSEED.nnlb")
     a = ap.parse_args(argv)
     seeds = [int(s) for s in a.seeds.split(",")]
@@ -107,7 +111,7 @@ def main(argv):
         results = {(x["preset"], x["seed"]): x for x in json.load(open(a.table_from))}
         jobs = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, a.jobs)) as pool:
-        futures = {pool.submit(run, a.nnlab, a.data, p, s, a.log, a.save_best): (p, s) for p, s in jobs}
+        futures = {pool.submit(run, a.nnlab, a.data, p, s, a.log, a.save_best, a.threads): (p, s) for p, s in jobs}
         for f in concurrent.futures.as_completed(futures):
             r = f.result()
             results[futures[f]] = r
