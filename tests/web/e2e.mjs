@@ -316,8 +316,13 @@ async function main() {
           'Resume');
     const etaAnswer = await page.evaluate(() => nnlabCommand('eta=0.25'));
     const before = (await status(page)).batchesDone;
-    await page.waitForTimeout(500);
-    st = await status(page);
+    // Batches follow within a moment; on a loaded 2-core machine the resumed run
+    // thread can take over 500 ms for its first (seen: 0 batches in 500 ms).
+    for (let t = 0; t < 50; ++t) {
+      await page.waitForTimeout(100);
+      st = await status(page);
+      if (st.batchesDone > before) break;
+    }
     check(etaAnswer === '' && st.eta === 0.25 && st.state === 'training' && st.batchesDone > before,
           `eta changed while training (eta ${st.eta}, ${st.batchesDone - before} batches since)`);
     check(errors.length === 0, `no page errors${errors.length ? ': ' + errors.join('; ') : ''}`);
