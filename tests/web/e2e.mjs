@@ -171,6 +171,16 @@ async function status(page) {
 }
 
 // Polls until the page's state is `state`; returns the ms it took (-1: not within `limit` ms).
+// The page's status once done(status) holds, or the last one after ms.
+async function waitFor(page, done, ms) {
+  let st = await status(page);
+  for (const t0 = Date.now(); !done(st) && Date.now() - t0 < ms;) {
+    await page.waitForTimeout(200);
+    st = await status(page);
+  }
+  return st;
+}
+
 async function waitState(page, state, limit = 5000) {
   const t0 = Date.now();
   while (Date.now() - t0 < limit) {
@@ -318,11 +328,7 @@ async function main() {
     const before = (await status(page)).batchesDone;
     // Batches follow within a moment; on a loaded 2-core machine the resumed run
     // thread can take over 500 ms for its first (seen: 0 batches in 500 ms).
-    for (let t = 0; t < 50; ++t) {
-      await page.waitForTimeout(100);
-      st = await status(page);
-      if (st.batchesDone > before) break;
-    }
+    st = await waitFor(page, (x) => x.batchesDone > before, 5000);
     check(etaAnswer === '' && st.eta === 0.25 && st.state === 'training' && st.batchesDone > before,
           `eta changed while training (eta ${st.eta}, ${st.batchesDone - before} batches since)`);
     check(errors.length === 0, `no page errors${errors.length ? ': ' + errors.join('; ') : ''}`);
@@ -468,14 +474,6 @@ async function main() {
     //    is replaced by Retry (one set in flight) and stopped by Cancel.
     hostile = await startHostile(path.join(site, 'data', 'mnist'));
     console.log(`hostile server ${hostile.base} (gzip bomb: ${hostile.bombBytes} bytes -> ${4 * kCapBytes} decoded)`);
-    const waitFor = async (page, done, ms) => {
-      let st = await status(page);
-      for (const t0 = Date.now(); !done(st) && Date.now() - t0 < ms;) {
-        await page.waitForTimeout(200);
-        st = await status(page);
-      }
-      return st;
-    };
     const loadsMnistAgain = async (page, name) => {
       hostile.real.add(name);
       const answer = await page.evaluate(() => nnlabCommand('retry'));
