@@ -54,13 +54,14 @@ def run(nnlab, data, preset, seed, log_dir="", save_dir="", threads=0):
     """One training run; with log_dir its output also goes, line by line as it
     comes, to log_dir/PRESET-sSEED.log (a chapter-6 row runs for hours)."""
     cmd = [nnlab, "train", "--data", data, "--preset", preset, "--seed", str(seed)]
+    name = "%s-s%d" % (preset, seed)
     if threads:
         cmd += ["--threads", str(threads)]
     if save_dir:
-        cmd += ["--save-best", os.path.join(save_dir, "%s-s%d.nnlb" % (preset, seed))]
+        cmd += ["--save-best", os.path.join(save_dir, name + ".nnlb")]
     t0 = time.time()
     lines = []
-    log = open(os.path.join(log_dir, "%s-s%d.log" % (preset, seed)), "w") if log_dir else None
+    log = open(os.path.join(log_dir, name + ".log"), "w") if log_dir else None
     with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as p:
         for line in p.stdout:
             lines.append(line)
