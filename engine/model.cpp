@@ -8,6 +8,8 @@
 #include <cstring>
 #include <utility>
 
+#include "bytes.h"
+
 namespace nnlab {
 
 namespace {
@@ -68,39 +70,9 @@ constexpr uint32_t kVersion = 3;  // written for nets that version 2 cannot desc
 constexpr uint32_t kMaxLayers = 64;
 constexpr uint64_t kMaxParams = 1ull << 30;
 
-void put_u32(std::vector<uint8_t>& out, uint32_t v) {
-  for (int i = 0; i < 4; ++i) out.push_back(uint8_t(v >> (8 * i)));
-}
-void put_floats(std::vector<uint8_t>& out, const std::vector<float>& v) {
-  for (float f : v) {
-    uint32_t bits;
-    std::memcpy(&bits, &f, 4);
-    put_u32(out, bits);
-  }
-}
+}  // namespace
 
-struct Reader {
-  const uint8_t* p;
-  size_t left;
-  bool u32(uint32_t& v) {
-    if (left < 4) return false;
-    v = uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
-    p += 4, left -= 4;
-    return true;
-  }
-  bool floats(std::vector<float>& v, size_t n) {
-    if (left / 4 < n) return false;
-    v.resize(n);
-    for (size_t i = 0; i < n; ++i) {
-      uint32_t bits = 0;
-      u32(bits);
-      std::memcpy(&v[i], &bits, 4);
-    }
-    return true;
-  }
-};
-
-uint32_t crc(const uint8_t* data, size_t size) {
+uint32_t crc32_of(const uint8_t* data, size_t size) {
   uLong c = crc32(0L, Z_NULL, 0);
   while (size > 0) {  // crc32 takes uInt lengths
     uInt chunk = uInt(size > (1u << 30) ? (1u << 30) : size);
@@ -109,8 +81,6 @@ uint32_t crc(const uint8_t* data, size_t size) {
   }
   return uint32_t(c);
 }
-
-}  // namespace
 
 // Version 2 describes every net of dense and activation layers on a flat input;
 // those are written as version 2 still, so older builds keep reading them.
@@ -150,7 +120,7 @@ std::vector<uint8_t> save_model(const Model& m) {
     put_floats(out, m.weights[l]);
     put_floats(out, m.biases[l]);
   }
-  put_u32(out, crc(out.data(), out.size()));
+  put_u32(out, crc32_of(out.data(), out.size()));
   return out;
 }
 
@@ -289,7 +259,7 @@ Status load_model(const uint8_t* data, size_t size, const std::string& name, Mod
   }
   uint32_t stored = 0;
   r.u32(stored);
-  if (stored != crc(data, size - 4)) return fail("checksum mismatch: the file is corrupt");
+  if (stored != crc32_of(data, size - 4)) return fail("checksum mismatch: the file is corrupt");
   for (int l = 0; l < m.layers(); ++l) {
     for (const auto& [what, v] : {std::pair<const char*, const std::vector<float>*>{"weight", &m.weights[l]},
                                   {"bias", &m.biases[l]}}) {
