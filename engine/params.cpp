@@ -130,6 +130,16 @@ std::string number_text(double v) {
   return buf;
 }
 
+// A float field's shortest text that reads back as the same float: 0.2, not 0.200000003.
+std::string float_text(double v) {
+  char buf[32];
+  for (int digits = 1; digits <= 9; ++digits) {
+    std::snprintf(buf, sizeof buf, "%.*g", digits, v);
+    if (float(std::strtod(buf, nullptr)) == float(v)) break;
+  }
+  return buf;
+}
+
 }  // namespace
 
 const std::vector<Param>& params() {
@@ -262,6 +272,7 @@ std::string param_text(const TrainConfig& cfg, const Param& p) {
       size_t i = size_t(p.get(cfg));
       return i < list.size() ? list[i] : "?";
     }
+    case Param::kFloat: return float_text(p.get(cfg));
     default: return number_text(p.get(cfg));
   }
 }

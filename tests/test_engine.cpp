@@ -133,6 +133,12 @@ TEST_CASE("net: the text form names every layer and round-trips; Nielsen's sizes
   REQUIRE(set_param(c, "activation", "tanh").ok());
   CHECK(format_net(c.net) == "784-fc50-tanh-fc20-tanh-fc10-softmax");
   CHECK_FALSE(set_param(c, "sizes", "784,1").ok());  // a softmax of one output
+  // A float setting prints as the shortest text that reads back to the same float.
+  for (const char* eta : {"0.2", "0.03", "3", "1e-07", "0.1234567"}) {
+    CAPTURE(eta);
+    REQUIRE(set_param(c, "eta", eta).ok());
+    CHECK(param_text(c, *find_param("eta")) == eta);
+  }
 }
 
 static TrainConfig small_config() {
