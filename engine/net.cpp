@@ -58,9 +58,9 @@ void Net::forward(int B, Mode mode) {
   if (mode == Mode::Train) ++dropout_pass_;
 }
 
-void Net::seed_dropout(uint64_t seed) {
+void Net::seed_dropout(uint64_t seed, uint64_t pass) {
   dropout_seed_ = seed;
-  dropout_pass_ = 0;
+  dropout_pass_ = pass;
 }
 
 void Net::backward(int B, Buf loss, int loss_slot) {

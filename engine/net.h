@@ -49,8 +49,10 @@ class Net {
   Buf output() const;
   void forward(int B, Mode mode = Mode::Infer);
   // Dropout masks of Train passes derive from (seed, pass number, layer) only;
-  // this restarts the pass count (a fixed mask: the same seed before each pass).
-  void seed_dropout(uint64_t seed);
+  // this sets the pass count (a fixed mask: the same seed and pass before each
+  // pass; a resumed run: the pass it had reached).
+  void seed_dropout(uint64_t seed, uint64_t pass = 0);
+  uint64_t dropout_pass() const { return dropout_pass_; }
   // Right after forward(B) (no other pass between: backward reads that pass's
   // activations and conv patches): the output + cost pair's dCost/dz from labels()
   // (one-hot targets), loss[loss_slot] = the batch's summed cost, then every

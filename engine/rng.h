@@ -16,6 +16,16 @@ class Rng {
   double normal();                 // N(0,1), Box-Muller
   void shuffle(std::vector<int32_t>& v);  // Fisher-Yates
 
+  // Everything the next numbers depend on, for a run file: an Rng given
+  // restore(saved()) draws what the saved one would have drawn.
+  struct Saved {
+    uint64_t state, inc;
+    double spare;
+    bool has_spare;
+  };
+  Saved saved() const { return {state_, inc_, spare_, has_spare_}; }
+  void restore(const Saved& s) { state_ = s.state, inc_ = s.inc, spare_ = s.spare, has_spare_ = s.has_spare; }
+
  private:
   uint64_t state_ = 0, inc_ = 0;
   double spare_ = 0;

@@ -7,10 +7,14 @@
 #include <cmath>
 #include <numeric>
 
+#include "params.h"
+#include "run_file.h"
+
 namespace nnlab {
 namespace {
 
 constexpr int kLossSlots = 256;  // batch losses held on the device between reads
+constexpr uint64_t kDropoutSeedMix = 0xD80F0D80F0D80F0Dull;  // the dropout seed: the run's seed ^ this
 
 double now_seconds() {
   using namespace std::chrono;
@@ -74,12 +78,13 @@ Trainer::Trainer(const TrainConfig& cfg, Net& net, Dataset train, Dataset test, 
       test_(std::move(test)),
       validation_(std::move(validation)),
       impl_(std::make_unique<Impl>()),
-      rng_(cfg.seed) {
+      rng_(cfg.seed),
+      epoch_rng_(cfg.seed) {
   cfg_.net = net.config();
   if (cfg_.expand && train_.count > 0) train_ = expand_shifted(train_);
   // Dropout's masks come from the seed but not from rng_, so that nets without
   // dropout draw exactly the numbers they always did.
-  net.seed_dropout(cfg_.seed ^ 0xD80F0D80F0D80F0Dull);
+  net.seed_dropout(cfg_.seed ^ kDropoutSeedMix);
   status_ = net.status();
   if (status_.ok()) status_ = validate(cfg_);
   const NetConfig& n = cfg_.net;
@@ -140,6 +145,7 @@ void Trainer::start_epoch() {
   Impl& im = *impl_;
   std::vector<int32_t> order(size_t(train_.count));
   std::iota(order.begin(), order.end(), 0);
+  epoch_rng_ = rng_;
   rng_.shuffle(order);
   im.be->write(im.perm, order.data(), order.size() * sizeof(int32_t));
   im.phase = Impl::kTrain;
@@ -267,10 +273,15 @@ bool Trainer::eval_chunk() {
   metrics_.epochs.push_back(r);
   if (!all_finite(net_.parameters())) return false;  // e.g. eta = 100: weights overflow
   metrics_.epoch += 1;
-  if (metrics_.epoch == cfg_.epochs)
-    state_ = State::Done;
-  else
+  if (metrics_.epoch < cfg_.epochs) {
     start_epoch();
+    return true;
+  }
+  // Done, resting between epochs as a run file saves it: more epochs would start from here.
+  state_ = State::Done;
+  im.phase = Impl::kTrain;
+  im.next = 0;
+  epoch_rng_ = rng_;
   return true;
 }
 
@@ -297,6 +308,10 @@ int Trainer::step(int max_units, double max_seconds) {
       im.epoch_seconds += dt;
     } else {
       healthy = eval_chunk();
+      if (healthy && im.phase == Impl::kTrain) {  // the epoch ended: the caller sees it between epochs
+        ++units;
+        break;
+      }
     }
     ++units;
     if (now_seconds() - start >= max_seconds) break;
@@ -311,6 +326,74 @@ int Trainer::step(int max_units, double max_seconds) {
   if (!healthy) state_ = State::Diverged;
   if (samples > 0 && train_time > 0) metrics_.recent_samples_per_sec = samples / train_time;
   return units;
+}
+
+bool Trainer::between_epochs() const {
+  return status_.ok() && (state_ == State::Training || state_ == State::Paused || state_ == State::Done) &&
+         impl_->phase == Impl::kTrain && impl_->next == 0 && impl_->pending.empty();
+}
+
+std::vector<uint8_t> Trainer::save_run() const {
+  if (!between_epochs()) return {};
+  RunFile run;
+  run.settings = run_settings(cfg_);
+  run.train_count = train_.count, run.validation_count = validation_.count, run.test_count = test_.count;
+  run.rng = epoch_rng_.saved();
+  run.dropout_pass = net_.dropout_pass();
+  run.metrics = metrics_;
+  run.model = save_model(net_.parameters());
+  const std::vector<Net::Tensor>& tensors = net_.tensors();
+  for (size_t i = 0; i < tensors.size() && cfg_.momentum > 0; ++i) {
+    run.velocity.emplace_back(tensors[i].count);
+    impl_->be->read(impl_->velocity[i], run.velocity.back().data(), tensors[i].count * sizeof(float));
+  }
+  return write_run_file(run);
+}
+
+Status Trainer::load_run(const uint8_t* data, size_t size, const std::string& name) {
+  if (!status_.ok()) return status_;
+  RunFile run;
+  Status s = read_run_file(data, size, name, run);
+  if (!s.ok()) return s;
+  // Another run's file is refused naming the first setting that differs.
+  const auto saved = split_settings(run.settings), mine = split_settings(run_settings(cfg_));
+  for (size_t i = 0; i < std::max(saved.size(), mine.size()); ++i) {
+    if (i < saved.size() && i < mine.size() && saved[i] == mine[i]) continue;
+    if (i >= saved.size() || i >= mine.size() || saved[i].first != mine[i].first)
+      return Status::fail(name + ": saved by a build with other settings (" + run.settings + ")");
+    return Status::fail(name + ": the run was saved with " + saved[i].first + " " + saved[i].second + ", not " +
+                        mine[i].second + " (only epochs and threads may differ)");
+  }
+  const int counts[3] = {train_.count, validation_.count, test_.count};
+  const int theirs[3] = {run.train_count, run.validation_count, run.test_count};
+  const char* what[3] = {"training", "validation", "test"};
+  for (int i = 0; i < 3; ++i)
+    if (counts[i] != theirs[i])
+      return Status::fail(name + ": the run had " + std::to_string(theirs[i]) + " " + what[i] + " images, this data " +
+                          std::to_string(counts[i]));
+  Model model;
+  if (!(s = load_model(run.model.data(), run.model.size(), name + " (its model)", model)).ok()) return s;
+  const std::vector<Net::Tensor>& tensors = net_.tensors();
+  bool velocity_fits = run.velocity.size() == (cfg_.momentum > 0 ? tensors.size() : 0);
+  for (size_t i = 0; velocity_fits && i < run.velocity.size(); ++i)
+    velocity_fits = run.velocity[i].size() == tensors[i].count;
+  if (!velocity_fits) return Status::fail(name + ": its momentum does not fit the network's parameters");
+  const int K = cfg_.net.outputs();
+  if (run.metrics.confusion.size() != size_t(K) * K ||
+      (run.metrics.validation_accuracy.empty() && validation_.count > 0 && run.metrics.epoch > 0))
+    return Status::fail(name + ": its metrics do not fit this network and data");
+  if (!(s = net_.set_parameters(model)).ok()) return Status::fail(name + ": " + s.message);
+
+  for (size_t i = 0; i < run.velocity.size(); ++i)
+    impl_->be->write(impl_->velocity[i], run.velocity[i].data(), run.velocity[i].size() * sizeof(float));
+  net_.seed_dropout(cfg_.seed ^ kDropoutSeedMix, run.dropout_pass);
+  rng_.restore(run.rng);
+  const int per_epoch = metrics_.batches_per_epoch;
+  metrics_ = std::move(run.metrics);
+  metrics_.batches_per_epoch = per_epoch;
+  state_ = metrics_.epoch >= cfg_.epochs ? State::Done : State::Training;
+  start_epoch();
+  return Status::success();
 }
 
 void Trainer::pause() {

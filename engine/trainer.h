@@ -85,9 +85,20 @@ class Trainer {
   Net& net() { return net_; }
 
   // Runs training batches (and, at epoch ends, evaluation chunks) until
-  // max_units are done or max_seconds have passed. Returns units done; the
-  // caller sees finished epochs in metrics().epochs.
+  // max_units are done, max_seconds have passed or an epoch has ended. Returns
+  // units done; the caller sees finished epochs in metrics().epochs.
   int step(int max_units, double max_seconds = 1e30);
+
+  // A run file: all a later process needs to continue this run exactly as if
+  // it had never stopped (parameters, momentum, where the shuffles and the
+  // dropout masks stand, the metrics, the settings). Runs are saved between
+  // epochs, where step() stops: empty otherwise. Format: trainer_file.cpp.
+  bool between_epochs() const;
+  std::vector<uint8_t> save_run() const;
+  // Continues the run saved in `data` (`name` in messages) on this trainer,
+  // built with the same settings and data; only epochs and threads may differ.
+  // On failure (a corrupt file, another run's file) nothing changes.
+  Status load_run(const uint8_t* data, size_t size, const std::string& name);
 
   void pause();
   void resume();
@@ -107,6 +118,7 @@ class Trainer {
   Dataset train_, test_, validation_;
   std::unique_ptr<Impl> impl_;
   Rng rng_;
+  Rng epoch_rng_;  // rng_ before this epoch's shuffle: what a run file keeps
   Status status_;
   State state_ = State::Training;
   Metrics metrics_;
