@@ -9,7 +9,7 @@ chapter-6 rows take hours each on a CPU: run them one by one (--presets ch6-fc).
 
   bench/book.py [--nnlab build/nnlab] [--data data/mnist] [--seeds 1,2,3]
                 [--presets ch1,ch3-ce] [--jobs N] [--json FILE] [--table-from FILE]
-                [--log DIR] [--save-best DIR] [--threads N]
+                [--log DIR] [--save-best DIR] [--resume DIR] [--threads N]
 
 Prints one JSON line per run, then a Markdown table: book, median, range,
 whether the median is within 0.5 points of the book (chapter 6: 0.3), how many seeds got stuck
@@ -18,6 +18,11 @@ on some seeds), the first epoch of each seed, the wall time of a run, and the
 command of each row. --table-from prints the table again from a --json file.
 --save-best DIR keeps each run's model of its best validation epoch as
 DIR/PRESET-sSEED.nnlb (the ensemble row: `nnlab eval --load A --load B ...`).
+--resume DIR keeps each run in DIR/PRESET-sSEED.nnlr after every epoch
+(nnlab's --resume): the same command run again continues every unfinished run
+where it stopped, bit for bit, and reports a finished one without training. A
+continued run's wall time adds the training seconds of its earlier epochs
+(their evaluations are not counted).
 Python 3 standard library only.
 """
 import argparse
@@ -32,6 +37,7 @@ import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EPOCH = re.compile(r"^Epoch (\d+): (\d+) / (\d+)")
+CONTINUING = re.compile(r"^continuing .*: \d+ of \d+ epochs done \(([0-9.]+) s of training so far\)")
 BEST_VALIDATION = re.compile(r"^best validation accuracy [0-9.]+% at epoch (\d+); test accuracy at that epoch (\d+) / (\d+)")
 # percentage points from the book: the real-MNIST issue's 0.5 for chapters 1 and 3,
 # the convolutions issue's 0.3 for chapter 6
@@ -50,7 +56,7 @@ def list_presets(nnlab):
     return rows
 
 
-def run(nnlab, data, preset, seed, log_dir="", save_dir="", threads=0):
+def run(nnlab, data, preset, seed, log_dir="", save_dir="", threads=0, resume_dir=""):
     """One training run; with log_dir its output also goes, line by line as it
     comes, to log_dir/PRESET-sSEED.log (a chapter-6 row runs for hours)."""
     cmd = [nnlab, "train", "--data", data, "--preset", preset, "--seed", str(seed)]
@@ -59,6 +65,8 @@ def run(nnlab, data, preset, seed, log_dir="", save_dir="", threads=0):
         cmd += ["--threads", str(threads)]
     if save_dir:
         cmd += ["--save-best", os.path.join(save_dir, name + ".nnlb")]
+    if resume_dir:
+        cmd += ["--resume", os.path.join(resume_dir, name + ".nnlr")]
     t0 = time.time()
     lines = []
     log = open(os.path.join(log_dir, name + ".log"), "w") if log_dir else None
@@ -76,6 +84,7 @@ def run(nnlab, data, preset, seed, log_dir="", save_dir="", threads=0):
 def result(cmd, preset, seed, returncode, out, wall):
     """A run's row from its output, as the book reports it."""
     acc = [int(m.group(2)) / int(m.group(3)) for m in map(EPOCH.match, out.splitlines()) if m]
+    wall += sum(float(m.group(1)) for m in map(CONTINUING.match, out.splitlines()) if m)
     if returncode != 0 or not acc:
         raise RuntimeError("%s failed (exit %d):\n%s" % (" ".join(cmd), returncode, out[-2000:]))
     best = max(range(len(acc)), key=lambda i: acc[i])
@@ -100,6 +109,7 @@ def main(argv):
     ap.add_argument("--threads", type=int, default=0,
                     help="nnlab's --threads for each run (default: nnlab's, one per core; with --jobs 2 on 2 cores use 1)")
     ap.add_argument("--save-best", default="", help="keep each run's best-validation model as DIR/PRESET-sSEED.nnlb")
+    ap.add_argument("--resume", default="", help="keep each run in DIR/PRESET-sSEED.nnlr and continue it from there")
     a = ap.parse_args(argv)
     seeds = [int(s) for s in a.seeds.split(",")]
     rows = list_presets(a.nnlab)
@@ -112,7 +122,7 @@ def main(argv):
         results = {(x["preset"], x["seed"]): x for x in json.load(open(a.table_from))}
         jobs = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, a.jobs)) as pool:
-        futures = {pool.submit(run, a.nnlab, a.data, p, s, a.log, a.save_best, a.threads): (p, s) for p, s in jobs}
+        futures = {pool.submit(run, a.nnlab, a.data, p, s, a.log, a.save_best, a.threads, a.resume): (p, s) for p, s in jobs}
         for f in concurrent.futures.as_completed(futures):
             r = f.result()
             results[futures[f]] = r

@@ -3,6 +3,7 @@
 // `eval` scores a saved model, or several as an ensemble.
 // Exit status: 0 ok, 1 bad data or file, 2 bad flags, 3 training diverged
 // (a diverged model is never saved).
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -20,6 +21,7 @@
 #include "model.h"
 #include "params.h"
 #include "presets.h"
+#include "run_file.h"
 #include "net.h"
 #include "trainer.h"
 
@@ -39,12 +41,13 @@ const Flag kFrontFlags[] = {
     {"save", "write the trained model to FILE"},
     {"save-best", "write the model of the best validation epoch so far to FILE (network3.py's choice)"},
     {"load", "start from (train) or score (eval) the model in FILE; eval takes several: their averaged outputs vote"},
+    {"resume", "keep the run in FILE after every epoch, and continue the run in FILE if there is one (same flags; --epochs may grow)"},
 };
 
 std::string usage() {
   std::string u =
       "usage: nnlab train --data DIR [--preset ID] [--NAME VALUE ...] [--device cpu|gpu] [--save FILE]\n"
-      "                   [--save-best FILE] [--load FILE]\n"
+      "                   [--save-best FILE] [--load FILE] [--resume FILE]\n"
       "       nnlab eval --data DIR --load FILE [--load FILE ...] [--device cpu|gpu]\n"
       "       nnlab presets\n"
       "flags:\n";
@@ -68,6 +71,7 @@ int usage_error(const std::string& msg) {
   return 2;
 }
 int data_error(const std::string& msg) {
+  std::fflush(stdout);  // the lines before it first
   std::fprintf(stderr, "nnlab: %s\n", msg.c_str());
   return 1;
 }
@@ -214,11 +218,11 @@ int main(int argc, char** argv) {
 
   // --save is checked before the run: a path found bad only at the end would
   // cost every epoch and lose the trained model.
-  for (const char* key : {"save", "save-best"})
+  for (const char* key : {"save", "save-best", "resume"})
     if (cmd == "train" && flags.count(key) && !(s = check_write_target(flags[key])).ok())
       return data_error("--" + std::string(key) + ": " + s.message);
-  if (cmd == "eval" && (flags.count("save") || flags.count("save-best")))
-    return usage_error("eval writes no model: --save and --save-best are for train");
+  if (cmd == "eval" && (flags.count("save") || flags.count("save-best") || flags.count("resume")))
+    return usage_error("eval writes no model: --save, --save-best and --resume are for train");
 
   // A loaded model defines the network; flags that contradict it are an error.
   Model loaded;
@@ -268,6 +272,14 @@ int main(int argc, char** argv) {
   Trainer trainer(cfg, net, std::move(data.train), std::move(data.test), std::move(validation),
                   flags.count("load") ? Trainer::Start::Continue : Trainer::Start::Fresh);
   if (!trainer.status().ok()) return usage_error(trainer.status().message);
+  // A run file there is continued (it holds the weights: a --load is only the start of a new run).
+  struct stat run_stat;
+  const bool resuming = flags.count("resume") && stat(flags["resume"].c_str(), &run_stat) == 0;
+  if (resuming) {
+    std::vector<uint8_t> bytes;
+    if (!(s = read_file(flags["resume"], bytes, kMaxRunFileBytes, "a run file")).ok()) return data_error(s.message);
+    if (!(s = trainer.load_run(bytes.data(), bytes.size(), flags["resume"])).ok()) return data_error(s.message);
+  }
 
   std::printf("training %s (%s), %d epochs, batch %d, eta %g, lambda %g, momentum %g, seed %llu\n",
               format_net(cfg.net).c_str(), name(cfg.net.cost), cfg.epochs, cfg.batch, cfg.eta, cfg.lambda,
@@ -278,9 +290,16 @@ int main(int argc, char** argv) {
   if (cfg.expand)
     std::printf("expanded: %d training images, each also shifted one pixel up, down, left and right\n",
                 5 * train_total);
-  std::fflush(stdout);
   if (flags.count("save-best") && validation_total == 0)
     return usage_error("--save-best: the run holds out no validation images to choose by (--validation N)");
+  const size_t restored = trainer.metrics().epochs.size();  // epochs done by earlier processes
+  if (resuming) {
+    double seconds = 0;
+    for (const EpochReport& r : trainer.metrics().epochs) seconds += r.train_seconds;
+    std::printf("continuing %s: %zu of %d epochs done (%.1f s of training so far)%s\n", flags["resume"].c_str(),
+                restored, cfg.epochs, seconds, flags.count("load") ? "; --load is not read" : "");
+  }
+  std::fflush(stdout);
   const bool tty = isatty(STDOUT_FILENO);
   size_t printed = 0;
   int best = -1;  // the epoch of the best validation accuracy (the latest of equals: network3.py's >=)
@@ -288,14 +307,15 @@ int main(int argc, char** argv) {
   using Clock = std::chrono::steady_clock;
   Clock::time_point epoch_start = Clock::now();
   bool progress_shown = false;
-  while (trainer.state() == State::Training) {
-    trainer.step(1 << 30, 0.1);
+  for (bool first = true; first || trainer.state() == State::Training; first = false) {
+    if (!first) trainer.step(1 << 30, 0.1);
     const double epoch_elapsed = std::chrono::duration<double>(Clock::now() - epoch_start).count();
     const Metrics& m = trainer.metrics();
     if (tty && epoch_elapsed > 1.0 && m.batch < m.batches_per_epoch) {
       draw_progress(m, epoch_elapsed);
       progress_shown = true;
     }
+    const size_t before = printed;
     for (; printed < m.epochs.size(); ++printed) {
       const EpochReport& r = m.epochs[printed];
       if (progress_shown) std::printf("\r%*s\r", 80, "");
@@ -307,7 +327,8 @@ int main(int argc, char** argv) {
       if (r.validation_total && (best < 0 || r.validation_correct >= m.epochs[size_t(best)].validation_correct)) {
         best = int(printed);
         // Saved now, not at the end: the best model survives a run stopped later.
-        const Model snapshot = flags.count("save-best") ? net.parameters() : Model{};
+        // (An earlier process saved the best of the epochs it ran.)
+        const Model snapshot = flags.count("save-best") && printed >= restored ? net.parameters() : Model{};
         if (flags.count("save-best") && all_finite(snapshot)) {
           if (!(s = write_file(flags["save-best"], save_model(snapshot))).ok())
             return data_error("--save-best: " + s.message);
@@ -315,6 +336,13 @@ int main(int argc, char** argv) {
         }
       }
       std::fflush(stdout);
+    }
+    // Each new epoch's end is in the run file before the next epoch starts; a diverged epoch never is.
+    if (flags.count("resume") && printed > before && printed > restored && trainer.state() != State::Diverged &&
+        all_finite(net.parameters())) {
+      const std::vector<uint8_t> run = trainer.save_run();
+      if (run.empty() || !(s = write_file(flags["resume"], run)).ok())
+        return data_error("--resume: " + (run.empty() ? std::string("the run is not between epochs") : s.message));
     }
   }
   if (best >= 0) {

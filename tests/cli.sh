@@ -233,6 +233,30 @@ expect "--expand trains on 5x the images" 0 "^expanded: 10000 training images, e
   "$nnlab" train --data "$small" --net "$conv" --cost cross-entropy --eta 0.1 --epochs 1 --expand 1
 grep -Eq "^Epoch 0: [0-9]+ / 500  [0-9.]+ s, [0-9]+ samples/s" "$tmp/out" || { failed=$((failed + 1)); echo "FAILED - --expand trains"; }
 expect "--expand takes 0 or 1" 2 "--expand: '5' is not an integer from 0 to 1" -- "$nnlab" train --data "$small" --expand 5
+# --resume: a run stopped after 2 epochs and continued by another process is the run of 3
+# that never stopped, bit for bit (dropout, momentum and the shuffle included).
+runargs=(--data "$small" --net "784-conv4x5-relu-pool2-dropout0.3-fc20-relu-fc10-softmax" --cost cross-entropy
+         --momentum 0.5 --validation 500)
+"$nnlab" train "${runargs[@]}" --eta 0.1 --epochs 3 --threads 1 --save "$tmp/straight.nnlab" >"$tmp/straight.out" 2>&1
+expect "--resume keeps the run after each epoch" 0 "^Epoch 1: " -- \
+  "$nnlab" train "${runargs[@]}" --eta 0.1 --epochs 2 --threads 1 --resume "$tmp/run.nnlr"
+expect "--resume continues the run in its file" 0 "^continuing $tmp/run.nnlr: 2 of 3 epochs done" -- \
+  "$nnlab" train "${runargs[@]}" --eta 0.1 --epochs 3 --threads 2 --resume "$tmp/run.nnlr" --save "$tmp/resumed.nnlab"
+epochs_of() { grep -Eo "^Epoch [0-9]+: [0-9]+ / 500  \(validation [0-9]+ / 500\)" "$1"; }
+if cmp -s "$tmp/straight.nnlab" "$tmp/resumed.nnlab" && [ "$(epochs_of "$tmp/straight.out")" = "$(epochs_of "$tmp/out")" ] &&
+   [ "$(epochs_of "$tmp/out" | wc -l)" = 3 ]; then
+  passed=$((passed + 1)); echo "ok - a resumed run is the run that never stopped (model bytes, every epoch line)"
+else
+  failed=$((failed + 1)); echo "FAILED - a resumed run differs from the run that never stopped"
+fi
+expect "--resume refuses another run's file" 1 "$tmp/run.nnlr: the run was saved with eta 0.1, not 0.2" -- \
+  "$nnlab" train "${runargs[@]}" --epochs 3 --eta 0.2 --resume "$tmp/run.nnlr"
+cp "$tmp/run.nnlr" "$tmp/bad.nnlr"
+printf '\xff' | dd of="$tmp/bad.nnlr" bs=1 seek=200 conv=notrunc 2>/dev/null
+expect "--resume names a corrupt run file" 1 "$tmp/bad.nnlr: checksum mismatch" -- \
+  "$nnlab" train "${runargs[@]}" --eta 0.1 --epochs 4 --resume "$tmp/bad.nnlr"
+expect "eval has no --resume" 2 "--save, --save-best and --resume are for train" -- \
+  "$nnlab" eval --data "$small" --load "$tmp/resumed.nnlab" --resume "$tmp/run.nnlr"
 # A conv net on the gpu (llvmpipe where there is none: about 10 s): it trains, and a
 # conv model evaluated there scores what the cpu scored (with no GL, the cpu runs both).
 expect "a conv net trains on the gpu" 0 "^Epoch 0: [0-9]+ / 500  [0-9.]+ s, [0-9]+ samples/s, loss [0-9.]+$" -- \
