@@ -9,6 +9,7 @@
 #include <cstring>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "config.h"
@@ -89,7 +90,8 @@ void usage() {
                "  --samples  samples per timed run (default: one epoch, all training images)\n"
                "  --repeats  timed runs per config, the best is reported (default 3)\n"
                "  --threads  CPU thread counts to run each model with (default 1); scaling is against the first;\n"
-               "             with --peers, numpy/PyTorch run with each count too\n"
+               "             with --peers, numpy/PyTorch run with each count too; with a count over 1, the\n"
+               "             machine's own ceiling too (that many threads, each its own GEMM, at once)\n"
                "  --check    first compare the linked GEMM kernels with naive loops (exit 1 if off)\n"
                "  --peers    also run bench/peers.py (numpy, PyTorch; 1 thread) and print speed-ups\n",
                kDefaultModels, kConvModels);
@@ -234,6 +236,42 @@ std::map<std::string, std::pair<std::string, double>> run_peers(const std::strin
 
 }  // namespace
 
+// What this machine gives N threads at all: each thread its own 256x1024x1024
+// gemm_nt on private data, alone and then N at once (best of `repeats` each).
+// No split of one run can scale past all/one: on a VM whose vCPUs share a core's
+// FMA units, or whose neighbours are busy, this is below N.
+struct Ceiling {
+  double one = 0, all = 0;  // GFLOP/s of one thread alone, of N threads together
+};
+Ceiling machine_ceiling(int n, int repeats) {
+  constexpr int M = 256, N = 1024, K = 1024, kCalls = 20;
+  struct Work {
+    std::vector<float> a = std::vector<float>(size_t(M) * K, 0.5f), b = std::vector<float>(size_t(N) * K, 0.25f),
+                       c = std::vector<float>(size_t(M) * N);
+    double seconds = 0;
+    void run() {
+      const double t0 = now_seconds();
+      for (int i = 0; i < kCalls; ++i) nnlab::gemm_nt(c.data(), a.data(), b.data(), nullptr, M, N, K);
+      seconds = now_seconds() - t0;
+    }
+  };
+  std::vector<Work> work(static_cast<size_t>(n));
+  const double flops = 2.0 * M * N * K * kCalls;
+  Ceiling best;
+  for (int r = 0; r < repeats; ++r) {
+    work[0].run();
+    best.one = std::max(best.one, flops / work[0].seconds / 1e9);
+    std::vector<std::thread> others;
+    for (int t = 1; t < n; ++t) others.emplace_back([&work, t] { work[size_t(t)].run(); });
+    work[0].run();
+    for (std::thread& t : others) t.join();
+    double all = 0;
+    for (const Work& w : work) all += flops / w.seconds / 1e9;
+    best.all = std::max(best.all, all);
+  }
+  return best;
+}
+
 int main(int argc, char** argv) {
   std::string data_dir, device = "cpu", models = kDefaultModels, peers_script;
   int samples = 1 << 30, repeats = 3;
@@ -343,6 +381,15 @@ int main(int argc, char** argv) {
     }
   }
 
+  // The machine's own scaling for the largest thread count, beside the engine's.
+  const int most = *std::max_element(thread_counts.begin(), thread_counts.end());
+  Ceiling ceiling;
+  if (device == "cpu" && most > 1) {
+    ceiling = machine_ceiling(most, std::max(repeats, 3));
+    std::printf("{\"kind\": \"ceiling\", \"threads\": %d, \"gflops_one\": %.2f, \"gflops_all\": %.2f, "
+                "\"scaling\": %.3f}\n", most, ceiling.one, ceiling.all, ceiling.all / ceiling.one);
+  }
+
   std::map<std::string, std::pair<std::string, double>> peer_best;
   if (peers)
     for (int t : thread_counts)  // the peers with the same thread counts, in the same run
@@ -375,5 +422,9 @@ int main(int argc, char** argv) {
     }
     std::printf("\n");
   }
+  if (ceiling.one > 0)
+    std::printf("machine ceiling: %d threads each running its own 256x1024x1024 GEMM give %.2fx one thread alone "
+                "(%.1f vs %.1f GFLOP/s); no split of one run scales past it here\n",
+                most, ceiling.all / ceiling.one, ceiling.all, ceiling.one);
   return 0;
 }

@@ -297,7 +297,7 @@ int main(int argc, char** argv) {
     double seconds = 0;
     for (const EpochReport& r : trainer.metrics().epochs) seconds += r.train_seconds;
     std::printf("continuing %s: %zu of %d epochs done (%.1f s of training so far)%s\n", flags["resume"].c_str(),
-                restored, cfg.epochs, seconds, flags.count("load") ? "; --load is not read" : "");
+                restored, cfg.epochs, seconds, flags.count("load") ? "; its weights, not --load's" : "");
   }
   std::fflush(stdout);
   const bool tty = isatty(STDOUT_FILENO);
