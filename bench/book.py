@@ -10,6 +10,7 @@ chapter-6 rows take hours each on a CPU: run them one by one (--presets ch6-fc).
   bench/book.py [--nnlab build/nnlab] [--data data/mnist] [--seeds 1,2,3]
                 [--presets ch1,ch3-ce] [--jobs N] [--json FILE] [--table-from FILE]
                 [--log DIR] [--save-best DIR] [--resume DIR] [--threads N]
+                [--ensemble PRESET]
 
 Prints one JSON line per run, then a Markdown table: book, median, range,
 whether the median is within 0.5 points of the book (chapter 6: 0.3), how many seeds got stuck
@@ -17,7 +18,9 @@ whether the median is within 0.5 points of the book (chapter 6: 0.3), how many s
 on some seeds), the first epoch of each seed, the wall time of a run, and the
 command of each row. --table-from prints the table again from a --json file.
 --save-best DIR keeps each run's model of its best validation epoch as
-DIR/PRESET-sSEED.nnlb (the ensemble row: `nnlab eval --load A --load B ...`).
+DIR/PRESET-sSEED.nnlb, and then the book's last row: the ensemble of those
+models of the ch6-dropout seeds (`nnlab eval --load A --load B ...`, their
+averaged outputs voting; --ensemble names another preset).
 --resume DIR keeps each run in DIR/PRESET-sSEED.nnlr after every epoch
 (nnlab's --resume): the same command run again continues every unfinished run
 where it stopped, bit for bit, and reports a finished one without training. A
@@ -43,6 +46,8 @@ BEST_VALIDATION = re.compile(r"^best validation accuracy [0-9.]+% at epoch (\d+)
 # the convolutions issue's 0.3 for chapter 6
 def tolerance(preset):
     return 0.3 if preset.startswith("ch6-") else 0.5
+ENSEMBLE_BOOK = {"ch6-dropout": 99.67}  # the book's last row: its five dropout nets vote
+ENSEMBLE_LINE = re.compile(r"^ensemble of (\d+): accuracy: (\d+) / (\d+)")
 STUCK = 5.0  # a seed whose best is this far below the book is reported as stuck
 
 
@@ -96,6 +101,25 @@ def result(cmd, preset, seed, returncode, out, wall):
             "last_percent": round(100 * acc[-1], 2), "epochs": len(acc), "wall_s": round(wall, 1)}
 
 
+def ensemble(nnlab, data, preset, seeds, save_dir):
+    """The book's ensemble: each seed's best-validation model of `preset`, their outputs averaged."""
+    files = [os.path.join(save_dir, "%s-s%d.nnlb" % (preset, s)) for s in seeds]
+    missing = [f for f in files if not os.path.exists(f)]
+    row = {"preset": "ensemble", "of": preset, "seeds": seeds, "book": ENSEMBLE_BOOK.get(preset)}
+    if missing:
+        return dict(row, error="missing " + ", ".join(missing))
+    cmd = [nnlab, "eval", "--data", data]
+    for f in files:
+        cmd += ["--load", f]
+    t0 = time.time()
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    found = [m for m in map(ENSEMBLE_LINE.match, p.stdout.splitlines()) if m]
+    if p.returncode != 0 or not found:
+        return dict(row, error="%s failed (exit %d): %s" % (" ".join(cmd), p.returncode, p.stdout[-500:]))
+    m = found[-1]
+    return dict(row, percent=round(100 * int(m.group(2)) / int(m.group(3)), 2), wall_s=round(time.time() - t0, 1))
+
+
 def main(argv):
     ap = argparse.ArgumentParser(prog="bench/book.py", description=__doc__.split("\n\n")[0])
     ap.add_argument("--nnlab", default=os.path.join(REPO, "build", "nnlab"))
@@ -110,6 +134,8 @@ def main(argv):
                     help="nnlab's --threads for each run (default: nnlab's, one per core; with --jobs 2 on 2 cores use 1)")
     ap.add_argument("--save-best", default="", help="keep each run's best-validation model as DIR/PRESET-sSEED.nnlb")
     ap.add_argument("--resume", default="", help="keep each run in DIR/PRESET-sSEED.nnlr and continue it from there")
+    ap.add_argument("--ensemble", default="ch6-dropout",
+                    help="with --save-best and 2+ seeds: the ensemble row of this preset's saved models (default ch6-dropout)")
     a = ap.parse_args(argv)
     seeds = [int(s) for s in a.seeds.split(",")]
     rows = list_presets(a.nnlab)
@@ -147,6 +173,19 @@ def main(argv):
                  "%d of %d%s" % (len(stuck), len(runs), " (seed %s)" % ", ".join(map(str, stuck)) if stuck else ""),
                  " / ".join("%.1f" % x["first_epoch_percent"] for x in runs),
                  statistics.median(x["wall_s"] for x in runs), r["id"]))
+    if a.save_best and len(seeds) >= 2 and any(r["id"] == a.ensemble for r in rows):
+        e = ensemble(a.nnlab, a.data, a.ensemble, seeds, a.save_best)
+        print(json.dumps(e), file=sys.stderr, flush=True)
+        book = "%.2f%%" % e["book"] if e["book"] else "-"
+        loads = " ".join("--load %s-s%d.nnlb" % (a.ensemble, s) for s in seeds)
+        if "error" in e:
+            misses += 1
+            print("| ensemble | ensemble of %d %s nets | %s | **%s** | | | | | | |" % (len(seeds), a.ensemble, book, e["error"]))
+        else:
+            ok = e["book"] is None or abs(e["percent"] - e["book"]) <= tolerance(a.ensemble)
+            misses += not ok
+            print("| ensemble | ch. 6: ensemble of %d %s nets (seeds %s) | %s | %.2f%% | one ensemble | %s | | | %.0f | `nnlab eval --data data/mnist %s` |"
+                  % (len(seeds), a.ensemble, a.seeds, book, e["percent"], "yes" if ok else "**no**", e["wall_s"], loads))
     return 0 if misses == 0 else 1
 
 
