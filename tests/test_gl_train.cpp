@@ -13,6 +13,7 @@
 #include "gl_context.h"
 #include "gl_skip.h"
 #include "io.h"
+#include "params.h"
 #include "synthetic.h"
 #include "run.h"
 
@@ -135,4 +136,55 @@ TEST_CASE("gl: a conv net with max-pooling and dropout agrees with the CPU") {
   cfg.eta = 0.1f;
   cfg.seed = 7;
   compare_runs(cfg, 1000, 500);
+}
+
+TEST_CASE("gl: a run saved between epochs continues on the GPU as if it never stopped") {
+  // The run file's state (momentum read back from GPU buffers, dropout's pass count, the shuffle)
+  // on the GL backend; and a file saved by the CPU continues there, within the devices' usual gap.
+  TrainConfig cfg;
+  REQUIRE(set_params(cfg, "net=1x8x8-conv4x3-relu-pool2-dropout0.25-fc12-relu-dropout0.5-fc4-softmax"
+                          "&cost=cross-entropy&init=scaled&batch=7&eta=0.2&momentum=0.5&lambda=0.5&seed=9")
+              .ok());
+  const Dataset train = nnlab::testing::synthetic(90, 64, 4, 31), test = nnlab::testing::synthetic(40, 64, 4, 32);
+  Status why;
+  auto gl = [&] { return make_gl_backend(why); };
+  if (!gl()) {
+    skip_or_fail(why);
+    return;
+  }
+  auto finish = [](Trainer& t) {
+    while (t.state() == State::Training) t.step(1 << 30);
+    REQUIRE(t.state() == State::Done);
+  };
+  cfg.epochs = 3;
+  Run straight(cfg, train, test, Dataset{}, gl());
+  finish(straight);
+  Run cpu_straight(cfg, train, test, Dataset{}, make_cpu_backend());
+  finish(cpu_straight);
+  cfg.epochs = 1;
+  Run first(cfg, train, test, Dataset{}, gl());
+  finish(first);
+  Run cpu_first(cfg, train, test, Dataset{}, make_cpu_backend());
+  finish(cpu_first);
+  cfg.epochs = 3;
+  for (bool from_cpu : {false, true}) {
+    CAPTURE(from_cpu);
+    const std::vector<uint8_t> file = from_cpu ? cpu_first.save_run() : first.save_run();
+    REQUIRE(!file.empty());
+    Run second(cfg, train, test, Dataset{}, gl());
+    Status s = second.load_run(file.data(), file.size(), "gl.nnlr");
+    REQUIRE_MESSAGE(s.ok(), s.message);
+    finish(second);
+    const Model got = second.model(), want = from_cpu ? cpu_straight.model() : straight.model();
+    for (int l = 0; l < got.layers(); ++l) {
+      CAPTURE(l);
+      if (from_cpu) {  // GPU epochs after CPU ones: as close as the two devices' runs are
+        CHECK(rel_norm(got.weights[size_t(l)], want.weights[size_t(l)]) < 1e-3);
+      } else {
+        CHECK(got.weights[size_t(l)] == want.weights[size_t(l)]);
+        CHECK(got.biases[size_t(l)] == want.biases[size_t(l)]);
+      }
+    }
+    if (!from_cpu) CHECK(second.metrics().batch_loss == straight.metrics().batch_loss);
+  }
 }
