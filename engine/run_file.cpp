@@ -118,14 +118,16 @@ Status read_run_file(const uint8_t* data, size_t size, const std::string& name, 
   }
   if (!ok) return fail("truncated: a field runs past the end of the file");
   if (r.left != 0) return fail("too long: " + std::to_string(r.left) + " bytes after the last field");
+  for (uint32_t v : {counts[0], counts[1], counts[2], epoch, stride, partial_count})
+    if (v > 0x7fffffffu) return fail("bad field: " + std::to_string(v) + " is not a count");
+  if (batches > 0x7fffffffffffffffull || has_spare > 1) return fail("bad field in the generator or the batch count");
   run.settings.assign(text.begin(), text.end());
-  run.train_count = int(counts[0] & 0x7fffffff), run.validation_count = int(counts[1] & 0x7fffffff);
-  run.test_count = int(counts[2] & 0x7fffffff);
+  run.train_count = int(counts[0]), run.validation_count = int(counts[1]), run.test_count = int(counts[2]);
   run.rng.has_spare = has_spare != 0;
-  m.epoch = int(epoch & 0x7fffffff);
-  m.batches_done = (long long)(batches & 0x7fffffffffffffffull);
-  m.loss_stride = int(stride & 0x7fffffff);
-  m.loss_partial_count = int(partial_count & 0x7fffffff);
+  m.epoch = int(epoch);
+  m.batches_done = (long long)batches;
+  m.loss_stride = int(stride);
+  m.loss_partial_count = int(partial_count);
   // What the trainer and the panels index by: one entry per epoch done, a square confusion matrix.
   const size_t epochs = m.epochs.size();
   size_t k = 0;

@@ -14,9 +14,9 @@ mkdir -p "$build"
 flags=(-std=c++17 -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined
        -fno-sanitize-recover=undefined -I"$root/engine")
 # The engine sources the parsers need; zlib from the system.
-engine=(idx dataset model config net_text params rng)
+engine=(idx dataset model config net_text params rng run_file)
 status=0
-for target in idx model; do
+for target in idx model run; do
   exe="$build/fuzz_$target"
   srcs=("$root/tests/fuzz/fuzz_$target.cpp")
   for e in "${engine[@]}"; do srcs+=("$root/engine/$e.cpp"); done
