@@ -1,5 +1,5 @@
 // Little-endian fields for the engine's file formats (model.cpp's checkpoints,
-// trainer_file.cpp's run files) and the CRC-32 that closes each of them.
+// run_file.cpp's run files) and the CRC-32 that closes each of them.
 #pragma once
 #include <cstdint>
 #include <cstring>

@@ -92,7 +92,7 @@ class Trainer {
   // A run file: all a later process needs to continue this run exactly as if
   // it had never stopped (parameters, momentum, where the shuffles and the
   // dropout masks stand, the metrics, the settings). Runs are saved between
-  // epochs, where step() stops: empty otherwise. Format: trainer_file.cpp.
+  // epochs, where step() stops: empty otherwise. Format: run_file.cpp.
   bool between_epochs() const;
   std::vector<uint8_t> save_run() const;
   // Continues the run saved in `data` (`name` in messages) on this trainer,
