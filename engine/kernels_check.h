@@ -31,7 +31,10 @@ inline std::vector<Shape> shapes() {
                           // a B of gemm_nt over 128k floats: A's rows in chunks (of 60 or 64
                           // rows, the last one partial; of the minimum 2*kNtMR rows for K = 17000:
                           // K = 30000 took wasm's mul + add sums past the tolerance, to 1.05e-4)
-                          {151, 131, 1003}, {23, 9, 17000}};
+                          {151, 131, 1003}, {23, 9, 17000},
+                          // a C over 1 MB with a small B: gemm_nn/tn go row tile by row tile
+                          // (a partial last tile of rows, a partial last panel)
+                          {1100, 250, 9}};
   for (int M : {1, 2, 3, 4, 5, 6, 7, 10, 11, 12, 13})
     for (int N : {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 63, 64, 65, 81, 129})
       for (int K : {0, 1, 3, 4, 5, 7, 8, 9, 15, 16, 17, 33}) s.push_back({M, N, K});

@@ -61,8 +61,11 @@ TEST_CASE("kernels: rows computed in parts give the same bits as in one call (th
     MESSAGE("skipped: " << kernels_name() << " may block by size; the backend keeps them on one thread");
     return;
   }
-  // The layer shapes of [784,100,10] and [784,1024,1024,10] at batches 10 and 256, and odd ones.
-  const int shapes[][3] = {{10, 100, 784}, {256, 1024, 784}, {256, 10, 1024}, {37, 65, 129}, {13, 7, 5}, {1024, 40, 64}};
+  // The layer shapes of [784,100,10] and [784,1024,1024,10] at batches 10 and 256, odd ones, and
+  // ch6-dropout's fc 1000 at batch 10 (its (1000, 1000) weight gradient goes row tile by row tile
+  // whole, panel by panel in the parts of 3 and 7).
+  const int shapes[][3] = {{10, 100, 784}, {256, 1024, 784}, {256, 10, 1024}, {37, 65, 129},
+                           {13, 7, 5},     {1024, 40, 64},   {1000, 1000, 10}};
   uint32_t seed = 7;
   auto rnd = [&]() {
     seed = seed * 1664525u + 1013904223u;
