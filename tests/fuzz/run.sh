@@ -20,7 +20,7 @@ for target in idx model run; do
   exe="$build/fuzz_$target"
   srcs=("$root/tests/fuzz/fuzz_$target.cpp")
   for e in "${engine[@]}"; do srcs+=("$root/engine/$e.cpp"); done
-  newest=$(ls -t "${srcs[@]}" "$exe" 2>/dev/null | head -1)
+  newest=$(ls -t "${srcs[@]}" "$root"/engine/*.h "$root"/tests/fuzz/*.h "$exe" 2>/dev/null | head -1)
   if [ "$newest" != "$exe" ]; then
     echo "fuzz: building $exe"
     "$cxx" "${flags[@]}" "${srcs[@]}" -lz -o "$exe" || { status=1; continue; }
