@@ -3,29 +3,20 @@
 (--resume) counts its earlier epochs' training seconds and reports the test
 accuracy at the best validation epoch; the ensemble row reads `nnlab eval`'s
 vote, and names a missing model instead of running.
-Prints "N passed, M failed"; exit status 1 on any failure."""
+Prints "N passed, M failed" (tally.py); exit status 1 on any failure."""
 import importlib.util
 import os
 import stat
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tally import check, finish
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 spec = importlib.util.spec_from_file_location("book", os.path.join(ROOT, "bench", "book.py"))
 book = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(book)
-
-passed = failed = 0
-
-
-def check(ok, what):
-    global passed, failed
-    if ok:
-        passed += 1
-        print("ok - " + what)
-    else:
-        failed += 1
-        print("FAILED - " + what)
 
 
 CONTINUED = """device: cpu (1 thread, AVX-512 kernels)
@@ -62,5 +53,4 @@ with tempfile.TemporaryDirectory() as tmp:
     check("missing " + os.path.join(tmp, "ch6-dropout-s3.nnlb") in e.get("error", "") and
           not os.path.exists(os.path.join(tmp, "args")), "a missing model is named, and nothing runs")
 
-print("%d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+finish()

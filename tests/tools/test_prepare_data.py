@@ -2,7 +2,7 @@
 """tools/prepare_data's checks on made-up inputs: a tarball whose file has the
 wrong MD5, or lacks a file, is refused with the file named; a good directory
 passes check_dir, a truncated one is refused naming the file.
-Prints "N passed, M failed"; exit status 1 on any failure."""
+Prints "N passed, M failed" (tally.py); exit status 1 on any failure."""
 import gzip
 import importlib.machinery
 import importlib.util
@@ -13,23 +13,14 @@ import sys
 import tarfile
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tally import check, finish
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 loader = importlib.machinery.SourceFileLoader("prepare_data", os.path.join(ROOT, "tools", "prepare_data"))
 spec = importlib.util.spec_from_loader("prepare_data", loader)
 pd = importlib.util.module_from_spec(spec)
 loader.exec_module(pd)
-
-passed = failed = 0
-
-
-def check(ok, what):
-    global passed, failed
-    if ok:
-        passed += 1
-        print("ok - " + what)
-    else:
-        failed += 1
-        print("FAILED - " + what)
 
 
 def refused(fn, *args):
@@ -77,5 +68,4 @@ with tempfile.TemporaryDirectory() as tmp:
     why = refused(pd.check_dir, out)
     check(pd.NAMES[2] in why and "bytes" in why, "a truncated file is refused, naming it (%s)" % why)
 
-print("%d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+finish()
