@@ -86,6 +86,22 @@ class Backend {
   virtual void sgd_update(Buf param, Buf dparam, Buf velocity, size_t n, float scale, float l2,
                           float momentum) = 0;
 
+  // A dense layer's backward pass and its SGD step at once: matmul_backward, then
+  // sgd_update of weight from dweight (with l2) and of bias from dbias (l2 0), with
+  // their velocities (kNone without momentum). dinp comes from the weights before
+  // the step. A backend may fuse the weight gradient into the step (the CPU does
+  // without momentum): dweight is then left as it was.
+  struct SgdStep {
+    float scale = 0, l2 = 0, momentum = 0;
+    Buf vweight = kNone, vbias = kNone;
+  };
+  virtual void matmul_backward_sgd(Buf dinp, Buf dweight, Buf dbias, Buf dout, Buf inp, Buf weight, Buf bias,
+                                   int B, int C, int OC, const SgdStep& s) {
+    matmul_backward(dinp, dweight, dbias, dout, inp, weight, B, C, OC);
+    sgd_update(weight, dweight, s.vweight, size_t(OC) * C, s.scale, s.l2, s.momentum);
+    sgd_update(bias, dbias, s.vbias, size_t(OC), s.scale, 0.0f, s.momentum);
+  }
+
   // confusion (K,K) i32: confusion[y[b]*K + argmax_k a[b,k]] += 1
   virtual void eval_accumulate(Buf confusion, Buf a, Buf y, int B, int K) = 0;
 

@@ -1,8 +1,9 @@
-// The three GEMM shapes of a dense layer's forward and backward pass, on
-// row-major float arrays. nnlab::ref (kernels_eigen.cpp, in every build) is the
+// The three GEMM shapes of a dense layer's forward and backward pass, and its
+// SGD step, on row-major float arrays. nnlab::ref (kernels_eigen.cpp, in every build) is the
 // reference; the linked kernels (kernels_simd.cpp where the target has SIMD, else
 // the reference itself) must give the same results to float rounding.
 #pragma once
+#include <cstddef>
 
 namespace nnlab {
 
@@ -18,6 +19,14 @@ void gemm_nn(float* C, const float* A, const float* B, int M, int N, int K);
 // gemm_tn(C + i0*N, A + i0, B, i1 - i0, N, K, M).
 void gemm_tn(float* C, const float* A, const float* B, int M, int N, int K, int lda = 0);
 
+// The SGD step without momentum on n weights (Backend::sgd_update's plain case):
+//   p -= scale * g + l2 * p      (with l2 = 0: p -= scale * g, in one rounding where there is FMA)
+void sgd_step(float* p, const float* g, size_t n, float scale, float l2);
+// W (M,N) takes that step with gemm_tn's A^T . B for g, which is never stored: a
+// dense layer's weight gradient and update in one pass over W. The same bits as
+// gemm_tn into G, then sgd_step(W, G); rows [i0, i1) as gemm_tn's.
+void gemm_tn_sgd(float* W, const float* A, const float* B, int M, int N, int K, int lda, float scale, float l2);
+
 // True when an output row's values do not depend on how many rows one call
 // computes, so the CPU backend may split the rows across threads and still
 // give bit-identical results for any thread count (the SIMD kernels; Eigen's
@@ -29,6 +38,8 @@ namespace ref {
 void gemm_nt(float* C, const float* A, const float* B, const float* bias, int M, int N, int K);
 void gemm_nn(float* C, const float* A, const float* B, int M, int N, int K);
 void gemm_tn(float* C, const float* A, const float* B, int M, int N, int K, int lda = 0);
+void sgd_step(float* p, const float* g, size_t n, float scale, float l2);
+void gemm_tn_sgd(float* W, const float* A, const float* B, int M, int N, int K, int lda, float scale, float l2);
 }  // namespace ref
 
 }  // namespace nnlab

@@ -45,15 +45,18 @@ struct Gemms {
   void (*nt)(float*, const float*, const float*, const float*, int, int, int);
   void (*nn)(float*, const float*, const float*, int, int, int);
   void (*tn)(float*, const float*, const float*, int, int, int, int);
+  void (*tn_sgd)(float*, const float*, const float*, int, int, int, int, float, float);
 };
-inline Gemms linked() { return {nnlab::gemm_nt, nnlab::gemm_nn, nnlab::gemm_tn}; }
-inline Gemms reference() { return {nnlab::ref::gemm_nt, nnlab::ref::gemm_nn, nnlab::ref::gemm_tn}; }
+inline Gemms linked() { return {nnlab::gemm_nt, nnlab::gemm_nn, nnlab::gemm_tn, nnlab::gemm_tn_sgd}; }
+inline Gemms reference() {
+  return {nnlab::ref::gemm_nt, nnlab::ref::gemm_nn, nnlab::ref::gemm_tn, nnlab::ref::gemm_tn_sgd};
+}
 
 // Max relative error |got - want| / (1 + |want|) of each of g's GEMMs on one shape,
 // inputs uniform in [-1, 1] from a fixed LCG (the same numbers under g++ and em++).
 struct Errors {
-  double nt = 0, nn = 0, tn = 0;
-  double worst() const { return std::max(nt, std::max(nn, tn)); }
+  double nt = 0, nn = 0, tn = 0, tn_sgd = 0;
+  double worst() const { return std::max(std::max(nt, tn_sgd), std::max(nn, tn)); }
 };
 inline Errors compare(const Gemms& g, Shape sh, uint32_t seed = 12345) {
   const int M = sh.M, N = sh.N, K = sh.K;
@@ -101,6 +104,19 @@ inline Errors compare(const Gemms& g, Shape sh, uint32_t seed = 12345) {
   std::fill(C.begin(), C.end(), NAN);
   g.tn(C.data(), At.data(), Bt.data(), M, N, K, 0);
   out.tn = err(false);
+  // gemm_tn_sgd: weights W take the step W -= scale * A^T B + l2 * W, plain and with L2.
+  std::vector<float> W(size_t(M) * N);
+  for (float& v : W) v = rnd();
+  for (float l2 : {0.0f, 0.01f}) {
+    const float scale = 0.3f;
+    C = W;
+    g.tn_sgd(C.data(), At.data(), Bt.data(), M, N, K, 0, scale, l2);
+    for (size_t e = 0; e < C.size(); ++e) {
+      const double want = W[e] - (double(scale) * R[e] + double(l2) * W[e]);
+      const double d = std::fabs(C[e] - want) / (1.0 + std::fabs(want));
+      out.tn_sgd = std::isnan(d) ? INFINITY : std::max(out.tn_sgd, d);
+    }
+  }
   return out;
 }
 

@@ -3,6 +3,8 @@
 // links no SIMD kernel (it then leaves NNLAB_SIMD_KERNELS undefined), these are also
 // the public nnlab::gemm_* of kernels.h.
 #include <Eigen/Core>
+#include <cmath>
+#include <vector>
 
 #include "kernels.h"
 
@@ -29,6 +31,21 @@ void gemm_tn(float* C, const float* A, const float* B, int M, int N, int K, int 
       Strided(A, K, M, Eigen::OuterStride<>(lda ? lda : M)).transpose() * CMapR(B, K, N);
 }
 
+void sgd_step(float* p, const float* g, size_t n, float scale, float l2) {
+  if (l2 == 0.0f) {
+    for (size_t i = 0; i < n; ++i) p[i] = std::fma(-scale, g[i], p[i]);
+  } else {
+    for (size_t i = 0; i < n; ++i) p[i] -= std::fma(l2, p[i], scale * g[i]);
+  }
+}
+
+void gemm_tn_sgd(float* W, const float* A, const float* B, int M, int N, int K, int lda, float scale, float l2) {
+  static thread_local std::vector<float> g;
+  g.resize(size_t(M) * N);
+  gemm_tn(g.data(), A, B, M, N, K, lda);
+  sgd_step(W, g.data(), g.size(), scale, l2);
+}
+
 }  // namespace ref
 
 #ifndef NNLAB_SIMD_KERNELS
@@ -40,6 +57,10 @@ void gemm_nn(float* C, const float* A, const float* B, int M, int N, int K) {
 }
 void gemm_tn(float* C, const float* A, const float* B, int M, int N, int K, int lda) {
   ref::gemm_tn(C, A, B, M, N, K, lda);
+}
+void sgd_step(float* p, const float* g, size_t n, float scale, float l2) { ref::sgd_step(p, g, n, scale, l2); }
+void gemm_tn_sgd(float* W, const float* A, const float* B, int M, int N, int K, int lda, float scale, float l2) {
+  ref::gemm_tn_sgd(W, A, B, M, N, K, lda, scale, l2);
 }
 const char* kernels_name() { return "Eigen kernels"; }
 bool kernels_split_rows() { return false; }

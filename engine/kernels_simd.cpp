@@ -90,13 +90,23 @@ void nt_rows(float* C, int ldc, const float* A, const float* B, const float* bia
   for (; i < M; ++i) nt_row_block<1>(C + size_t(i) * ldc, ldc, A + size_t(i) * K, B, bias, N, K);
 }
 
+// [SECTION] the SGD step: p -= scale * g + l2 * p, with l2 = 0 p -= scale * g in one rounding
+// (what GCC makes of the scalar expression too: the same bits as sgd_update had before)
+struct Step {
+  V scale, l2;
+  bool decay;
+  Step(float s, float l) : scale(set1(s)), l2(set1(l)), decay(l != 0.0f) {}
+  V operator()(V p, V g) const { return decay ? sub(p, madd(l2, p, mul(scale, g))) : nmadd(scale, g, p); }
+};
+
 // [SECTION] outer-product tiles: C (M,N) = sum_k a(i,k) * B (K,N)
 // a(i,k) = A[i*sai + k*sak] covers both A (M,K) (gemm_nn) and A (K,M)^T (gemm_tn).
-// MR broadcast values of A times NR vectors of a row of B per k; C is written once.
+// MR broadcast values of A times NR vectors of a row of B per k; C is written once
+// (with a step: C -= step of the sums, C being weights; see gemm_tn_sgd).
 // The last of the NR vectors holds last_n <= kW columns.
 template <int MR, int NR>
 void op_tile(float* C, int ldc, const float* A, int sai, int sak, const float* B, int ldb, int K,
-             int last_n) {
+             int last_n, const Step* step) {
   V acc[MR][NR];
   for (int r = 0; r < MR; ++r)
     for (int c = 0; c < NR; ++c) acc[r][c] = zero();
@@ -114,8 +124,11 @@ void op_tile(float* C, int ldc, const float* A, int sai, int sak, const float* B
   for (int r = 0; r < MR; ++r)
     for (int c = 0; c < NR; ++c) {
       float* dst = C + size_t(r) * ldc + c * kW;
-      if (c == NR - 1 && last_n < kW) storen(dst, acc[r][c], last_n);
-      else store(dst, acc[r][c]);
+      const bool part = c == NR - 1 && last_n < kW;
+      V v = acc[r][c];
+      if (step) v = (*step)(part ? loadn(dst, last_n) : load(dst), v);
+      if (part) storen(dst, v, last_n);
+      else store(dst, v);
     }
 }
 
@@ -124,10 +137,10 @@ void op_tile(float* C, int ldc, const float* A, int sai, int sak, const float* B
 // rows left of a conv's 40 filters (6-row tiles) took a sixth of its GEMM's time.
 template <int NR, int MR = kOpMR - 1>
 void op_rest(int rows, float* C, int ldc, const float* A, int sai, int sak, const float* B, int ldb, int K,
-             int last_n) {
+             int last_n, const Step* step) {
   if constexpr (MR >= 1) {
-    if (rows == MR) return op_tile<MR, NR>(C, ldc, A, sai, sak, B, ldb, K, last_n);
-    op_rest<NR, MR - 1>(rows, C, ldc, A, sai, sak, B, ldb, K, last_n);
+    if (rows == MR) return op_tile<MR, NR>(C, ldc, A, sai, sak, B, ldb, K, last_n, step);
+    op_rest<NR, MR - 1>(rows, C, ldc, A, sai, sak, B, ldb, K, last_n, step);
   }
 }
 
@@ -135,14 +148,16 @@ void op_rest(int rows, float* C, int ldc, const float* A, int sai, int sak, cons
 // first row of B, its K rows ldp apart. Row tile i's A starts at A + i * step.
 template <int NR>
 void op_panel(float* C, const float* A, int step, int sai, int sak, const float* P, int ldp, int M,
-              int N, int K, int j, int last_n) {
+              int N, int K, int j, int last_n, const Step* sgd) {
   int i = 0;
   for (; i + kOpMR <= M; i += kOpMR)
-    op_tile<kOpMR, NR>(C + size_t(i) * N + j, N, A + size_t(i) * step, sai, sak, P, ldp, K, last_n);
-  op_rest<NR>(M - i, C + size_t(i) * N + j, N, A + size_t(i) * step, sai, sak, P, ldp, K, last_n);
+    op_tile<kOpMR, NR>(C + size_t(i) * N + j, N, A + size_t(i) * step, sai, sak, P, ldp, K, last_n, sgd);
+  op_rest<NR>(M - i, C + size_t(i) * N + j, N, A + size_t(i) * step, sai, sak, P, ldp, K, last_n, sgd);
 }
 
-void outer_gemm(float* C, const float* A, int sai, int sak, const float* B, int M, int N, int K) {
+// C = A . B as above, or with sgd: C -= sgd's step of A . B.
+void outer_gemm(float* C, const float* A, int sai, int sak, const float* B, int M, int N, int K,
+                const Step* sgd = nullptr) {
   if (K == 0) {  // A may be empty (even null): no row offsets into it
     for (size_t e = 0; e < size_t(M) * N; ++e) C[e] = 0.0f;
     return;
@@ -197,12 +212,12 @@ void outer_gemm(float* C, const float* A, int sai, int sak, const float* B, int 
     int j = 0, ldp = N;
     for (; j + kPanel <= N; j += kPanel) {
       const float* P = at(j, kPanel, ldp);
-      op_panel<kOpNR>(Ci, Ai, step, sai, sak, P, ldp, m, N, K, j, kW);
+      op_panel<kOpNR>(Ci, Ai, step, sai, sak, P, ldp, m, N, K, j, kW, sgd);
     }
     while (j < N) {  // the last columns, one vector (maybe partial) at a time
       int n = N - j < kW ? N - j : kW;
       const float* P = at(j, n, ldp);
-      op_panel<1>(Ci, Ai, step, sai, sak, P, ldp, m, N, K, j, n);
+      op_panel<1>(Ci, Ai, step, sai, sak, P, ldp, m, N, K, j, n, sgd);
       j += n;
     }
   }
@@ -232,6 +247,22 @@ void gemm_nn(float* C, const float* A, const float* B, int M, int N, int K) {
 
 void gemm_tn(float* C, const float* A, const float* B, int M, int N, int K, int lda) {
   outer_gemm(C, A, /*sai=*/1, /*sak=*/lda ? lda : M, B, M, N, K);
+}
+
+void sgd_step(float* p, const float* g, size_t n, float scale, float l2) {
+  const Step step(scale, l2);
+  size_t i = 0;
+  for (; i + kW <= n; i += kW) store(p + i, step(load(p + i), load(g + i)));
+  if (i < n) storen(p + i, step(loadn(p + i, int(n - i)), loadn(g + i, int(n - i))), int(n - i));
+}
+
+void gemm_tn_sgd(float* W, const float* A, const float* B, int M, int N, int K, int lda, float scale, float l2) {
+  const Step step(scale, l2);
+  if (K == 0) {  // a zero gradient still takes its L2 step
+    const std::vector<float> zeros(size_t(M) * N, 0.0f);
+    return sgd_step(W, zeros.data(), zeros.size(), scale, l2);
+  }
+  outer_gemm(W, A, /*sai=*/1, /*sak=*/lda ? lda : M, B, M, N, K, &step);
 }
 
 const char* kernels_name() { return kName; }

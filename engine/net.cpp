@@ -13,6 +13,7 @@ struct Net::Layer {
   Buf act = kNone;       // (cap, OC) this layer's output
   Buf grad = kNone;      // (cap, OC) dLoss/d(act); none for the output layer
   Buf w = kNone, b = kNone, dw = kNone, db = kNone;  // dense: (OC, C), (OC); conv: (F, C*k*k), (F)
+  size_t tensor = 0;     // w's index in tensors() (b's is the next)
   Buf aux = kNone;       // pool: (cap, OC) i32 argmax; dropout: (cap, OC) mask
   ConvShape conv;
   PoolShape pool;
@@ -63,7 +64,7 @@ void Net::seed_dropout(uint64_t seed, uint64_t pass) {
   dropout_pass_ = pass;
 }
 
-void Net::backward(int B, Buf loss, int loss_slot) {
+void Net::backward(int B, Buf loss, int loss_slot, const Sgd* step) {
   Backend& be = *be_;
   const size_t n = layers_.size();
   // The output + cost pair: dCost/dz for the output activation's input z.
@@ -79,11 +80,25 @@ void Net::backward(int B, Buf loss, int loss_slot) {
     Layer& L = layers_[i];
     const Buf inp = i == 0 ? x_ : layers_[i - 1].act;
     const Buf dinp = i == 0 ? kNone : layers_[i - 1].grad;  // the input needs no gradient
+    Backend::SgdStep s;
+    if (step && has_params(L.spec.kind)) {
+      s = {step->scale, step->l2, step->momentum};
+      if (step->velocity) s.vweight = (*step->velocity)[L.tensor], s.vbias = (*step->velocity)[L.tensor + 1];
+    }
     switch (L.spec.kind) {
-      case LayerKind::Dense: be.matmul_backward(dinp, L.dw, L.db, L.grad, inp, L.w, B, L.in, L.out); break;
+      case LayerKind::Dense:
+        if (step)
+          be.matmul_backward_sgd(dinp, L.dw, L.db, L.grad, inp, L.w, L.b, B, L.in, L.out, s);
+        else
+          be.matmul_backward(dinp, L.dw, L.db, L.grad, inp, L.w, B, L.in, L.out);
+        break;
       case LayerKind::Conv:
         be.conv_backward(dinp, L.dw, L.db, L.grad, inp, L.w, cols_, tmp_, B, L.conv, cols_ready);
         cols_ready = false;
+        if (step) {
+          be.sgd_update(L.w, L.dw, s.vweight, tensors_[L.tensor].count, s.scale, s.l2, s.momentum);
+          be.sgd_update(L.b, L.db, s.vbias, tensors_[L.tensor + 1].count, s.scale, 0.0f, s.momentum);
+        }
         break;
       case LayerKind::MaxPool:
         if (dinp != kNone) be.maxpool_backward(dinp, L.grad, L.aux, B, L.pool);
@@ -146,8 +161,9 @@ Net::Net(const NetConfig& net, std::unique_ptr<Backend> backend, int max_batch)
       L.b = alloc(DType::F32, nb);
       L.dw = alloc(DType::F32, nw);
       L.db = alloc(DType::F32, nb);
-      tensors_.push_back({L.w, L.dw, nw, true});
-      tensors_.push_back({L.b, L.db, nb, false});
+      L.tensor = tensors_.size();
+      tensors_.push_back({L.w, L.dw, nw});
+      tensors_.push_back({L.b, L.db, nb});
     }
     L.act = alloc(DType::F32, na);
     if (i + 1 < cfg_.layers.size()) L.grad = alloc(DType::F32, na);

@@ -56,14 +56,20 @@ class Net {
   // Right after forward(B) (no other pass between: backward reads that pass's
   // activations and conv patches): the output + cost pair's dCost/dz from labels()
   // (one-hot targets), loss[loss_slot] = the batch's summed cost, then every
-  // layer's gradient, ending in the parameter gradients of tensors().
-  void backward(int B, Buf loss, int loss_slot);
+  // layer's gradient, ending in the parameter gradients of tensors(). With a step,
+  // each layer's parameters take it as soon as their gradients are made (a dense
+  // layer's through Backend::matmul_backward_sgd, which may not keep its weight
+  // gradient): one pass less over the weights than backward, then the updates.
+  struct Sgd {
+    float scale = 0, l2 = 0, momentum = 0;       // Backend::sgd_update's terms; l2 for weights only
+    const std::vector<Buf>* velocity = nullptr;  // one per tensor of tensors() (kNone: none), or null
+  };
+  void backward(int B, Buf loss, int loss_slot, const Sgd* step = nullptr);
 
-  // The parameters and their gradients, for an optimizer.
+  // The parameters and their gradients: per layer with parameters, its weights, then its biases.
   struct Tensor {
     Buf value, grad;
     size_t count;
-    bool decay;  // L2 applies (weights, not biases)
   };
   const std::vector<Tensor>& tensors() const { return tensors_; }
 

@@ -21,6 +21,7 @@ namespace nnlab::simd {
 // The interface, per target:
 //   V, kW                 a register of kW floats
 //   zero, set1, load, store, madd(a, b, c) = a*b + c
+//   mul, sub, nmadd(a, b, c) = c - a*b (one rounding where the target has FMA)
 //   loadn, storen         the first n < kW lanes (the rest read as 0, never touched)
 //   hsum(v)               the sum of v's lanes
 //   hsum4(dst, v0..v3, bias)  dst[i] = hsum(v_i) + (bias ? bias[i] : 0), i < 4
@@ -39,6 +40,9 @@ inline V loadn(const float* p, int n) { return _mm512_maskz_loadu_ps(__mmask16((
 inline void store(float* p, V v) { _mm512_storeu_ps(p, v); }
 inline void storen(float* p, V v, int n) { _mm512_mask_storeu_ps(p, __mmask16((1u << n) - 1), v); }
 inline V madd(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+inline V mul(V a, V b) { return _mm512_mul_ps(a, b); }
+inline V sub(V a, V b) { return _mm512_sub_ps(a, b); }
+inline V nmadd(V a, V b, V c) { return _mm512_fnmadd_ps(a, b, c); }
 inline float hsum(V v) {
   v = _mm512_add_ps(v, _mm512_shuffle_f32x4(v, v, 0x4E));  // + the other 256-bit half
   v = _mm512_add_ps(v, _mm512_shuffle_f32x4(v, v, 0xB1));  // + the neighbouring 128-bit lane
@@ -78,6 +82,9 @@ inline V loadn(const float* p, int n) { return _mm256_maskload_ps(p, tail_mask(n
 inline void store(float* p, V v) { _mm256_storeu_ps(p, v); }
 inline void storen(float* p, V v, int n) { _mm256_maskstore_ps(p, tail_mask(n), v); }
 inline V madd(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+inline V mul(V a, V b) { return _mm256_mul_ps(a, b); }
+inline V sub(V a, V b) { return _mm256_sub_ps(a, b); }
+inline V nmadd(V a, V b, V c) { return _mm256_fnmadd_ps(a, b, c); }
 inline float hsum(V v) {
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
   s = _mm_add_ps(s, _mm_movehl_ps(s, s));
@@ -112,6 +119,9 @@ inline void storen(float* p, V v, int n) {
   for (int i = 0; i < n; ++i) p[i] = t[i];
 }
 inline V madd(V a, V b, V c) { return wasm_f32x4_add(c, wasm_f32x4_mul(a, b)); }
+inline V mul(V a, V b) { return wasm_f32x4_mul(a, b); }
+inline V sub(V a, V b) { return wasm_f32x4_sub(a, b); }
+inline V nmadd(V a, V b, V c) { return wasm_f32x4_sub(c, wasm_f32x4_mul(a, b)); }
 inline float hsum(V v) {
   V s = wasm_f32x4_add(v, wasm_i32x4_shuffle(v, v, 2, 3, 0, 1));
   s = wasm_f32x4_add(s, wasm_i32x4_shuffle(s, s, 1, 0, 3, 2));

@@ -220,15 +220,14 @@ bool Trainer::train_batch() {
   const int m = std::min(cfg_.batch, train_.count - im.next);
   be.gather(net_.input(), net_.labels(), im.train.images, im.train.labels, im.perm, im.next, m, cfg_.net.inputs);
   net_.forward(m, Net::Mode::Train);
-  net_.backward(m, im.loss, int(im.pending.size()));
-  im.pending.push_back(m);
   // network.py: w -= (eta/m) * sum of gradients; ch.3: w *= 1 - eta*lambda/n (weights only).
-  const float scale = cfg_.eta / float(m);
-  const float l2 = cfg_.eta * cfg_.lambda / float(train_.count);
-  const std::vector<Net::Tensor>& tensors = net_.tensors();
-  for (size_t i = 0; i < tensors.size(); ++i)
-    be.sgd_update(tensors[i].value, tensors[i].grad, im.velocity[i], tensors[i].count, scale,
-                  tensors[i].decay ? l2 : 0.0f, cfg_.momentum);
+  Net::Sgd step;
+  step.scale = cfg_.eta / float(m);
+  step.l2 = cfg_.eta * cfg_.lambda / float(train_.count);
+  step.momentum = cfg_.momentum;
+  step.velocity = &im.velocity;
+  net_.backward(m, im.loss, int(im.pending.size()), &step);
+  im.pending.push_back(m);
   im.next += m;
   metrics_.batch += 1;
   if (int(im.pending.size()) == kLossSlots && !flush_losses()) return false;

@@ -238,6 +238,61 @@ TEST_CASE("conv: 1, 2 and 3 threads give bit-identical weights and losses (conv,
   }
 }
 
+TEST_CASE("conv: backward with the SGD step equals backward, then sgd_update of every tensor, bit for bit") {
+  // The trainer's step: each layer's parameters take it inside backward (a dense layer's weight
+  // gradient fused into it on the CPU, without momentum). Against the gradients first and the
+  // updates after, on a net with a conv, a pool, dropout and a 600x600 layer (its weight gradient
+  // made row tile by row tile; at batch 64 its GEMMs split across threads), for 3 batches.
+  const NetConfig n = net_of("1x12x12-conv4x3-relu-pool2-fc600-relu-dropout0.3-fc600-tanh-fc10-softmax");
+  const int B = 64;
+  struct Case {
+    float l2, momentum;
+    int threads;
+  };
+  for (Case c : {Case{0, 0, 1}, Case{1e-4f, 0, 1}, Case{0, 0.5f, 1}, Case{1e-4f, 0.9f, 2}, Case{0, 0, 2}}) {
+    CAPTURE(c.l2);
+    CAPTURE(c.momentum);
+    CAPTURE(c.threads);
+    Rng rng(5);
+    const Model m0 = init_model(n, Init::Scaled, rng);
+    std::vector<Model> after;
+    for (bool fused : {false, true}) {
+      Net net(n, make_cpu_backend(c.threads), B);
+      REQUIRE(net.status().ok());
+      REQUIRE(net.set_parameters(m0).ok());
+      Backend& be = net.backend();
+      const Buf loss = be.alloc(DType::F32, 1);
+      std::vector<Buf> velocity;
+      for (const Net::Tensor& t : net.tensors()) velocity.push_back(c.momentum > 0 ? be.alloc(DType::F32, t.count) : kNone);
+      Net::Sgd step;
+      step.scale = 0.05f;
+      step.l2 = c.l2;
+      step.momentum = c.momentum;
+      step.velocity = &velocity;
+      net.seed_dropout(3);
+      for (int batch = 0; batch < 3; ++batch) {
+        const Batch data = random_batch(B, n.inputs, n.outputs(), 20 + uint64_t(batch));
+        be.write(net.input(), data.x.data(), data.x.size() * sizeof(float));
+        be.write(net.labels(), data.y.data(), data.y.size() * sizeof(int));
+        net.forward(B, Net::Mode::Train);
+        if (fused) {
+          net.backward(B, loss, 0, &step);
+          continue;
+        }
+        net.backward(B, loss, 0);
+        const std::vector<Net::Tensor>& ts = net.tensors();
+        for (size_t i = 0; i < ts.size(); ++i)  // weights (even), then biases: no L2 for biases
+          be.sgd_update(ts[i].value, ts[i].grad, velocity[i], ts[i].count, step.scale, i % 2 ? 0.0f : c.l2,
+                        c.momentum);
+      }
+      after.push_back(net.parameters());
+    }
+    CHECK(after[0].weights != m0.weights);
+    CHECK(after[1].weights == after[0].weights);
+    CHECK(after[1].biases == after[0].biases);
+  }
+}
+
 TEST_CASE("conv: expand_shifted is expand_mnist.py's 5x set: each image, then shifted up, down, left, right") {
   Dataset d;
   d.count = 2, d.rows = 2, d.cols = 3, d.classes = 3;

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels.h"
 #include "kernels_check.h"
 
 using namespace nnlab;
@@ -27,6 +28,7 @@ void check_all(const Gemms& g) {
     if (!(e.nt < kTolerance)) CHECK(e.nt < kTolerance);
     if (!(e.nn < kTolerance)) CHECK(e.nn < kTolerance);
     if (!(e.tn < kTolerance)) CHECK(e.tn < kTolerance);
+    if (!(e.tn_sgd < kTolerance)) CHECK(e.tn_sgd < kTolerance);
     ++checked;
   }
   CHECK(checked > 2000);
@@ -105,4 +107,49 @@ TEST_CASE("kernels: rows computed in parts give the same bits as in one call (th
       CHECK(parts == whole);
     }
   }
+}
+
+// The CPU backend's dense layers take their SGD step inside the weight-gradient GEMM
+// (Backend::matmul_backward_sgd); a run must not change by it, whatever the thread count.
+TEST_CASE("kernels: gemm_tn_sgd gives the bits of gemm_tn then sgd_step, whole and in row parts") {
+  uint32_t seed = 11;
+  auto rnd = [&]() {
+    seed = seed * 1664525u + 1013904223u;
+    return float(int(seed >> 9) % 2001 - 1000) / 1000.0f;
+  };
+  struct Pair {
+    std::string name;
+    void (*tn)(float*, const float*, const float*, int, int, int, int);
+    void (*step)(float*, const float*, size_t, float, float);
+    void (*fused)(float*, const float*, const float*, int, int, int, int, float, float);
+  };
+  const Pair pairs[] = {{"linked", gemm_tn, sgd_step, gemm_tn_sgd},
+                        {"reference", ref::gemm_tn, ref::sgd_step, ref::gemm_tn_sgd}};
+  // ch6-dropout's fc 1000 at batch 10 (row tile by row tile), [784,100,10]'s layers, tile edges, K = 0.
+  const int shapes[][3] = {{1000, 1000, 10}, {100, 784, 10}, {10, 100, 10}, {7, 13, 5}, {13, 33, 1}, {6, 17, 0}};
+  for (const Pair& p : pairs)
+    for (const auto& sh : shapes)
+      for (float l2 : {0.0f, 3e-5f}) {
+        const int M = sh[0], N = sh[1], K = sh[2];
+        CAPTURE(p.name);
+        CAPTURE(M);
+        CAPTURE(N);
+        CAPTURE(K);
+        CAPTURE(l2);
+        std::vector<float> At(size_t(K) * M), Bk(size_t(K) * N), W(size_t(M) * N), G(W.size());
+        for (auto* v : {&At, &Bk, &W})
+          for (float& x : *v) x = rnd();
+        std::vector<float> want = W, whole = W, parts = W;
+        p.tn(G.data(), At.data(), Bk.data(), M, N, K, 0);
+        p.step(want.data(), G.data(), want.size(), 0.01f, l2);
+        p.fused(whole.data(), At.data(), Bk.data(), M, N, K, 0, 0.01f, l2);
+        CHECK(whole == want);
+        if (K > 0 || l2 > 0) CHECK(whole != W);  // it took a step
+        if (p.fused == ref::gemm_tn_sgd) continue;  // Eigen blocks by size: one thread (kernels_split_rows)
+        for (int i0 : {0, M / 3, M / 2}) {  // rows [0, M/3), [M/3, M/2), [M/2, M): as threads split them
+          const int i1 = i0 == 0 ? M / 3 : i0 == M / 3 ? M / 2 : M;
+          if (i1 > i0) p.fused(parts.data() + size_t(i0) * N, At.data() + i0, Bk.data(), i1 - i0, N, K, M, 0.01f, l2);
+        }
+        CHECK(parts == want);
+      }
 }
