@@ -58,12 +58,15 @@ struct Errors {
   double nt = 0, nn = 0, tn = 0, tn_sgd = 0;
   double worst() const { return std::max(std::max(nt, tn_sgd), std::max(nn, tn)); }
 };
+// The next of the fixed LCG's numbers, uniform in [-1, 1] in steps of 0.001.
+inline float next_uniform(uint32_t& seed) {
+  seed = seed * 1664525u + 1013904223u;
+  return float(int(seed >> 9) % 2001 - 1000) / 1000.0f;
+}
+
 inline Errors compare(const Gemms& g, Shape sh, uint32_t seed = 12345) {
   const int M = sh.M, N = sh.N, K = sh.K;
-  auto rnd = [&]() {
-    seed = seed * 1664525u + 1013904223u;
-    return float(int(seed >> 9) % 2001 - 1000) / 1000.0f;
-  };
+  auto rnd = [&]() { return next_uniform(seed); };
   std::vector<float> A(size_t(M) * K), At(size_t(K) * M), B(size_t(N) * K), Bt(size_t(K) * N),
       bias(N), C(size_t(M) * N);
   std::vector<double> R(size_t(M) * N);

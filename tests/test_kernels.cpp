@@ -69,10 +69,7 @@ TEST_CASE("kernels: rows computed in parts give the same bits as in one call (th
   const int shapes[][3] = {{10, 100, 784}, {256, 1024, 784}, {256, 10, 1024}, {37, 65, 129},
                            {13, 7, 5},     {1024, 40, 64},   {1000, 1000, 10}};
   uint32_t seed = 7;
-  auto rnd = [&]() {
-    seed = seed * 1664525u + 1013904223u;
-    return float(int(seed >> 9) % 2001 - 1000) / 1000.0f;
-  };
+  auto rnd = [&]() { return next_uniform(seed); };
   for (const auto& sh : shapes) {
     const int M = sh[0], N = sh[1], K = sh[2];
     CAPTURE(M);
@@ -113,10 +110,7 @@ TEST_CASE("kernels: rows computed in parts give the same bits as in one call (th
 // (Backend::matmul_backward_sgd); a run must not change by it, whatever the thread count.
 TEST_CASE("kernels: gemm_tn_sgd gives the bits of gemm_tn then sgd_step, whole and in row parts") {
   uint32_t seed = 11;
-  auto rnd = [&]() {
-    seed = seed * 1664525u + 1013904223u;
-    return float(int(seed >> 9) % 2001 - 1000) / 1000.0f;
-  };
+  auto rnd = [&]() { return next_uniform(seed); };
   struct Pair {
     std::string name;
     void (*tn)(float*, const float*, const float*, int, int, int, int);
