@@ -101,7 +101,10 @@ constexpr const char* kName = "AVX2 kernels";
 
 #else
 // [SECTION] WebAssembly SIMD128: the browser's JIT maps v128 locals to 16 xmm
-// registers. No fused multiply-add in Emscripten 3.1.6 (no relaxed SIMD): mul + add.
+// registers. Plain SIMD128 has no fused multiply-add: mul + add. Built with
+// -mrelaxed-simd (NNLAB_WASM_RELAXED_SIMD), madd is relaxed SIMD's f32x4.relaxed_madd,
+// an FMA where the CPU has one. Clang 14 emits the proposal's early opcodes for it,
+// which browsers no longer take: tools/wasm_relaxed_simd rewrites them after linking.
 using V = v128_t;
 constexpr int kW = 4;
 inline V zero() { return wasm_f32x4_splat(0.0f); }
@@ -118,10 +121,15 @@ inline void storen(float* p, V v, int n) {
   wasm_v128_store(t, v);
   for (int i = 0; i < n; ++i) p[i] = t[i];
 }
+#ifdef __wasm_relaxed_simd__
+inline V madd(V a, V b, V c) { return (V)__builtin_wasm_fma_f32x4((__f32x4)a, (__f32x4)b, (__f32x4)c); }
+inline V nmadd(V a, V b, V c) { return (V)__builtin_wasm_fms_f32x4((__f32x4)a, (__f32x4)b, (__f32x4)c); }
+#else
 inline V madd(V a, V b, V c) { return wasm_f32x4_add(c, wasm_f32x4_mul(a, b)); }
+inline V nmadd(V a, V b, V c) { return wasm_f32x4_sub(c, wasm_f32x4_mul(a, b)); }
+#endif
 inline V mul(V a, V b) { return wasm_f32x4_mul(a, b); }
 inline V sub(V a, V b) { return wasm_f32x4_sub(a, b); }
-inline V nmadd(V a, V b, V c) { return wasm_f32x4_sub(c, wasm_f32x4_mul(a, b)); }
 inline float hsum(V v) {
   V s = wasm_f32x4_add(v, wasm_i32x4_shuffle(v, v, 2, 3, 0, 1));
   s = wasm_f32x4_add(s, wasm_i32x4_shuffle(s, s, 1, 0, 3, 2));
@@ -135,7 +143,11 @@ inline void hsum4(float* dst, V v0, V v1, V v2, V v3, const float* bias) {
   wasm_v128_store(dst, bias ? wasm_f32x4_add(s, wasm_v128_load(bias)) : s);
 }
 constexpr int kNtMR = 2, kNtNR = 4, kOpMR = 4, kOpNR = 2;
+#ifdef __wasm_relaxed_simd__
+constexpr const char* kName = "wasm relaxed-SIMD kernels";
+#else
 constexpr const char* kName = "wasm SIMD kernels";
+#endif
 #endif
 
 }  // namespace nnlab::simd
