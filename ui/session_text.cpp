@@ -84,11 +84,13 @@ Status Session::apply_param(const std::string& key, const std::string& value) {
     fixed_budget = f / 1000.0;
   } else if (key == "autostart") {
     autostart = value == "1" || value == "true" || value == "yes" || value.empty();
+  } else if (key == "simd") {  // read by index.html before the module loads: which build
+    if (value != "plain") return bad("expected plain (the SIMD128 build instead of relaxed SIMD)");
   } else {
     std::string known;
     for (const Param& p : params()) known += std::string(p.name) + " ";
     return Status::fail("unknown parameter '" + key + "' (known: " + known +
-                        "preset data autostart budgetMs)");
+                        "preset data autostart budgetMs simd)");
   }
   return Status::success();
 }

@@ -22,7 +22,9 @@
 //     for [784,30,10] b10 and [784,100,10] b100, on the run's own thread; then
 //     the page served without COOP/COEP headers loads its build without
 //     threads, trains between frames and says why. The speeds are printed as
-//     "page speed" lines (bench/web/page_speed.mjs), not asserted.
+//     "page speed" lines (bench/web/page_speed.mjs), not asserted. Each of the
+//     four builds loads where it should: relaxed SIMD where the browser has it
+//     (nnlab-rs, nnlab-st-rs), the SIMD128 ones with ?simd=plain (nnlab, nnlab-st).
 //  7. (viewports.mjs) the page at 1280x800 (DPR 1 and 2), 800x600 and on a phone (390x844, DPR 3,
 //     touch), before and after a resize: canvas backing size, layout and DPR,
 //     a screenshot each; the wheel's direction; a touch swipe scrolls and a
@@ -551,17 +553,26 @@ async function main() {
     await layerList(base, { launch, check, status, artifacts });
 
     // 8. The page's own training speed and fps, on its own thread; then the fallback.
+    // Where this browser validates relaxed SIMD the page loads its -rs build (fused
+    // multiply-add kernels); ?simd=plain loads the SIMD128 one, measured beside it.
+    const probe = await browser.newPage();
+    const relaxed = await probe.evaluate(() => WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0,
+      1, 8, 1, 96, 3, 123, 123, 123, 1, 123, 3, 2, 1, 0, 10, 13, 1, 11, 0, 32, 0, 32, 1, 32, 2, 253, 133, 2, 11])));
+    await probe.close();
+    const kernels = relaxed ? 'wasm relaxed-SIMD kernels' : 'wasm SIMD kernels';
     const speeds = [await pageSpeed(browser, base, 'sizes=784,30,10&batch=10&eta=3', 10),
-                    await pageSpeed(browser, base, 'sizes=784,100,10&batch=100&eta=3', 100)];
+                    await pageSpeed(browser, base, 'sizes=784,100,10&batch=100&eta=3', 100),
+                    await pageSpeed(browser, base, 'sizes=784,100,10&batch=100&eta=3&simd=plain', 100)];
     for (const r of speeds)
-      check(r.state === 'training' && r.trainer === 'thread' && r.samples_per_sec > 0,
-            `${r.query}: ${r.samples_per_sec} samples/s on the page, fps median ${r.fps_median} (rest ${r.run_rest})`);
+      check(r.state === 'training' && r.trainer === 'thread' && r.samples_per_sec > 0 &&
+            r.device.includes(r.query.includes('simd=plain') ? 'wasm SIMD kernels' : kernels),
+            `${r.query}: ${r.samples_per_sec} samples/s on the page, fps median ${r.fps_median} (rest ${r.run_rest}; ${r.device})`);
     const plain = await startServer(['--no-isolation']);
     try {
       const fp = await browser.newPage();
       const fallbackErrors = [];
       fp.on('pageerror', (e) => fallbackErrors.push(e.message));
-      await fp.goto(`${plain.base}?autostart=1&epochs=1`);
+      await fp.goto(`${plain.base}?autostart=1&epochs=1&simd=plain`);
       let fs1 = await status(fp);
       for (let i = 0; i < 600 && fs1.state !== 'training'; ++i) {
         await fp.waitForTimeout(100);
@@ -571,12 +582,16 @@ async function main() {
       const fs2 = await status(fp);
       const isolated = await fp.evaluate(() => self.crossOriginIsolated);
       check(!isolated && fs2.trainer === 'slices' && /cross-origin isolated/.test(fs2.trainerNote) &&
-            fs2.batchesDone > fs1.batchesDone && fallbackErrors.length === 0,
-            `without COOP/COEP: trains between frames and says why ("${fs2.trainerNote}", ${fs2.batchesDone - fs1.batchesDone} batches in 2 s, fps ${fs2.fps.toFixed(1)})`);
+            fs2.batchesDone > fs1.batchesDone && fallbackErrors.length === 0 && fs2.device.includes('wasm SIMD kernels'),
+            `without COOP/COEP: trains between frames and says why ("${fs2.trainerNote}", ${fs2.batchesDone - fs1.batchesDone} batches in 2 s, fps ${fs2.fps.toFixed(1)}; ${fs2.device})`);
       await fp.screenshot({ path: path.join(artifacts, 'web_no_threads.png') });
       await fp.close();
-      speeds.push(await pageSpeed(browser, plain.base, 'sizes=784,30,10&batch=10&eta=3', 10));
-      speeds.push(await pageSpeed(browser, plain.base, 'sizes=784,100,10&batch=100&eta=3', 100));
+      for (const [query, batch] of [['sizes=784,30,10&batch=10&eta=3', 10], ['sizes=784,100,10&batch=100&eta=3', 100]]) {
+        const r = await pageSpeed(browser, plain.base, query, batch);
+        check(r.trainer === 'slices' && r.samples_per_sec > 0 && r.device.includes(kernels),
+              `without COOP/COEP, ${query}: ${r.samples_per_sec} samples/s between frames (${r.device})`);
+        speeds.push(r);
+      }
     } finally {
       plain.proc.kill();
     }

@@ -89,7 +89,7 @@ TEST_CASE("session: URL parameters set every hyper-parameter") {
   Status st = s.apply_query(
       "?sizes=784,100,10&activation=relu&output=softmax&cost=cross-entropy&init=scaled&eta=0.5"
       "&batch=20&epochs=3&lambda=5&momentum=0.9&seed=7&validation=100"
-      "&data=http%3A%2F%2Fexample.org%2Fidx&autostart=1");
+      "&data=http%3A%2F%2Fexample.org%2Fidx&autostart=1&simd=plain");
   REQUIRE_MESSAGE(st.ok(), st.message);
   CHECK(s.cfg.net.sizes() == std::vector<int>{784, 100, 10});
   CHECK(s.cfg.net.hidden() == Act::Relu);
@@ -112,7 +112,7 @@ TEST_CASE("session: URL parameters set every hyper-parameter") {
 TEST_CASE("session: bad URL parameters name the parameter") {
   Session s;
   const char* bad[] = {"batch=0", "eta=-1", "eta=abc", "epochs=1.5", "sizes=784,,10",
-                       "cost=hinge", "momentum=1", "colour=red"};
+                       "cost=hinge", "momentum=1", "colour=red", "simd=fast"};
   for (const char* q : bad) {
     Status st = s.apply_query(q);
     std::string key = std::string(q).substr(0, std::string(q).find('='));
