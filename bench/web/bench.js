@@ -91,7 +91,7 @@ window.benchReady = (async () => {
   state.jax.defaultDevice('wasm');
   state.jaxInfo = { devices: jdev, device: state.jax.defaultDevice() };
   log('jax-js: ' + JSON.stringify(state.jaxInfo));
-  return { n: state.n, kernelError: state.kernelError, tf: state.tfInfo, jax: state.jaxInfo,
+  return { n: state.n, kernelError: state.kernelError, nnlabBuild: window.nnlabBuild, tf: state.tfInfo, jax: state.jaxInfo,
            userAgent: navigator.userAgent, crossOriginIsolated: self.crossOriginIsolated };
 })();
 

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Builds the engine side of the browser benchmark with Debian's em++ into
 # build-bench-wasm/bench_web/{bench_web.js,bench_web.wasm}, and with pthreads into
-# bench_web_mt.{js,wasm,worker.js}: the engine sources (with
+# bench_web_mt.{js,wasm,worker.js}, each also as _rs (relaxed SIMD): the engine sources (with
 # the SIMD kernels over wasm SIMD128 beside the Eigen reference, as the top
 # CMakeLists picks them for Emscripten), zlib
 # from .cache/src/zlib (tools/fetch_sources) and bench/web/bench_web.cpp. Arguments
@@ -47,8 +47,13 @@ build() {
     -sEXPORTED_RUNTIME_METHODS=allocateUTF8 "${link[@]}"
   echo "built $out/$name.js"
 }
+# Each twice: SIMD128, and with relaxed SIMD's fused multiply-add (_rs; clang 14's early
+# opcodes rewritten by tools/wasm_relaxed_simd), which index.html loads where the browser has it.
 link=(-sENVIRONMENT=web)
 build bench_web serial
+build bench_web_rs serial -mrelaxed-simd
 # With pthreads: the math on `threads` threads, for run.js --threads (a cross-origin isolated page).
 link=(-sENVIRONMENT=web,worker "-sPTHREAD_POOL_SIZE=navigator.hardwareConcurrency" -Wno-pthreads-mem-growth)
 build bench_web_mt threads -pthread
+build bench_web_mt_rs threads -pthread -mrelaxed-simd
+"$root/tools/wasm_relaxed_simd" "$out/bench_web_rs.wasm" "$out/bench_web_mt_rs.wasm" >/dev/null

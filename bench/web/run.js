@@ -48,6 +48,8 @@ const pageBase = opt('page', '');
 // (TF.js threaded wasm, jax-js worker pool), then [784,1024,1024,10] b256 per count.
 const threadCounts = opt('threads', '').split(',').filter(Boolean).map(Number);
 const pageSeconds = Number(opt('page-seconds', '8'));
+// --simd plain: nnlab's SIMD128 builds even where the browser has relaxed SIMD (the _rs builds).
+const simdQuery = opt('simd', '') === 'plain' ? 'simd=plain' : '';
 let dataDir = opt('data', '');
 if (!dataDir) {
   dataDir = [path.join(root, 'data', 'fashion'), '/usr/share/datasets/fashion-mnist']
@@ -157,7 +159,7 @@ function convTables(specs, results, env) {
     const page = browser.pages()[0] || await browser.newPage();
     page.on('console', (m) => { if (m.type() === 'error') console.error('[page]', m.text()); });
     page.on('pageerror', (e) => console.error('[page error]', e.message));
-    await page.goto(base + 'index.html');
+    await page.goto(base + 'index.html' + (simdQuery ? '?' + simdQuery : ''));
     const env = await page.evaluate(() => window.benchReady);
     env.browser = browser.browser() ? browser.browser().version() : null;
     env.jax = { ...env.jax, version: require('./node_modules/@jax-js/jax/package.json').version };
@@ -201,7 +203,7 @@ function convTables(specs, results, env) {
     }
     if (rows.length) {
       console.log(`\nheadless Chromium ${env.browser}, TF.js ${env.tf.version} ${env.tf.backend} (SIMD ${env.tf.simd}, threads ${env.tf.threads}), ` +
-                  `jax-js ${env.jax.version} ${env.jax.device} (main thread, crossOriginIsolated ${env.crossOriginIsolated}); ` +
+                  `jax-js ${env.jax.version} ${env.jax.device} (main thread, crossOriginIsolated ${env.crossOriginIsolated}), nnlab ${env.nnlabBuild}; ` +
                   `${nnlabSamples} (nnlab) / ${samples} (peers) samples per run, best of ${repeats} after ${warmSeconds} s warm-up; samples/s`);
       console.log(table(rows, ['sizes', 'batch', 'nnlab', 'jaxjs', 'tfjs-manual', 'tfjs-autograd', 'tfjs-prebatched',
                                'nnlab/best peer', 'best peer', 'nnlab/best tfjs', 'target', 'met']));
@@ -212,7 +214,7 @@ function convTables(specs, results, env) {
       const iso = await serve(true);
       const mt = await browser.newPage();
       mt.on('pageerror', (e) => console.error('[page error]', e.message));
-      await mt.goto(`http://127.0.0.1:${iso.address().port}/index.html?mt=1`);
+      await mt.goto(`http://127.0.0.1:${iso.address().port}/index.html?mt=1${simdQuery ? '&' + simdQuery : ''}`);
       const envMt = await mt.evaluate(() => window.benchReady);
       console.log(JSON.stringify({ kind: 'browser_env_isolated', ...envMt }));
       const mtRows = [];
