@@ -4,19 +4,15 @@
 accuracy at the best validation epoch; the ensemble row reads `nnlab eval`'s
 vote, and names a missing model instead of running.
 Prints "N passed, M failed" (tally.py); exit status 1 on any failure."""
-import importlib.util
 import os
 import stat
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tally import check, finish
+from tally import check, finish, load_script
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-spec = importlib.util.spec_from_file_location("book", os.path.join(ROOT, "bench", "book.py"))
-book = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(book)
+book = load_script("bench/book.py")
 
 
 CONTINUED = """device: cpu (1 thread, AVX-512 kernels)

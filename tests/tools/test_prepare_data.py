@@ -4,8 +4,6 @@ wrong MD5, or lacks a file, is refused with the file named; a good directory
 passes check_dir, a truncated one is refused naming the file.
 Prints "N passed, M failed" (tally.py); exit status 1 on any failure."""
 import gzip
-import importlib.machinery
-import importlib.util
 import io
 import os
 import struct
@@ -14,13 +12,9 @@ import tarfile
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tally import check, finish
+from tally import check, finish, load_script
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-loader = importlib.machinery.SourceFileLoader("prepare_data", os.path.join(ROOT, "tools", "prepare_data"))
-spec = importlib.util.spec_from_loader("prepare_data", loader)
-pd = importlib.util.module_from_spec(spec)
-loader.exec_module(pd)
+pd = load_script("tools/prepare_data")
 
 
 def refused(fn, *args):

@@ -4,22 +4,15 @@ f32x4.relaxed_madd and computes a * b + c when node runs it; the same bytes insi
 i32.const's immediate are left alone; a second pass changes nothing; a file that is
 not wasm, a truncated one, and an early opcode it cannot translate are refused.
 Prints "N passed, M failed" (tally.py); exit status 1 on any failure."""
-import importlib.machinery
-import importlib.util
 import json
 import os
-import struct
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tally import check, finish
+from tally import ROOT, check, finish, load_script
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-loader = importlib.machinery.SourceFileLoader("wrs", os.path.join(ROOT, "tools", "wasm_relaxed_simd"))
-spec = importlib.util.spec_from_loader("wrs", loader)
-wrs = importlib.util.module_from_spec(spec)
-loader.exec_module(wrs)
+wrs = load_script("tools/wasm_relaxed_simd")
 
 
 def section(sid, payload):
