@@ -1,5 +1,5 @@
 // The page side of the browser benchmark: loads Fashion-MNIST (gzip IDX over HTTP),
-// then on request trains [784,h,10] (a conv net: conv_peers.js) for a fixed number of samples in nnlab (WASM)
+// then on request trains an MLP [784,...,10] (a conv net: conv_peers.js) for a fixed number of samples in nnlab (WASM)
 // or in TF.js 4.22 (wasm backend) or jax-js 0.1.25 (wasm backend) with network.py's algorithm: sigmoid layers,
 // quadratic cost C = 1/2 sum |a - y|^2 over the batch, w -= (eta/m) * dC/dw.
 'use strict';
@@ -95,19 +95,30 @@ window.benchReady = (async () => {
            userAgent: navigator.userAgent, crossOriginIsolated: self.crossOriginIsolated };
 })();
 
-// Weights (in, out) as tf.layers.dense keeps its kernel: matMul without a
-// transpose is the wasm backend's fast path (twice as fast at batch 100 here).
-function tfParams(hidden) {
-  return [tf.variable(tf.randomNormal([784, hidden], 0, 1, 'float32', 1)),
-          tf.variable(tf.randomNormal([hidden], 0, 1, 'float32', 2)),
-          tf.variable(tf.randomNormal([hidden, 10], 0, 1, 'float32', 3)),
-          tf.variable(tf.randomNormal([10], 0, 1, 'float32', 4))];
+// "784,100,10" -> [784, 100, 10]: every peer trains the same layers as nnlab.
+function layerSizes(sizes) {
+  const s = sizes.split(',').map(Number);
+  if (s.length < 2 || s[0] !== 784 || s[s.length - 1] !== 10 || !s.every((v) => Number.isInteger(v) && v > 0))
+    throw new Error(`sizes "${sizes}": want 784,...,10`);
+  return s;
 }
 
-function forward(x, W1, b1, W2, b2) {
-  const a1 = tf.sigmoid(tf.add(tf.matMul(x, W1), b1));
-  const a2 = tf.sigmoid(tf.add(tf.matMul(a1, W2), b2));
-  return [a1, a2];
+// [W1, b1, W2, b2, ...]. Weights (in, out) as tf.layers.dense keeps its kernel: matMul
+// without a transpose is the wasm backend's fast path (twice as fast at batch 100 here).
+function tfParams(sizes) {
+  const params = [];
+  for (let l = 1; l < sizes.length; ++l)
+    params.push(tf.variable(tf.randomNormal([sizes[l - 1], sizes[l]], 0, 1, 'float32', 2 * l - 1)),
+                tf.variable(tf.randomNormal([sizes[l]], 0, 1, 'float32', 2 * l)));
+  return params;
+}
+
+// The activations [x, a1, ..., aL].
+function forward(x, params) {
+  const acts = [x];
+  for (let l = 0; l < params.length; l += 2)
+    acts.push(tf.sigmoid(tf.add(tf.matMul(acts[acts.length - 1], params[l]), params[l + 1])));
+  return acts;
 }
 
 // One TF.js run of `batches` batches. 'manual': network.py's backprop written in
@@ -115,7 +126,6 @@ function forward(x, W1, b1, W2, b2) {
 // 'prebatched': the manual step on batches gathered before the clock starts (TF.js's
 // best case: its per-batch gather is not timed, where nnlab's is).
 function tfRun(variant, params, m, batches, perm, start, pre) {
-  const [W1, b1, W2, b2] = params;
   const scale = kEta / m;
   const opt = variant === 'autograd' ? tf.train.sgd(scale) : null;
   for (let s = 0; s < batches; ++s) {
@@ -130,29 +140,31 @@ function tfRun(variant, params, m, batches, perm, start, pre) {
       }
       if (opt) {
         opt.minimize(() => {
-          const a2 = forward(x, W1, b1, W2, b2)[1];
-          return tf.mul(0.5, tf.sum(tf.square(tf.sub(a2, y))));
+          const out = forward(x, params).pop();
+          return tf.mul(0.5, tf.sum(tf.square(tf.sub(out, y))));
         }, false, params);
         return;
       }
-      const [a1, a2] = forward(x, W1, b1, W2, b2);
-      const d2 = tf.mul(tf.sub(a2, y), tf.sub(a2, tf.square(a2)));   // (a-y) a(1-a)
-      const d1 = tf.mul(tf.matMul(d2, W2, false, true), tf.sub(a1, tf.square(a1)));
-      W2.assign(tf.sub(W2, tf.mul(tf.matMul(a1, d2, true, false), scale)));
-      b2.assign(tf.sub(b2, tf.mul(tf.sum(d2, 0), scale)));
-      W1.assign(tf.sub(W1, tf.mul(tf.matMul(x, d1, true, false), scale)));
-      b1.assign(tf.sub(b1, tf.mul(tf.sum(d1, 0), scale)));
+      const acts = forward(x, params);
+      const out = acts[acts.length - 1];
+      let d = tf.mul(tf.sub(out, y), tf.sub(out, tf.square(out)));   // (a-y) a(1-a)
+      for (let l = params.length - 2; l >= 0; l -= 2) {  // each layer's delta before its update
+        const W = params[l], b = params[l + 1], a = acts[l / 2];
+        const prev = l > 0 ? tf.mul(tf.matMul(d, W, false, true), tf.sub(a, tf.square(a))) : null;
+        W.assign(tf.sub(W, tf.mul(tf.matMul(a, d, true, false), scale)));
+        b.assign(tf.sub(b, tf.mul(tf.sum(d, 0), scale)));
+        d = prev;
+      }
     });
   }
   if (opt) opt.dispose();
-  W1.dataSync();  // the wasm backend is synchronous; this only makes the end explicit
+  params[0].dataSync();  // the wasm backend is synchronous; this only makes the end explicit
 }
 
 function tfAccuracy(params, first, count) {
   return tf.tidy(() => {
     const x = state.X.slice([first, 0], [count, 784]);
-    const a2 = forward(x, ...params)[1];
-    const pred = a2.argMax(1).dataSync();
+    const pred = forward(x, params).pop().argMax(1).dataSync();
     let ok = 0;
     for (let i = 0; i < count; ++i) ok += pred[i] === state.labels[first + i] ? 1 : 0;
     return ok / count;
@@ -171,10 +183,14 @@ function jaxSigmoid(np, z) {
   return np.where(np.greaterEqual(z, 0), inv.ref, e.mul(inv));
 }
 
+// p: {W1, b1, W2, b2, ...}; the last layer's activation.
 function jaxForward(np, p, x) {
-  const a1 = jaxSigmoid(np, np.matmul(x, p.W1.transpose()).add(p.b1));
-  return jaxSigmoid(np, np.matmul(a1, p.W2.transpose()).add(p.b2));
+  let a = x;
+  for (let l = 1; 'W' + l in p; ++l) a = jaxSigmoid(np, np.matmul(a, p['W' + l].transpose()).add(p['b' + l]));
+  return a;
 }
+
+const jaxRefs = (p) => Object.fromEntries(Object.entries(p).map(([k, v]) => [k, v.ref]));
 
 function jaxStep(jax, batch) {
   const np = jax.numpy;
@@ -185,9 +201,9 @@ function jaxStep(jax, batch) {
   };
   const vg = jax.valueAndGrad(cost);
   return jax.jit((p, x, y) => {
-    const [c, g] = vg({ W1: p.W1.ref, b1: p.b1.ref, W2: p.W2.ref, b2: p.b2.ref }, x, y);
+    const [c, g] = vg(jaxRefs(p), x, y);
     const q = {};
-    for (const k of ['W1', 'b1', 'W2', 'b2']) q[k] = p[k].sub(g[k].mul(scale));
+    for (const k of Object.keys(p)) q[k] = p[k].sub(g[k].mul(scale));
     return [q, c];
   });
 }
@@ -204,12 +220,14 @@ function gaussian(n, seed) {  // seeded Box-Muller, N(0, 1) as network.py initia
   return out;
 }
 
-function jaxParams(hidden) {
+function jaxParams(sizes) {
   const np = state.jax.numpy;
-  return { W1: np.array(gaussian(hidden * 784, 1), { shape: [hidden, 784] }),
-           b1: np.array(gaussian(hidden, 2), { shape: [hidden] }),
-           W2: np.array(gaussian(10 * hidden, 3), { shape: [10, hidden] }),
-           b2: np.array(gaussian(10, 4), { shape: [10] }) };
+  const p = {};
+  for (let l = 1; l < sizes.length; ++l) {
+    p['W' + l] = np.array(gaussian(sizes[l] * sizes[l - 1], 2 * l - 1), { shape: [sizes[l], sizes[l - 1]] });
+    p['b' + l] = np.array(gaussian(sizes[l], 2 * l), { shape: [sizes[l]] });
+  }
+  return p;
 }
 
 // The batch is gathered in JS from the permutation and copied in per step (timed, as
@@ -240,7 +258,7 @@ function jaxRun(step, p, m, batches, perm, start, costs) {
 function jaxAccuracy(p, first, count) {
   const np = state.jax.numpy;
   const x = np.array(state.x.subarray(first * 784, (first + count) * 784), { shape: [count, 784] });
-  const a2 = jaxForward(np, { W1: p.W1.ref, b1: p.b1.ref, W2: p.W2.ref, b2: p.b2.ref }, x).dataSync();
+  const a2 = jaxForward(np, jaxRefs(p), x).dataSync();
   let ok = 0;
   for (let i = 0; i < count; ++i) {
     let arg = 0;
@@ -253,27 +271,29 @@ function jaxAccuracy(p, first, count) {
 function jaxDispose(p) { for (const k of Object.keys(p)) p[k].dispose(); }
 
 async function jaxBench(opts) {
-  const { impl, hidden, batch, samples, repeats } = opts;
+  const { impl, batch, samples, repeats } = opts;
+  const sizes = layerSizes(opts.sizes);
   const warmSeconds = opts.warmSeconds ?? 1.0;
-  const batches = Math.floor(samples / batch);
+  const batches = Math.min(Math.floor(samples / batch), Math.floor(state.n / batch) - 20);  // within one pass over the data, after 20 warm-up batches
   const perm = permutation(state.n, 7);
   const step = jaxStep(state.jax, batch);
   let best = 0, acc = null, cost0 = null, cost500 = null;
   {  // untimed warm-up (and the jit compile)
-    let p = jaxParams(hidden);
+    let p = jaxParams(sizes);
     const tEnd = performance.now() + 1000 * warmSeconds;
     for (let s = 0; s + 1 < state.n / batch && performance.now() < tEnd; ++s)
       [p] = jaxRun(step, p, batch, 1, perm, s, false);
     jaxDispose(p);
   }
-  {  // sanity check: the cost after 500 batches is below the first batch's
-    let p = jaxParams(hidden);
-    [p, cost0, cost500] = jaxRun(step, p, batch, 500, perm, 0, true);
+  {  // sanity check: the cost after 500 batches (or one epoch's) is below the first batch's
+    const n = Math.min(500, Math.floor(state.n / batch) - 1);
+    let p = jaxParams(sizes);
+    [p, cost0, cost500] = jaxRun(step, p, batch, n, perm, 0, true);
     jaxDispose(p);
-    if (!(cost500 < cost0)) throw new Error(`jax-js does not learn: cost ${cost0} -> ${cost500} after 500 batches`);
+    if (!(cost500 < cost0)) throw new Error(`jax-js does not learn: cost ${cost0} -> ${cost500} after ${n} batches`);
   }
   for (let r = 0; r < repeats; ++r) {
-    let p = jaxParams(hidden);
+    let p = jaxParams(sizes);
     [p] = jaxRun(step, p, batch, 20, perm, 0, false);
     const t0 = performance.now();
     [p] = jaxRun(step, p, batch, batches, perm, 20, false);
@@ -284,23 +304,23 @@ async function jaxBench(opts) {
     await new Promise((res) => setTimeout(res, 0));
   }
   step.dispose();
-  return { impl, hidden, batch, samples: batches * batch, samples_per_sec: best,
+  return { impl, sizes: opts.sizes, batch, samples: batches * batch, samples_per_sec: best,
            train_accuracy_tail: acc, cost_first: cost0, cost_500: cost500 };
 }
 
-// opts: {impl: 'nnlab'|'jaxjs'|'tfjs-manual'|'tfjs-autograd'|'tfjs-prebatched', hidden, batch, samples, repeats,
-//        warmSeconds, sizes (nnlab: any "784,...,10" or a net's text form; a net's text form
-//        goes to conv_peers.js's convBench for impl 'jaxjs'|'tfjs-cpu'|'tfjs-wasm'|'convnetjs'),
+// opts: {impl: 'nnlab'|'jaxjs'|'tfjs-manual'|'tfjs-autograd'|'tfjs-prebatched', batch, samples, repeats,
+//        warmSeconds, sizes ("784,...,10", sigmoid layers in every implementation, or a net's
+//        text form, which goes to conv_peers.js's convBench for impl 'jaxjs'|'tfjs-cpu'|'tfjs-wasm'|'convnetjs'),
 //        threads (nnlab built with pthreads)}
 window.runBench = async (opts) => {
   await window.benchReady;
-  const { impl, hidden, batch, samples, repeats } = opts;
+  const { impl, batch, samples, repeats } = opts;
   const warmSeconds = opts.warmSeconds ?? 1.0;
   const warm = 20;
-  const batches = Math.floor(samples / batch);
+  const batches = Math.min(Math.floor(samples / batch), Math.floor(state.n / batch) - 20);  // within one pass over the data, after 20 warm-up batches
   if (impl === 'nnlab') {
     const M = state.nnlab;
-    const sizes = M.allocateUTF8(opts.sizes || `784,${hidden},10`);
+    const sizes = M.allocateUTF8(opts.sizes);
     const losses = M._malloc(16);
     M.HEAPF64.fill(NaN, losses / 8, losses / 8 + 2);
     const sps = M._nnlab_bench_train(state.imgPtr, state.labPtr, state.n, sizes, batch,
@@ -309,24 +329,25 @@ window.runBench = async (opts) => {
     M._free(sizes);
     M._free(losses);
     if (sps < 0) throw new Error('nnlab_bench_train failed: ' + sps);
-    return { impl, hidden, batch, samples: batches * batch, samples_per_sec: sps, cost_first10: first,
+    return { impl, sizes: opts.sizes, batch, samples: batches * batch, samples_per_sec: sps, cost_first10: first,
              cost_last10: last, learns: last < 0.75 * first };
   }
   if (opts.sizes && opts.sizes.includes('-')) return window.convBench(opts);  // conv_peers.js
   if (impl === 'jaxjs') return jaxBench(opts);
+  const sizes = layerSizes(opts.sizes);
   const variant = impl === 'tfjs-autograd' ? 'autograd' : 'manual';
   const prebatch = impl === 'tfjs-prebatched';
   const perm = permutation(state.n, 7);
   let best = 0, acc = null;
   {  // untimed warm-up, as for nnlab: let the browser tier the hot wasm code up
-    const params = tfParams(hidden);
+    const params = tfParams(sizes);
     const tEnd = performance.now() + 1000 * warmSeconds;
     for (let s = 0; s + 1 < state.n / batch && performance.now() < tEnd; ++s)
       tfRun(variant, params, batch, 1, perm, s);
     params.forEach((p) => p.dispose());
   }
   for (let r = 0; r < repeats; ++r) {
-    const params = tfParams(hidden);
+    const params = tfParams(sizes);
     tfRun(variant, params, batch, warm, perm, 0);
     let pre = null;
     if (prebatch) {
@@ -346,6 +367,6 @@ window.runBench = async (opts) => {
     params.forEach((p) => p.dispose());
     await new Promise((res) => setTimeout(res, 0));
   }
-  return { impl, hidden, batch, samples: batches * batch, samples_per_sec: best,
+  return { impl, sizes: opts.sizes, batch, samples: batches * batch, samples_per_sec: best,
            train_accuracy_tail: acc, tensors: tf.memory().numTensors };
 };

@@ -24,6 +24,8 @@ const kConvModels = ['784-conv20x5-sigmoid-pool2-fc100-sigmoid-fc10-softmax:10',
 const models = opt('models', '784,30,10:10 784,30,10:100 784,100,10:10 784,100,10:100').split(/\s+/).filter(Boolean)
   .flatMap((m) => (m === 'conv' ? kConvModels : [m]));
 const isConv = (spec) => spec.split(':')[0].includes('-');  // a net's text form
+// An MLP's weights ("784,100,10": 784*100 + 100*10): a training step is ~6 flops per weight per sample.
+const mlpWeights = (sizes) => sizes.split(',').map(Number).reduce((s, n, i, a) => s + (i ? a[i - 1] * n : 0), 0);
 // Timed samples per run: TF.js runs ~5-15k samples/s, nnlab 15x that, so nnlab gets
 // more samples for the same timer precision (performance.now is coarse, 0.1 ms).
 const samples = Number(opt('samples', '12000'));
@@ -168,16 +170,15 @@ function convTables(specs, results, env) {
     const results = [];
     for (const spec of models) {
       const [sizes, batch] = spec.split(':');
-      const hidden = Number(sizes.split(',')[1]);
       const conv = isConv(spec);
       for (const impl of conv ? convImpls : mlpImpls) {
         const r = await page.evaluate((o) => window.runBench(o),
-                                      { impl, hidden, sizes, batch: Number(batch),
+                                      { impl, sizes, batch: Number(batch),
                                         samples: impl === 'nnlab' ? (conv ? samples : nnlabSamples) : conv ? convSamples : samples,
                                         repeats, warmSeconds });
         r.sizes = sizes;
         r.kind = 'browser';
-        if (!conv) r.gflops = r.samples_per_sec * 6 * (784 * hidden + hidden * 10) / 1e9;
+        if (!conv) r.gflops = r.samples_per_sec * 6 * mlpWeights(sizes) / 1e9;
         console.log(JSON.stringify(r));
         results.push(r);
       }
@@ -226,15 +227,14 @@ function convTables(specs, results, env) {
       };
       for (const spec of models) {
         const [sizes, batch] = spec.split(':');
-        const hidden = Number(sizes.split(',')[1]);
         const conv = sizes.includes('-');
         const row = [sizes, batch];
         for (const t of threadCounts)
-          row.push(Math.round((await run({ impl: 'nnlab', hidden, sizes, batch: Number(batch),
+          row.push(Math.round((await run({ impl: 'nnlab', sizes, batch: Number(batch),
                                            samples: conv ? samples : nnlabSamples, threads: t })).samples_per_sec));
         const peers = [];
         for (const impl of mlpImpls.filter((i) => i !== 'nnlab' && !conv))
-          peers.push(await run({ impl, hidden, batch: Number(batch), samples }));
+          peers.push(await run({ impl, sizes, batch: Number(batch), samples }));
         const best = peers.reduce((a, b) => (!a || b.samples_per_sec > a.samples_per_sec ? b : a), null);
         row.push(...mlpImpls.filter((i) => i !== 'nnlab').map((i) => {
           const p = peers.find((q) => q.impl === i);
@@ -246,7 +246,7 @@ function convTables(specs, results, env) {
       }
       const big = [];
       for (const t of threadCounts)
-        big.push(await run({ impl: 'nnlab', sizes: '784,1024,1024,10', hidden: 1024, batch: 256, samples: 256 * 40, threads: t }));
+        big.push(await run({ impl: 'nnlab', sizes: '784,1024,1024,10', batch: 256, samples: 256 * 40, threads: t }));
       console.log(`\ncross-origin isolated page (threads): TF.js threads ${envMt.tf.threads}, jax-js ${JSON.stringify(envMt.jax.device)}; samples/s`);
       console.log(table(mtRows, ['sizes', 'batch', ...threadCounts.map((t) => `nnlab ${t}t`),
                                  ...mlpImpls.filter((i) => i !== 'nnlab'), 'nnlab best/best peer', 'best peer']));
