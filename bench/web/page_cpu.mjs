@@ -2,7 +2,8 @@
 // Chromium at 1280x800, and for each state (idle, training, paused) prints the
 // cores used by every Chromium thread (from /proc), the page's fps and runRest.
 // On a machine without a GPU, Chromium draws in software (SwiftShader): this
-// shows how much of the machine the drawing takes before any training.
+// shows how much of the machine the drawing takes before any training. First, the
+// floor under any WebGL page: a blank 1280x800 WebGL2 canvas cleared every frame.
 //
 //   tools/serve &   # prints the URL
 //   node bench/web/page_cpu.mjs http://127.0.0.1:8080/ [query, default sizes=784,30,10&batch=10]
@@ -53,7 +54,7 @@ function ticks() {
 
 const hz = 100;  // USER_HZ
 async function measure(label, page, seconds) {
-  const status = async () => JSON.parse(await page.evaluate(() => window.nnlabStatus()));
+  const status = async () => JSON.parse(await page.evaluate(() => window.nnlabStatus ? window.nnlabStatus() : JSON.stringify({ fps: window.blankFps })));
   const a = ticks(), s0 = await status(), t0 = Date.now();
   await page.waitForTimeout(seconds * 1000);
   const b = ticks(), s1 = await status(), dt = (Date.now() - t0) / 1000;
@@ -70,6 +71,17 @@ async function measure(label, page, seconds) {
 
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  // The floor: what a WebGL2 canvas the page's size costs when it only clears each frame.
+  await page.setContent(`<body style="margin:0"><canvas id="c" width="1280" height="800"></canvas><script>
+    const gl = document.getElementById('c').getContext('webgl2', { alpha: false, depth: false, stencil: false, antialias: false });
+    let n = 0, t0 = performance.now();
+    (function frame(t) {
+      gl.clearColor((n++ % 60) / 60, 0.2, 0.3, 1); gl.clear(gl.COLOR_BUFFER_BIT);
+      if (t - t0 > 1000) { window.blankFps = n * 1000 / (t - t0); n = 0; t0 = t; }
+      requestAnimationFrame(frame);
+    })(t0);</script></body>`);
+  await page.waitForTimeout(3000);
+  await measure('blank WebGL2 canvas', page, 6);
   await page.goto(`${base}?${query}`);
   await page.waitForTimeout(4000);
   await measure('idle', page, 6);
