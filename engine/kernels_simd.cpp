@@ -62,6 +62,15 @@ void nt_tile(float* C, int ldc, const float* A, const float* B, const float* bia
   }
 }
 
+// A tile of MR rows by the last `cols` < kNtNR columns.
+template <int MR, int NR = kNtNR - 1>
+void nt_rest(int cols, float* C, int ldc, const float* A, const float* B, const float* bias, int K) {
+  if constexpr (NR >= 1) {
+    if (cols == NR) return nt_tile<MR, NR>(C, ldc, A, B, bias, K);
+    nt_rest<MR, NR - 1>(cols, C, ldc, A, B, bias, K);
+  }
+}
+
 // G blocks of MR rows each (G*MR rows of C and A) over every tile of B in turn;
 // C's rows are ldc floats apart, B's N rows are its columns [j0, j0 + N).
 template <int MR, int G = 1>
@@ -71,10 +80,12 @@ void nt_row_block(float* C, int ldc, const float* A, const float* B, const float
     for (int g = 0; g < G; ++g)
       nt_tile<MR, kNtNR>(C + size_t(g) * MR * ldc + j, ldc, A + size_t(g) * MR * K, B + size_t(j) * K,
                          bias ? bias + j : nullptr, K);
-  for (; j < N; ++j)
-    for (int g = 0; g < G; ++g)
-      nt_tile<MR, 1>(C + size_t(g) * MR * ldc + j, ldc, A + size_t(g) * MR * K, B + size_t(j) * K,
-                     bias ? bias + j : nullptr, K);
+  // The last N % kNtNR columns in one tile: column by column, each reloaded A's rows for
+  // one multiply-add per load ([784,30,10]'s 2 of 30). Each output keeps its own
+  // accumulator and hsum either way: the same bits.
+  if (N - j >= 1 && N - j < kNtNR)
+    for (int g = 0; g < G; ++g) nt_rest<MR>(N - j, C + size_t(g) * MR * ldc + j, ldc, A + size_t(g) * MR * K,
+                                            B + size_t(j) * K, bias ? bias + j : nullptr, K);
 }
 
 // Rows [0, M) of C against the N rows of B (a column block of C, ldc apart). Two row
