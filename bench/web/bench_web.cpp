@@ -109,36 +109,36 @@ EMSCRIPTEN_KEEPALIVE double nnlab_bench_train(const uint8_t* images, const uint8
 // + bias (forward), 1 = gemm_nn C (M,N) = A (M,K) . B (K,N) (input gradient), 2 = gemm_tn_sgd
 // W (M,N) -= s * A (K,M)^T . B (K,N) (weight gradient and step). Repeats it in chunks of
 // about 10 ms for `seconds` and returns the fastest chunk's GFLOP/s (the browser's clock
-// is coarse and this machine's speed moves, so gemm.js interleaves builds call by call);
-// first checks it against the reference (nnlab::ref): a mismatch returns minus the error.
+// is coarse and this machine's speed moves, so gemm.js interleaves builds call by call).
+// gemm.js checks each shape once first with nnlab_bench_check_gemm.
 EMSCRIPTEN_KEEPALIVE double nnlab_bench_gemm(int which, int M, int N, int K, double seconds) {
   if (which < 0 || which > 2 || M < 1 || N < 1 || K < 1) return -1;
-  auto fill = [](size_t n, uint32_t s) {
+  uint32_t seed = 1;
+  auto fill = [&](size_t n) {
     std::vector<float> v(n);
-    for (float& x : v) x = float(int((s = s * 1664525u + 1013904223u) >> 9) % 2001 - 1000) / 1000.0f;
+    for (float& x : v) x = nnlab::kernels_check::next_uniform(seed);
     return v;
   };
-  std::vector<float> A = fill(size_t(M) * K, 1), B = fill(size_t(N) * K, 2), bias = fill(size_t(N), 3);
-  std::vector<float> C = fill(size_t(M) * N, 4), R = C;
-  auto run = [&](bool fast, float* out, float step) {
-    if (which == 0) (fast ? nnlab::gemm_nt : nnlab::ref::gemm_nt)(out, A.data(), B.data(), bias.data(), M, N, K);
-    if (which == 1) (fast ? nnlab::gemm_nn : nnlab::ref::gemm_nn)(out, A.data(), B.data(), M, N, K);
-    if (which == 2) (fast ? nnlab::gemm_tn_sgd : nnlab::ref::gemm_tn_sgd)(out, A.data(), B.data(), M, N, K, 0, step, 0.0f);
-  };
-  run(true, C.data(), 0.01f);
-  run(false, R.data(), 0.01f);
-  double err = 0;
-  for (size_t i = 0; i < C.size(); ++i) err = std::max(err, double(std::fabs(C[i] - R[i])) / (1.0 + std::fabs(R[i])));
-  if (err > 1e-4) return -err;
+  std::vector<float> A = fill(size_t(M) * K), B = fill(size_t(N) * K), bias = fill(size_t(N)), C = fill(size_t(M) * N);
   const double flop = 2.0 * M * N * K;
   const int per = std::max(1, int(2.5e8 / flop));  // ~10 ms at 25 GFLOP/s
   double best = 0;
   for (double t_end = now_seconds() + seconds; now_seconds() < t_end;) {
     const double t0 = now_seconds();
-    for (int i = 0; i < per; ++i) run(true, C.data(), 1e-6f);
+    for (int i = 0; i < per; ++i) {
+      if (which == 0) nnlab::gemm_nt(C.data(), A.data(), B.data(), bias.data(), M, N, K);
+      if (which == 1) nnlab::gemm_nn(C.data(), A.data(), B.data(), M, N, K);
+      if (which == 2) nnlab::gemm_tn_sgd(C.data(), A.data(), B.data(), M, N, K, 0, 1e-6f, 0.0f);
+    }
     best = std::max(best, flop * per / (now_seconds() - t0) / 1e9);
   }
   return best;
+}
+
+// Max relative error of the linked gemm_nt/nn/tn/tn_sgd against naive loops on one shape.
+EMSCRIPTEN_KEEPALIVE double nnlab_bench_check_gemm(int M, int N, int K) {
+  namespace kc = nnlab::kernels_check;
+  return kc::compare(kc::linked(), kc::Shape{M, N, K}).worst();
 }
 
 // Max relative error of gemm_nt/nn/tn against naive loops on awkward shapes.

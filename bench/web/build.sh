@@ -43,7 +43,7 @@ build() {
   em++ -O3 -msimd128 "$@" "${objs[@]}" -o "$out/$name.js" \
     -sMODULARIZE=1 -sEXPORT_NAME=createNnlabBench \
     -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=64MB -sMAXIMUM_MEMORY=1GB \
-    -sEXPORTED_FUNCTIONS=_malloc,_free,_nnlab_bench_train,_nnlab_bench_check_kernels,_nnlab_bench_gemm \
+    -sEXPORTED_FUNCTIONS=_malloc,_free,_nnlab_bench_train,_nnlab_bench_check_kernels,_nnlab_bench_gemm,_nnlab_bench_check_gemm \
     -sEXPORTED_RUNTIME_METHODS=allocateUTF8 "${link[@]}"
   echo "built $out/$name.js"
 }

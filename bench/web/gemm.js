@@ -39,7 +39,8 @@ for (const b of builds)
 
 const server = http.createServer((req, res) => {
   const m = req.url.match(/^\/b(\d+)\/([\w.]+)$/);
-  const file = m && builds[Number(m[1])] ? path.join(builds[Number(m[1])], m[2]) : null;
+  const file = req.url === '/relaxed_simd.js' ? path.join(__dirname, 'relaxed_simd.js')
+    : m && builds[Number(m[1])] ? path.join(builds[Number(m[1])], m[2]) : null;
   if (req.url === '/') { res.setHeader('Content-Type', 'text/html'); return res.end('<!doctype html><title>gemm</title>'); }
   if (!file || !fs.existsSync(file)) { res.statusCode = 404; return res.end(); }
   res.setHeader('Content-Type', file.endsWith('.wasm') ? 'application/wasm' : 'text/javascript');
@@ -55,11 +56,10 @@ server.listen(0, '127.0.0.1', async () => {
     const page = await browser.newPage();
     page.on('pageerror', (e) => console.error('[page error]', e.message));
     await page.goto(`http://127.0.0.1:${server.address().port}/`);
-    // Each build's factory under its own name; the relaxed build where the browser takes it, as the page picks.
+    await page.addScriptTag({ url: '/relaxed_simd.js' });
+    // Each build's factory under its own name; the relaxed build where the browser runs it, as the page picks.
     const names = await page.evaluate(async ([n, plain]) => {
-      const relaxed = !plain && WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0,
-        1, 8, 1, 96, 3, 123, 123, 123, 1, 123, 3, 2, 1, 0, 10, 13, 1, 11, 0, 32, 0, 32, 1, 32, 2, 253, 133, 2, 11]));
-      const name = relaxed ? 'bench_web_rs' : 'bench_web';
+      const name = !plain && window.hasRelaxedSimd ? 'bench_web_rs' : 'bench_web';
       window.builds = [];
       for (let i = 0; i < n; ++i) {
         const src = (await (await fetch(`/b${i}/${name}.js`)).text()).replace(/createNnlabBench/g, `createNnlabBench${i}`);
@@ -73,6 +73,12 @@ server.listen(0, '127.0.0.1', async () => {
     const rows = [];
     let failed = false;
     for (const s of shapes) {
+      // Each build's kernels against naive loops on this shape, once (all four GEMMs).
+      const errors = await page.evaluate(([[M, N, K], n]) =>
+        Array.from({ length: n }, (_, b) => window.builds[b]._nnlab_bench_check_gemm(M, N, K)), [s.dims, builds.length]);
+      errors.forEach((e, b) => {
+        if (!(e < 1e-4)) { console.error(`gemm.js: ${s.dims.join('x')}: build ${b}'s kernels are off by ${e}`); failed = true; }
+      });
       const rates = await page.evaluate(([which, [M, N, K], n, seconds]) => {
         const out = Array.from({ length: n }, () => []);
         for (const t0 = performance.now(); performance.now() - t0 < seconds * 1000;)
@@ -82,8 +88,7 @@ server.listen(0, '127.0.0.1', async () => {
       const med = (a) => { const b = [...a].sort((x, y) => x - y); return b[b.length >> 1]; };
       const row = [s.name];
       rates.forEach((r, b) => {
-        if (r.some((v) => v < 0)) { console.error(`gemm.js: ${s.name}: build ${b} differs from the reference (${Math.min(...r)})`); failed = true; }
-        const res = { kind: 'gemm', shape: s.name, build: builds[b], calls: r.length, max_gflops: Math.max(...r), median_gflops: med(r),
+        const res = { kind: 'gemm', shape: s.name, build: builds[b], error: errors[b], calls: r.length, max_gflops: Math.max(...r), median_gflops: med(r),
                       median_vs_first: med(r) / med(rates[0]) };
         console.log(JSON.stringify(res));
         row.push(`${res.max_gflops.toFixed(1)} / ${res.median_gflops.toFixed(1)}` + (b ? ` (${res.median_vs_first.toFixed(2)}x)` : ''));
