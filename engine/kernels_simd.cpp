@@ -83,7 +83,7 @@ void nt_row_block(float* C, int ldc, const float* A, const float* B, const float
   // The last N % kNtNR columns in one tile: column by column, each reloaded A's rows for
   // one multiply-add per load ([784,30,10]'s 2 of 30). Each output keeps its own
   // accumulator and hsum either way: the same bits.
-  if (N - j >= 1 && N - j < kNtNR)
+  if (j < N)
     for (int g = 0; g < G; ++g) nt_rest<MR>(N - j, C + size_t(g) * MR * ldc + j, ldc, A + size_t(g) * MR * K,
                                             B + size_t(j) * K, bias ? bias + j : nullptr, K);
 }
