@@ -237,6 +237,7 @@ void outer_gemm(float* C, const float* A, int sai, int sak, const float* B, int 
 }  // namespace
 
 void gemm_nt(float* C, const float* A, const float* B, const float* bias, int M, int N, int K) {
+  const FlushDenormals flush;
   // Every 2*kNtMR rows of A meet all of B, which is fine while B stays in L2. A
   // 1024x1024 W (4 MB) then came from L3 once per 10 rows. So with a large B, A's
   // rows go in chunks that stay in L2 and each tile of B (in L1) meets a whole chunk:
@@ -253,14 +254,17 @@ void gemm_nt(float* C, const float* A, const float* B, const float* bias, int M,
 }
 
 void gemm_nn(float* C, const float* A, const float* B, int M, int N, int K) {
+  const FlushDenormals flush;
   outer_gemm(C, A, /*sai=*/K, /*sak=*/1, B, M, N, K);
 }
 
 void gemm_tn(float* C, const float* A, const float* B, int M, int N, int K, int lda) {
+  const FlushDenormals flush;
   outer_gemm(C, A, /*sai=*/1, /*sak=*/lda ? lda : M, B, M, N, K);
 }
 
 void sgd_step(float* p, const float* g, size_t n, float scale, float l2) {
+  const FlushDenormals flush;
   const Step step(scale, l2);
   size_t i = 0;
   for (; i + kW <= n; i += kW) store(p + i, step(load(p + i), load(g + i)));
@@ -268,6 +272,7 @@ void sgd_step(float* p, const float* g, size_t n, float scale, float l2) {
 }
 
 void gemm_tn_sgd(float* W, const float* A, const float* B, int M, int N, int K, int lda, float scale, float l2) {
+  const FlushDenormals flush;
   const Step step(scale, l2);
   if (K == 0) {  // a zero gradient still takes its L2 step
     const std::vector<float> zeros(size_t(M) * N, 0.0f);
