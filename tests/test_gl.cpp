@@ -3,6 +3,7 @@
 // test_gl_train.cpp). Each test skips with a message where no GL 4.3 context exists.
 #include <doctest.h>
 #include <epoxy/egl.h>
+#include <epoxy/gl.h>
 
 #include <cmath>
 #include <cstdlib>
@@ -143,6 +144,12 @@ TEST_CASE("gl: released handles are reused, so a loop's handle count stays bound
 TEST_CASE("gl: an absurd allocation returns kNone and the backend still works") {
   REQUIRE_GL();
   nnlab::testing::check_absurd_alloc_fails(*gpu().be);
+  // One byte past the largest storage block a shader can bind is refused without asking
+  // the driver (NVIDIA's did not return from a 4 TiB request).
+  GLint64 block = 0;
+  glGetInteger64v(GL_MAX_SHADER_STORAGE_BLOCK_SIZE, &block);
+  REQUIRE(block > 0);
+  CHECK(gpu().be->alloc(DType::U8, size_t(block) + 1) == kNone);
 }
 
 TEST_CASE("gl: buffers start zeroed and round-trip at byte offsets") {

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <limits>
+#include <memory>
 #include <string>
 
 namespace nnlab::gl {
@@ -23,6 +24,13 @@ Buffers::~Buffers() {
 
 Status Buffers::init() {
   buffer_storage_ = epoxy_gl_version() >= 44 || epoxy_has_gl_extension("GL_ARB_buffer_storage");
+  // A shader binds a whole buffer, so none may be larger than one storage block
+  // (llvmpipe: 128 MiB). Asking the driver past that is no answer either: NVIDIA's
+  // (580, H200) did not return from a 4 TiB glBufferStorage within a minute.
+  GLint64 block = 0;
+  glGetInteger64v(GL_MAX_SHADER_STORAGE_BLOCK_SIZE, &block);
+  max_bytes_ = std::min<uint64_t>(uint64_t(std::max<GLint64>(block, 0)),
+                                  uint64_t(std::numeric_limits<GLsizeiptr>::max() - 4));
   glGenBuffers(1, &dummy_);
   glBindBuffer(GL_SHADER_STORAGE_BUFFER, dummy_);
   glBufferData(GL_SHADER_STORAGE_BUFFER, 16, nullptr, GL_STATIC_DRAW);
@@ -32,20 +40,25 @@ Status Buffers::init() {
 }
 
 Buf Buffers::alloc(size_t bytes) {
-  // GLsizeiptr is signed: a size past its range cannot even be asked for.
-  if (bytes > size_t(std::numeric_limits<GLsizeiptr>::max() - 4)) return kNone;
+  if (bytes > max_bytes_) return kNone;
   Buffer b;
   b.bytes = bytes;
   size_t padded = std::max<size_t>((bytes + 3) / 4 * 4, 4);  // u8 data is read as words
+  // Zeroed from host zeros as it is made, not by glClearBufferData afterwards:
+  // NVIDIA's driver (580, H200) let a small glBufferSubData that came after such a clear
+  // land before it, so biases and labels written right after alloc read back as zeros.
+  // calloc's pages are the kernel's zero page until written: no memory to speak of.
+  std::unique_ptr<void, decltype(&std::free)> zeros(std::calloc(padded, 1), &std::free);
+  if (!zeros) return kNone;
   drain_errors("before allocating a buffer");  // so that the check below sees this call's
   glGenBuffers(1, &b.id);
   glBindBuffer(GL_SHADER_STORAGE_BUFFER, b.id);
   // Immutable storage without map or client bits is device memory on every
   // driver; only glBufferSubData writes it (4.3 without it: a GPU-to-GPU hint).
   if (buffer_storage_)
-    glBufferStorage(GL_SHADER_STORAGE_BUFFER, GLsizeiptr(padded), nullptr, GL_DYNAMIC_STORAGE_BIT);
+    glBufferStorage(GL_SHADER_STORAGE_BUFFER, GLsizeiptr(padded), zeros.get(), GL_DYNAMIC_STORAGE_BIT);
   else
-    glBufferData(GL_SHADER_STORAGE_BUFFER, GLsizeiptr(padded), nullptr, GL_DYNAMIC_COPY);
+    glBufferData(GL_SHADER_STORAGE_BUFFER, GLsizeiptr(padded), zeros.get(), GL_DYNAMIC_COPY);
   // GL_OUT_OF_MEMORY (the driver's refusal: llvmpipe's for anything over its
   // limit, a GPU's when its memory is full) leaves no storage: give the name back.
   if (glGetError() != GL_NO_ERROR) {
@@ -53,7 +66,6 @@ Buf Buffers::alloc(size_t bytes) {
     drain_errors(nullptr);
     return kNone;
   }
-  glClearBufferData(GL_SHADER_STORAGE_BUFFER, GL_R32UI, GL_RED_INTEGER, GL_UNSIGNED_INT, nullptr);
   if (free_.empty()) {
     bufs_.push_back(b);
     return Buf(bufs_.size() - 1);
