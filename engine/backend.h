@@ -66,7 +66,8 @@ class Backend {
   virtual void matmul_backward(Buf dinp, Buf dweight, Buf dbias, Buf dout, Buf inp, Buf weight,
                                int B, int C, int OC) = 0;
 
-  // a (B,OC) = act(z); Softmax works row by row.
+  // a (B,OC) = act(z); Softmax works row by row. The CPU backend stores sigmoid outputs
+  // and every delta below 2^-63 as 0 (no denormals for its GEMMs); a GPU may keep them.
   virtual void activation_forward(Buf a, Buf z, int B, int OC, Act act) = 0;
   // dz (B,OC) = da * act'(z), the derivative taken from a = act(z). Not for Softmax.
   virtual void activation_backward(Buf dz, Buf da, Buf a, int B, int OC, Act act) = 0;
