@@ -49,6 +49,9 @@ class Backend {
   // allocator or driver refuses. Never aborts. Handles of released buffers are
   // reused, so a handle is live only between its alloc and its release.
   virtual Buf alloc(DType type, size_t count) = 0;
+  // The largest buffer in bytes alloc may give: the machine's memory, or on a GPU the
+  // largest storage block a shader can bind (llvmpipe: 128 MiB). Errors name it.
+  virtual size_t max_buffer_bytes() const = 0;
   virtual void release(Buf b) = 0;  // release(kNone) does nothing
   virtual void write(Buf b, const void* src, size_t bytes, size_t offset = 0) = 0;
   virtual void read(Buf b, void* dst, size_t bytes, size_t offset = 0) = 0;  // waits for pending work

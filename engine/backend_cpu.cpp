@@ -83,6 +83,7 @@ class CpuBackend final : public Backend {
     bufs_[size_t(b)] = {type, bytes, p};
     return b;
   }
+  size_t max_buffer_bytes() const override { return max_bytes(); }
   void release(Buf b) override {
     if (b < 0 || size_t(b) >= bufs_.size() || !bufs_[size_t(b)].data) return;  // kNone, or released
     std::free(bufs_[size_t(b)].data);

@@ -290,6 +290,10 @@ Status upload(Backend& be, const Dataset& d, DeviceData& out) {
   out.labels = be.alloc(DType::U8, d.labels.size());
   if (out.images == kNone || out.labels == kNone) {
     release(be, out);
+    if (d.images.size() > be.max_buffer_bytes())
+      return Status::fail(std::to_string(d.images.size()) + " bytes of images are more than one buffer of " +
+                          be.name() + " can hold (" + std::to_string(be.max_buffer_bytes()) +
+                          " bytes): train on the CPU (--device cpu), or on fewer images");
     return Status::fail("out of memory on " + be.name() + ": " + std::to_string(d.images.size()) +
                         " bytes of images could not be uploaded");
   }

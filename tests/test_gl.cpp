@@ -17,6 +17,7 @@
 #include "gl_context.h"
 #include "gl_pair.h"
 #include "gl_skip.h"
+#include "net.h"
 #include "program.h"
 #include "rng.h"
 
@@ -150,6 +151,26 @@ TEST_CASE("gl: an absurd allocation returns kNone and the backend still works") 
   glGetInteger64v(GL_MAX_SHADER_STORAGE_BLOCK_SIZE, &block);
   REQUIRE(block > 0);
   CHECK(gpu().be->alloc(DType::U8, size_t(block) + 1) == kNone);
+  CHECK(gpu().be->max_buffer_bytes() == size_t(block));
+}
+
+TEST_CASE("gl: a data set larger than one buffer is refused with both sizes and what to do") {
+  REQUIRE_GL();
+  Backend& g = *gpu().be;
+  const size_t limit = g.max_buffer_bytes();
+  if (limit > (size_t(256) << 20)) return;  // a GPU's 2 GiB: too much host memory for a test
+  Dataset d;
+  d.rows = d.cols = 28;
+  d.count = int(limit / 784 + 1);  // llvmpipe: 171,197 images, 134,218,448 bytes
+  d.images.assign(size_t(d.count) * 784, 0);
+  d.labels.assign(size_t(d.count), 0);
+  DeviceData dev;
+  Status s = upload(g, d, dev);
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.message.find(std::to_string(d.images.size()) + " bytes of images") != std::string::npos);
+  CHECK(s.message.find(std::to_string(limit) + " bytes") != std::string::npos);
+  CHECK(s.message.find("--device cpu") != std::string::npos);
+  CHECK(dev.images == kNone);
 }
 
 TEST_CASE("gl: buffers start zeroed and round-trip at byte offsets") {

@@ -35,6 +35,7 @@ struct CountingBackend : Backend {
     peak = std::max(peak, live);
     return b;
   }
+  size_t max_buffer_bytes() const override { return be->max_buffer_bytes(); }
   void release(Buf b) override {
     if (b != kNone) live -= sizes[size_t(b)];
     be->release(b);

@@ -23,7 +23,8 @@ class Buffers {
   Buffers& operator=(const Buffers&) = delete;
 
   Status init();  // needs a current context
-  Buf alloc(size_t bytes);  // zeroed; kNone past what a shader can bind, or when the driver refuses (out of memory)
+  Buf alloc(size_t bytes);  // zeroed; kNone past max_bytes(), or when the driver refuses (out of memory)
+  uint64_t max_bytes() const { return max_bytes_; }  // the largest buffer a shader can bind whole
   void release(Buf b);      // kNone: nothing
   void write(Buf b, const void* src, size_t bytes, size_t offset);
   void read(Buf b, void* dst, size_t bytes, size_t offset);  // waits for the GPU
