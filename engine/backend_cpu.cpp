@@ -24,8 +24,9 @@ size_t elem_size(DType t) { return t == DType::U8 ? 1 : 4; }
 // the next GEMM fall below FLT_MIN: denormals, each multiply-add with one a microcode
 // assist of ~100 cycles on x86 unless flush-to-zero is on (the native kernels turn it
 // on, simd.h; WebAssembly cannot). So activations and deltas below 2^-63 are stored as
-// 0, and a product of two is 0 or at least 2^-126 = FLT_MIN. This changes nothing a
-// float can hold: a weight of magnitude 1e-12 or more has no bit below 2^-63 * eta.
+// 0, and a product of two is 0 or at least 2^-126 = FLT_MIN. What is dropped moves a
+// weight by at most eta * 2^-63 per batch: less than half a bit of any weight of
+// magnitude 1e-9 or more, for eta up to 100.
 // [784,1024,1024,10] b256 with flush-to-zero off: 8,115 -> 12,425 samples/s (AVX-512).
 constexpr float kTiny = 0x1p-63f;
 inline float flush_tiny(float v) { return std::fabs(v) < kTiny ? 0.0f : v; }
