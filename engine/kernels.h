@@ -11,7 +11,9 @@ namespace nnlab {
 const char* kernels_name();
 
 // C (M,N) = A (M,K) . B (N,K)^T + bias (N), bias may be null.    forward: out = inp . W^T + b
-void gemm_nt(float* C, const float* A, const float* B, const float* bias, int M, int N, int K);
+// C's rows are ldc floats apart (0: N), so C's columns [j0, j1) are
+// gemm_nt(C + j0, A, B + j0*K, bias + j0, M, j1 - j0, K, N).
+void gemm_nt(float* C, const float* A, const float* B, const float* bias, int M, int N, int K, int ldc = 0);
 // C (M,N) = A (M,K) . B (K,N)                                     dinp = dout . W
 void gemm_nn(float* C, const float* A, const float* B, int M, int N, int K);
 // C (M,N) = A (K,M)^T . B (K,N)                                   dW = dout^T . inp
@@ -27,15 +29,16 @@ void sgd_step(float* p, const float* g, size_t n, float scale, float l2);
 // gemm_tn into G, then sgd_step(W, G); rows [i0, i1) as gemm_tn's.
 void gemm_tn_sgd(float* W, const float* A, const float* B, int M, int N, int K, int lda, float scale, float l2);
 
-// True when an output row's values do not depend on how many rows one call
-// computes, so the CPU backend may split the rows across threads and still
-// give bit-identical results for any thread count (the SIMD kernels; Eigen's
-// blocking depends on the sizes, so the reference says false).
+// True when an output's value does not depend on how many rows one call computes
+// (nor, for gemm_nt, which columns), so the CPU backend may split the rows (or
+// gemm_nt's columns) across threads and still give bit-identical results for any
+// thread count (the SIMD kernels; Eigen's blocking depends on the sizes, so the
+// reference says false).
 bool kernels_split_rows();
 
 // The reference (Eigen), same contracts: what tests and --check compare against.
 namespace ref {
-void gemm_nt(float* C, const float* A, const float* B, const float* bias, int M, int N, int K);
+void gemm_nt(float* C, const float* A, const float* B, const float* bias, int M, int N, int K, int ldc = 0);
 void gemm_nn(float* C, const float* A, const float* B, int M, int N, int K);
 void gemm_tn(float* C, const float* A, const float* B, int M, int N, int K, int lda = 0);
 void sgd_step(float* p, const float* g, size_t n, float scale, float l2);

@@ -42,7 +42,7 @@ inline std::vector<Shape> shapes() {
 }
 
 struct Gemms {
-  void (*nt)(float*, const float*, const float*, const float*, int, int, int);
+  void (*nt)(float*, const float*, const float*, const float*, int, int, int, int);
   void (*nn)(float*, const float*, const float*, int, int, int);
   void (*tn)(float*, const float*, const float*, int, int, int, int);
   void (*tn_sgd)(float*, const float*, const float*, int, int, int, int, float, float);
@@ -96,10 +96,10 @@ inline Errors compare(const Gemms& g, Shape sh, uint32_t seed = 12345) {
   };
   Errors out;
   std::fill(C.begin(), C.end(), NAN);
-  g.nt(C.data(), A.data(), B.data(), bias.data(), M, N, K);
+  g.nt(C.data(), A.data(), B.data(), bias.data(), M, N, K, 0);
   out.nt = err(true);
   std::fill(C.begin(), C.end(), NAN);
-  g.nt(C.data(), A.data(), B.data(), nullptr, M, N, K);
+  g.nt(C.data(), A.data(), B.data(), nullptr, M, N, K, 0);
   out.nt = std::max(out.nt, err(false));
   std::fill(C.begin(), C.end(), NAN);
   g.nn(C.data(), A.data(), Bt.data(), M, N, K);

@@ -15,8 +15,8 @@ using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMa
 using MapR = Eigen::Map<RowMat, Eigen::Unaligned>;
 using CMapR = Eigen::Map<const RowMat, Eigen::Unaligned>;
 
-void gemm_nt(float* C, const float* A, const float* B, const float* bias, int M, int N, int K) {
-  MapR c(C, M, N);
+void gemm_nt(float* C, const float* A, const float* B, const float* bias, int M, int N, int K, int ldc) {
+  Eigen::Map<RowMat, Eigen::Unaligned, Eigen::OuterStride<>> c(C, M, N, Eigen::OuterStride<>(ldc ? ldc : N));
   c.noalias() = CMapR(A, M, K) * CMapR(B, N, K).transpose();
   if (bias) c.rowwise() += Eigen::Map<const Eigen::RowVectorXf>(bias, N);
 }
@@ -49,8 +49,8 @@ void gemm_tn_sgd(float* W, const float* A, const float* B, int M, int N, int K, 
 }  // namespace ref
 
 #ifndef NNLAB_SIMD_KERNELS
-void gemm_nt(float* C, const float* A, const float* B, const float* bias, int M, int N, int K) {
-  ref::gemm_nt(C, A, B, bias, M, N, K);
+void gemm_nt(float* C, const float* A, const float* B, const float* bias, int M, int N, int K, int ldc) {
+  ref::gemm_nt(C, A, B, bias, M, N, K, ldc);
 }
 void gemm_nn(float* C, const float* A, const float* B, int M, int N, int K) {
   ref::gemm_nn(C, A, B, M, N, K);

@@ -236,8 +236,9 @@ void outer_gemm(float* C, const float* A, int sai, int sak, const float* B, int 
 
 }  // namespace
 
-void gemm_nt(float* C, const float* A, const float* B, const float* bias, int M, int N, int K) {
+void gemm_nt(float* C, const float* A, const float* B, const float* bias, int M, int N, int K, int ldc) {
   const FlushDenormals flush;
+  if (ldc == 0) ldc = N;
   // Every 2*kNtMR rows of A meet all of B, which is fine while B stays in L2. A
   // 1024x1024 W (4 MB) then came from L3 once per 10 rows. So with a large B, A's
   // rows go in chunks that stay in L2 and each tile of B (in L1) meets a whole chunk:
@@ -249,7 +250,7 @@ void gemm_nt(float* C, const float* A, const float* B, const float* bias, int M,
   const int cols = chunk ? kNtNR : N;
   for (int i0 = 0; i0 < M; i0 += rows)
     for (int j0 = 0; j0 < N; j0 += cols)
-      nt_rows(C + size_t(i0) * N + j0, N, A + size_t(i0) * K, B + size_t(j0) * K, bias ? bias + j0 : nullptr,
+      nt_rows(C + size_t(i0) * ldc + j0, ldc, A + size_t(i0) * K, B + size_t(j0) * K, bias ? bias + j0 : nullptr,
               std::min(rows, M - i0), std::min(cols, N - j0), K);
 }
 

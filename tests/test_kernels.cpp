@@ -89,7 +89,7 @@ TEST_CASE("kernels: gemm_nt with K = 0 gives the bias, gemm_nn/tn give zeros") {
   for (float c : C) CHECK(c == 0.0f);
 }
 
-TEST_CASE("kernels: rows computed in parts give the same bits as in one call (threads split rows)") {
+TEST_CASE("kernels: rows (and gemm_nt's columns) computed in parts give the same bits as in one call") {
   if (!kernels_split_rows()) {
     MESSAGE("skipped: " << kernels_name() << " may block by size; the backend keeps them on one thread");
     return;
@@ -122,6 +122,13 @@ TEST_CASE("kernels: rows computed in parts give the same bits as in one call (th
       each_part([&](int i0, int i1) {
         gemm_nt(parts.data() + size_t(i0) * N, A.data() + size_t(i0) * K, B.data(), bias.data(), i1 - i0, N, K);
       });
+      CHECK(parts == whole);
+      // gemm_nt's columns in parts of multiples of 4 (the CPU backend's: of 16), C's rows N apart
+      std::fill(parts.begin(), parts.end(), 0.0f);
+      for (int p = 0; p < pieces; ++p) {
+        const int j0 = N * p / pieces / 4 * 4, j1 = p + 1 == pieces ? N : N * (p + 1) / pieces / 4 * 4;
+        if (j1 > j0) gemm_nt(parts.data() + j0, A.data(), B.data() + size_t(j0) * K, bias.data() + j0, M, j1 - j0, K, N);
+      }
       CHECK(parts == whole);
       gemm_nn(whole.data(), A.data(), Bk.data(), M, N, K);
       each_part([&](int i0, int i1) {
