@@ -30,6 +30,7 @@ size_t elem_size(DType t) { return t == DType::U8 ? 1 : 4; }
 // [784,1024,1024,10] b256 with flush-to-zero off: 8,115 -> 12,425 samples/s (AVX-512).
 constexpr float kTiny = 0x1p-63f;
 inline float flush_tiny(float v) { return std::fabs(v) < kTiny ? 0.0f : v; }
+void flush_tiny(ArrayMap& v) { v = (v.abs() < kTiny).select(0.0f, v); }
 
 // The sum of n floats as 64 running sums in a fixed order, then a fixed tree: the
 // same bits for any thread split, and it compiles to four independent vector adds
@@ -131,9 +132,10 @@ class CpuBackend final : public Backend {
     // only its share of W. Split by the batch's rows, every thread streamed all of W, and
     // a 1024x1024 layer's forward GEMM was slower on 16 threads than on 8.
     if (OC >= 64 * pool_.size())
-      return columns(OC, double(B) * C * OC, [&](int j0, int j1) {
-        gemm_nt(o + j0, x, w + size_t(j0) * C, b ? b + j0 : nullptr, B, j1 - j0, C, OC);
-      });
+      return rows(
+          OC, double(B) * C * OC,
+          [&](int j0, int j1) { gemm_nt(o + j0, x, w + size_t(j0) * C, b ? b + j0 : nullptr, B, j1 - j0, C, OC); },
+          /*align=*/16);
     rows(B, double(B) * C * OC, [&](int i0, int i1) {
       gemm_nt(o + size_t(i0) * OC, x + size_t(i0) * C, w, b, i1 - i0, OC, C);
     });
@@ -172,7 +174,7 @@ class CpuBackend final : public Backend {
       switch (act) {
         case Act::Sigmoid:
           out = 1.0f / (1.0f + (-in).exp());
-          out = (out < kTiny).select(0.0f, out);
+          flush_tiny(out);
           break;
         case Act::Tanh: out = in.tanh(); break;
         case Act::Relu: out = in.max(0.0f); break;
@@ -193,7 +195,7 @@ class CpuBackend final : public Backend {
         case Act::Relu: out = (y > 0.0f).select(g, 0.0f); break;
         case Act::Softmax: break;
       }
-      out = (out.abs() < kTiny).select(0.0f, out);
+      flush_tiny(out);
     });
   }
 
@@ -400,28 +402,19 @@ class CpuBackend final : public Backend {
   static constexpr double kMinRowWork = NNLAB_MIN_ROW_WORK;   // multiply-adds of one GEMM (16M)
   static constexpr size_t kMinElements = 1 << 17;  // floats of one elementwise op
 
-  // Output rows [0, M) in contiguous parts across the pool. A row's values do not
-  // depend on the split (kernels_split_rows), so any thread count gives the same bits.
+  // Output rows [0, M) in contiguous parts across the pool, each boundary a multiple of
+  // `align`. A row's values do not depend on the split (kernels_split_rows), so any thread
+  // count gives the same bits. gemm_nt's columns split alike, in multiples of 16 (each
+  // part's tiles are then the whole call's).
   template <class F>
-  void rows(int M, double work, F&& fn) {
-    const int parts = kernels_split_rows() && work >= kMinRowWork ? std::min(pool_.size(), M) : 1;
+  void rows(int M, double work, F&& fn, int align = 1) {
+    const int units = (M + align - 1) / align;
+    const int parts = kernels_split_rows() && work >= kMinRowWork ? std::min(pool_.size(), units) : 1;
     if (parts <= 1) return fn(0, M);
     pool_.run(parts, [&](int p) {
       size_t i0, i1;
-      split_range(size_t(M), parts, p, 1, i0, i1);
+      split_range(size_t(M), parts, p, size_t(align), i0, i1);
       if (i1 > i0) fn(int(i0), int(i1));
-    });
-  }
-  // gemm_nt's output columns [0, N) in parts of multiples of 16 columns (so each part's
-  // tiles are the whole call's: the same bits, kernels_split_rows).
-  template <class F>
-  void columns(int N, double work, F&& fn) {
-    const int parts = kernels_split_rows() && work >= kMinRowWork ? std::min(pool_.size(), (N + 15) / 16) : 1;
-    if (parts <= 1) return fn(0, N);
-    pool_.run(parts, [&](int p) {
-      size_t j0, j1;
-      split_range(size_t(N), parts, p, 16, j0, j1);
-      if (j1 > j0) fn(int(j0), int(j1));
     });
   }
   // Samples [0, B) in contiguous parts: each sample's values are computed alone.

@@ -29,8 +29,7 @@ Status Buffers::init() {
   // (580, H200) did not return from a 4 TiB glBufferStorage within a minute.
   GLint64 block = 0;
   glGetInteger64v(GL_MAX_SHADER_STORAGE_BLOCK_SIZE, &block);
-  max_bytes_ = std::min<uint64_t>(uint64_t(std::max<GLint64>(block, 0)),
-                                  uint64_t(std::numeric_limits<GLsizeiptr>::max() - 4));
+  max_bytes_ = size_t(std::clamp<GLint64>(block, 0, std::numeric_limits<GLsizeiptr>::max() - 4));
   glGenBuffers(1, &dummy_);
   glBindBuffer(GL_SHADER_STORAGE_BUFFER, dummy_);
   glBufferData(GL_SHADER_STORAGE_BUFFER, 16, nullptr, GL_STATIC_DRAW);

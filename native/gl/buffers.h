@@ -6,7 +6,6 @@
 #include <epoxy/gl.h>
 
 #include <cstddef>
-#include <cstdint>
 #include <initializer_list>
 #include <vector>
 
@@ -24,7 +23,7 @@ class Buffers {
 
   Status init();  // needs a current context
   Buf alloc(size_t bytes);  // zeroed; kNone past max_bytes(), or when the driver refuses (out of memory)
-  uint64_t max_bytes() const { return max_bytes_; }  // the largest buffer a shader can bind whole
+  size_t max_bytes() const { return max_bytes_; }  // the largest buffer a shader can bind whole
   void release(Buf b);      // kNone: nothing
   void write(Buf b, const void* src, size_t bytes, size_t offset);
   void read(Buf b, void* dst, size_t bytes, size_t offset);  // waits for the GPU
@@ -52,7 +51,7 @@ class Buffers {
   bool need_update_barrier_ = false;
   bool debug_ = false;           // NNLAB_GL_DEBUG: check glGetError after every dispatch
   bool buffer_storage_ = false;  // glBufferStorage (GL 4.4 or ARB_buffer_storage)
-  uint64_t max_bytes_ = 0;       // GL_MAX_SHADER_STORAGE_BLOCK_SIZE, within GLsizeiptr's range
+  size_t max_bytes_ = 0;         // GL_MAX_SHADER_STORAGE_BLOCK_SIZE, within GLsizeiptr's range
 };
 
 // A bug in the backend's use of its buffers: says what and aborts.

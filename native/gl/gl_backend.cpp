@@ -152,7 +152,7 @@ class GlBackend final : public Backend {
     const size_t elem = type == DType::U8 ? 1 : 4;
     return count > std::numeric_limits<size_t>::max() / elem ? kNone : bufs_.alloc(count * elem);
   }
-  size_t max_buffer_bytes() const override { return size_t(std::min<uint64_t>(bufs_.max_bytes(), SIZE_MAX)); }
+  size_t max_buffer_bytes() const override { return bufs_.max_bytes(); }
   void release(Buf b) override {
     ctx_->make_current();
     bufs_.release(b);
