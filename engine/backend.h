@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -158,6 +159,30 @@ class Backend {
   // dinp (n) = dout * mask.
   virtual void dropout_backward(Buf dinp, Buf dout, Buf mask, size_t n) {
     (void)dinp, (void)dout, (void)mask, (void)n;
+    std::abort();
+  }
+
+  // [SECTION] batch parts. A backend whose ops may run at once from several host
+  // threads (the CPU) lets Net run a pass's conv layers part by part over the batch,
+  // each part's ops one after another on one thread: a conv net at batch 10 has ops of
+  // tens of microseconds, too short to split one by one. The three below are reached
+  // only where runs_parts() is true.
+  virtual bool runs_parts() const { return false; }
+  // Elements [offset, offset + count) of b as a buffer of their own, sharing b's
+  // memory; release frees the handle, never the memory. Live no longer than b.
+  virtual Buf view(Buf b, size_t offset, size_t count) {
+    (void)b, (void)offset, (void)count;
+    std::abort();
+  }
+  // fn(0) .. fn(parts - 1), as many at once as there are threads; the ops fn calls
+  // run on its thread. Returns when all are done.
+  virtual void run_parts(int parts, const std::function<void(int part)>& fn) {
+    (void)parts, (void)fn;
+    std::abort();
+  }
+  // dst (n) += src (n)
+  virtual void add(Buf dst, Buf src, size_t n) {
+    (void)dst, (void)src, (void)n;
     std::abort();
   }
 };

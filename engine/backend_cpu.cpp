@@ -52,16 +52,21 @@ struct Storage {
   DType type = DType::F32;
   size_t bytes = 0;
   void* data = nullptr;
+  bool owned = true;  // false: a view into another buffer's memory
 };
+
+// Set on a pool thread while it runs a Net part (run_parts): that part's ops stay on it.
+thread_local bool in_part = false;
 
 class CpuBackend final : public Backend {
  public:
   explicit CpuBackend(int threads) : pool_(threads) {}
   ~CpuBackend() override {
-    for (Storage& s : bufs_) std::free(s.data);
+    for (Storage& s : bufs_)
+      if (s.owned) std::free(s.data);
   }
   std::string name() const override {
-    const int n = pool_.size() > 1 && kernels_split_rows() ? pool_.size() : 1;
+    const int n = pool_.size();
     return "cpu (" + std::to_string(n) + (n == 1 ? " thread, " : " threads, ") + kernels_name() + ")";
   }
 
@@ -75,20 +80,16 @@ class CpuBackend final : public Backend {
     void* p = std::aligned_alloc(64, rounded);
     if (!p) return kNone;
     std::memset(p, 0, rounded);
-    if (free_.empty()) {
-      bufs_.push_back({type, bytes, p});
-      return Buf(bufs_.size() - 1);
-    }
-    // Reuse a released handle, so that handles stay as few as the live buffers.
-    const Buf b = free_.back();
-    free_.pop_back();
-    bufs_[size_t(b)] = {type, bytes, p};
-    return b;
+    return keep({type, bytes, p});
+  }
+  Buf view(Buf b, size_t offset, size_t count) override {
+    const Storage& s = bufs_[size_t(b)];
+    return keep({s.type, count * elem_size(s.type), static_cast<uint8_t*>(s.data) + offset * elem_size(s.type), false});
   }
   size_t max_buffer_bytes() const override { return max_bytes(); }
   void release(Buf b) override {
     if (b < 0 || size_t(b) >= bufs_.size() || !bufs_[size_t(b)].data) return;  // kNone, or released
-    std::free(bufs_[size_t(b)].data);
+    if (bufs_[size_t(b)].owned) std::free(bufs_[size_t(b)].data);
     bufs_[size_t(b)] = Storage{};
     free_.push_back(b);
   }
@@ -274,6 +275,24 @@ class CpuBackend final : public Backend {
 
   std::string lacks(LayerKind) const override { return ""; }
 
+  // [SECTION] batch parts: parts in contiguous runs, one run per thread.
+  bool runs_parts() const override { return true; }
+  void run_parts(int parts, const std::function<void(int)>& fn) override {
+    const int threads = std::min(parts, pool_.size());
+    pool_.run(threads, [&](int t) {
+      in_part = true;
+      size_t p0, p1;
+      split_range(size_t(parts), threads, t, 1, p0, p1);
+      for (size_t p = p0; p < p1; ++p) fn(int(p));
+      in_part = false;
+    });
+  }
+  void add(Buf dst, Buf src, size_t n) override {
+    elements(n, [&](size_t e0, size_t e1) {
+      ArrayMap(f(dst) + e0, Eigen::Index(e1 - e0)) += CArrayMap(f(src) + e0, Eigen::Index(e1 - e0));
+    });
+  }
+
   // [SECTION] conv: the batch's patches side by side, cols (CKK, B*P) = im2col of each sample;
   //   out' (F, B*P) = W (F,CKK) . cols, then out (B,F,P) = out' + bias, sample by sample
   //   backward: dout' (F, B*P) from dout; dW = dout' . cols^T; db = row sums of dout';
@@ -409,7 +428,7 @@ class CpuBackend final : public Backend {
   template <class F>
   void rows(int M, double work, F&& fn, int align = 1) {
     const int units = (M + align - 1) / align;
-    const int parts = kernels_split_rows() && work >= kMinRowWork ? std::min(pool_.size(), units) : 1;
+    const int parts = kernels_split_rows() && work >= kMinRowWork && !in_part ? std::min(pool_.size(), units) : 1;
     if (parts <= 1) return fn(0, M);
     pool_.run(parts, [&](int p) {
       size_t i0, i1;
@@ -427,7 +446,7 @@ class CpuBackend final : public Backend {
   // as in one piece: the same bits for any thread count.
   template <class F>
   void elements(size_t n, F&& fn) {
-    const int parts = n >= kMinElements ? pool_.size() : 1;
+    const int parts = n >= kMinElements && !in_part ? pool_.size() : 1;
     if (parts <= 1) return fn(size_t(0), n);
     pool_.run(parts, [&](int p) {
       size_t e0, e1;
@@ -436,6 +455,16 @@ class CpuBackend final : public Backend {
     });
   }
 
+  Buf keep(const Storage& s) {  // a handle for s: a released one if any, so handles stay few
+    if (free_.empty()) {
+      bufs_.push_back(s);
+      return Buf(bufs_.size() - 1);
+    }
+    const Buf b = free_.back();
+    free_.pop_back();
+    bufs_[size_t(b)] = s;
+    return b;
+  }
   float* f(Buf b) { return static_cast<float*>(bufs_[b].data); }
   int32_t* i32(Buf b) { return static_cast<int32_t*>(bufs_[b].data); }
   uint8_t* u8(Buf b) { return static_cast<uint8_t*>(bufs_[b].data); }

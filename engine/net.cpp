@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "parallel.h"
+
 namespace nnlab {
 
 // One layer: its output and the gradient of the loss with respect to it, and
@@ -41,22 +43,30 @@ uint64_t dropout_key(uint64_t seed, uint64_t pass, size_t layer) {
 //   backward: dinp = dout * act'(inp), from out
 // [SECTION] conv, pool, dropout: Backend::conv_*, maxpool_*, dropout_* (shapes there)
 void Net::forward(int B, Mode mode) {
-  Backend& be = *be_;
-  for (size_t i = 0; i < layers_.size(); ++i) {
-    Layer& L = layers_[i];
-    const Buf inp = i == 0 ? x_ : layers_[i - 1].act;
-    switch (L.spec.kind) {
-      case LayerKind::Dense: be.matmul_forward(L.act, inp, L.w, L.b, B, L.in, L.out); break;
-      case LayerKind::Conv: be.conv_forward(L.act, inp, L.w, L.b, cols_, tmp_, B, L.conv); break;
-      case LayerKind::MaxPool: be.maxpool_forward(L.act, L.aux, inp, B, L.pool); break;
-      case LayerKind::Dropout:  // rate 0 at inference: the mask is all ones, out = inp
-        be.dropout_forward(L.act, L.aux, inp, size_t(B) * L.out, mode == Mode::Train ? L.spec.rate : 0.0f,
-                           dropout_key(dropout_seed_, dropout_pass_, i));
-        break;
-      default: be.activation_forward(L.act, inp, B, L.out, act_of(L.spec.kind));
-    }
-  }
+  const int parts = split(B);
+  if (parts > 0)
+    be_->run_parts(parts, [&](int p) {
+      Part& P = parts_[size_t(p)];
+      for (size_t i = 0; i < split_; ++i) forward_layer(P.layers, i, P.x, P.rows, mode, P.cols, P.tmp);
+    });
+  for (size_t i = parts > 0 ? split_ : 0; i < layers_.size(); ++i) forward_layer(layers_, i, x_, B, mode, cols_, tmp_);
   if (mode == Mode::Train) ++dropout_pass_;
+}
+
+void Net::forward_layer(std::vector<Layer>& ls, size_t i, Buf x, int B, Mode mode, Buf cols, Buf tmp) {
+  Backend& be = *be_;
+  Layer& L = ls[i];
+  const Buf inp = i == 0 ? x : ls[i - 1].act;
+  switch (L.spec.kind) {
+    case LayerKind::Dense: be.matmul_forward(L.act, inp, L.w, L.b, B, L.in, L.out); break;
+    case LayerKind::Conv: be.conv_forward(L.act, inp, L.w, L.b, cols, tmp, B, L.conv); break;
+    case LayerKind::MaxPool: be.maxpool_forward(L.act, L.aux, inp, B, L.pool); break;
+    case LayerKind::Dropout:  // rate 0 at inference: the mask is all ones, out = inp
+      be.dropout_forward(L.act, L.aux, inp, size_t(B) * L.out, mode == Mode::Train ? L.spec.rate : 0.0f,
+                         dropout_key(dropout_seed_, dropout_pass_, i));
+      break;
+    default: be.activation_forward(L.act, inp, B, L.out, act_of(L.spec.kind));
+  }
 }
 
 void Net::seed_dropout(uint64_t seed, uint64_t pass) {
@@ -74,42 +84,97 @@ void Net::backward(int B, Buf loss, int loss_slot, const Sgd* step) {
                      act_of(O.spec.kind), cfg_.cost);
   // The last conv layer's forward pass wrote the conv scratch last, so its patches
   // are still there when the backward pass reaches it (the first conv it meets);
-  // each conv's backward pass then overwrites them.
+  // each conv's backward pass then overwrites them. So too in each part's scratch.
   bool cols_ready = true;
-  for (size_t i = n - 1; i-- > 0;) {
-    Layer& L = layers_[i];
-    const Buf inp = i == 0 ? x_ : layers_[i - 1].act;
-    const Buf dinp = i == 0 ? kNone : layers_[i - 1].grad;  // the input needs no gradient
-    Backend::SgdStep s;
-    if (step && has_params(L.spec.kind)) {
-      s = {step->scale, step->l2, step->momentum};
-      if (step->velocity) s.vweight = (*step->velocity)[L.tensor], s.vbias = (*step->velocity)[L.tensor + 1];
+  const int parts = split(B);
+  for (size_t i = n - 1; i-- > (parts > 0 ? split_ : 0);)
+    backward_layer(layers_, i, x_, B, step, cols_, tmp_, cols_ready);
+  if (parts == 0) return;
+  be.run_parts(parts, [&](int p) {
+    Part& P = parts_[size_t(p)];
+    bool ready = true;
+    for (size_t i = split_; i-- > 0;) backward_layer(P.layers, i, P.x, P.rows, nullptr, P.cols, P.tmp, ready);
+  });
+  for (size_t i = 0; i < split_; ++i) {  // the parts' gradients summed in part order, then the step
+    const Layer& L = layers_[i];
+    if (!has_params(L.spec.kind)) continue;
+    for (int p = 1; p < parts; ++p) {
+      be.add(L.dw, parts_[size_t(p)].layers[i].dw, tensors_[L.tensor].count);
+      be.add(L.db, parts_[size_t(p)].layers[i].db, tensors_[L.tensor + 1].count);
     }
-    switch (L.spec.kind) {
-      case LayerKind::Dense:
-        if (step)
-          be.matmul_backward_sgd(dinp, L.dw, L.db, L.grad, inp, L.w, L.b, B, L.in, L.out, s);
-        else
-          be.matmul_backward(dinp, L.dw, L.db, L.grad, inp, L.w, B, L.in, L.out);
-        break;
-      case LayerKind::Conv:
-        be.conv_backward(dinp, L.dw, L.db, L.grad, inp, L.w, cols_, tmp_, B, L.conv, cols_ready);
-        cols_ready = false;
-        if (step) {
-          be.sgd_update(L.w, L.dw, s.vweight, tensors_[L.tensor].count, s.scale, s.l2, s.momentum);
-          be.sgd_update(L.b, L.db, s.vbias, tensors_[L.tensor + 1].count, s.scale, 0.0f, s.momentum);
-        }
-        break;
-      case LayerKind::MaxPool:
-        if (dinp != kNone) be.maxpool_backward(dinp, L.grad, L.aux, B, L.pool);
-        break;
-      case LayerKind::Dropout:
-        if (dinp != kNone) be.dropout_backward(dinp, L.grad, L.aux, size_t(B) * L.out);
-        break;
-      default:
-        if (dinp != kNone) be.activation_backward(dinp, L.grad, L.act, B, L.out, act_of(L.spec.kind));
+    if (step) step_layer(L, *step);
+  }
+}
+
+void Net::backward_layer(std::vector<Layer>& ls, size_t i, Buf x, int B, const Sgd* step, Buf cols, Buf tmp,
+                         bool& cols_ready) {
+  Backend& be = *be_;
+  Layer& L = ls[i];
+  const Buf inp = i == 0 ? x : ls[i - 1].act;
+  const Buf dinp = i == 0 ? kNone : ls[i - 1].grad;  // the input needs no gradient
+  switch (L.spec.kind) {
+    case LayerKind::Dense:
+      if (step)
+        be.matmul_backward_sgd(dinp, L.dw, L.db, L.grad, inp, L.w, L.b, B, L.in, L.out, sgd_of(L, *step));
+      else
+        be.matmul_backward(dinp, L.dw, L.db, L.grad, inp, L.w, B, L.in, L.out);
+      break;
+    case LayerKind::Conv:
+      be.conv_backward(dinp, L.dw, L.db, L.grad, inp, L.w, cols, tmp, B, L.conv, cols_ready);
+      cols_ready = false;
+      if (step) step_layer(L, *step);
+      break;
+    case LayerKind::MaxPool:
+      if (dinp != kNone) be.maxpool_backward(dinp, L.grad, L.aux, B, L.pool);
+      break;
+    case LayerKind::Dropout:
+      if (dinp != kNone) be.dropout_backward(dinp, L.grad, L.aux, size_t(B) * L.out);
+      break;
+    default:
+      if (dinp != kNone) be.activation_backward(dinp, L.grad, L.act, B, L.out, act_of(L.spec.kind));
+  }
+}
+
+Backend::SgdStep Net::sgd_of(const Layer& L, const Sgd& step) const {
+  Backend::SgdStep s{step.scale, step.l2, step.momentum};
+  if (step.velocity) s.vweight = (*step.velocity)[L.tensor], s.vbias = (*step.velocity)[L.tensor + 1];
+  return s;
+}
+
+void Net::step_layer(const Layer& L, const Sgd& step) {
+  const Backend::SgdStep s = sgd_of(L, step);
+  be_->sgd_update(L.w, L.dw, s.vweight, tensors_[L.tensor].count, s.scale, s.l2, s.momentum);
+  be_->sgd_update(L.b, L.db, s.vbias, tensors_[L.tensor + 1].count, s.scale, 0.0f, s.momentum);
+}
+
+int Net::split(int B) {
+  const int parts = std::min(B / kPartRows, kMaxParts);
+  if (split_ == 0 || parts < 2) return 0;
+  if (B == parts_rows_) return parts;
+  Backend& be = *be_;
+  for (Part& P : parts_) {  // the views for the last batch size
+    for (Buf* v : {&P.x, &P.cols, &P.tmp}) be.release(*v), *v = kNone;
+    for (Layer& L : P.layers)
+      for (Buf* v : {&L.act, &L.grad, &L.aux}) be.release(*v), *v = kNone;
+  }
+  parts_rows_ = B;
+  for (int p = 0; p < parts; ++p) {
+    Part& P = parts_[size_t(p)];
+    size_t b0, b1;
+    split_range(size_t(B), parts, p, 1, b0, b1);
+    P.b0 = int(b0), P.rows = int(b1 - b0);
+    auto rows_of = [&](Buf b, size_t per_row) { return b == kNone ? kNone : be.view(b, b0 * per_row, (b1 - b0) * per_row); };
+    P.x = rows_of(x_, size_t(cfg_.inputs));
+    P.cols = rows_of(cols_, cols_row_);
+    P.tmp = rows_of(tmp_, tmp_row_);
+    for (size_t i = 0; i < split_; ++i) {
+      const Layer& L = layers_[i];
+      P.layers[i].act = rows_of(L.act, size_t(L.out));
+      P.layers[i].grad = rows_of(L.grad, size_t(L.out));
+      P.layers[i].aux = rows_of(L.aux, size_t(L.out));
     }
   }
+  return parts;
 }
 
 Buf Net::alloc(DType type, size_t count) {
@@ -137,7 +202,6 @@ Net::Net(const NetConfig& net, std::unique_ptr<Backend> backend, int max_batch)
     }
   }
   const std::vector<ImageShape> shapes = layer_shapes(cfg_);
-  size_t cols = 0, tmp = 0;  // the conv scratch: the largest layer's
   for (size_t i = 0; i < cfg_.layers.size(); ++i) {
     Layer L;
     L.spec = cfg_.layers[i];
@@ -147,8 +211,8 @@ Net::Net(const NetConfig& net, std::unique_ptr<Backend> backend, int max_batch)
     const size_t na = size_t(cap_) * L.out;
     if (L.spec.kind == LayerKind::Conv) {
       L.conv = {is.c, is.h, is.w, L.spec.units, L.spec.size, L.spec.same ? (L.spec.size - 1) / 2 : 0};
-      cols = std::max(cols, size_t(cap_) * L.conv.CKK() * L.conv.P());
-      tmp = std::max(tmp, size_t(cap_) * L.conv.F * L.conv.P());
+      cols_row_ = std::max(cols_row_, size_t(L.conv.CKK()) * L.conv.P());  // the largest layer's
+      tmp_row_ = std::max(tmp_row_, size_t(L.conv.F) * L.conv.P());
     }
     if (L.spec.kind == LayerKind::MaxPool) L.pool = {is.c, is.h, is.w, L.spec.size, L.spec.stride};
     if (L.spec.kind == LayerKind::MaxPool) L.aux = alloc(DType::I32, na);
@@ -169,10 +233,33 @@ Net::Net(const NetConfig& net, std::unique_ptr<Backend> backend, int max_batch)
     if (i + 1 < cfg_.layers.size()) L.grad = alloc(DType::F32, na);
     layers_.push_back(L);
   }
-  if (cols > 0) cols_ = alloc(DType::F32, cols);
-  if (tmp > 0) tmp_ = alloc(DType::F32, tmp);
+  if (cols_row_ > 0) cols_ = alloc(DType::F32, size_t(cap_) * cols_row_);
+  if (tmp_row_ > 0) tmp_ = alloc(DType::F32, size_t(cap_) * tmp_row_);
   x_ = alloc(DType::F32, size_t(cap_) * cfg_.inputs);
   y_ = alloc(DType::I32, size_t(cap_));
+  // The layers that run in parts: from the first up to a dense or dropout layer (its
+  // mask is drawn by element of the whole batch) or the output layer, if a conv is among them.
+  if (!be_->runs_parts() || !status_.ok()) return;
+  size_t end = 0;
+  bool conv = false;
+  for (; end + 1 < layers_.size(); ++end) {
+    const LayerKind k = layers_[end].spec.kind;
+    if (k == LayerKind::Dense || k == LayerKind::Dropout) break;
+    conv = conv || k == LayerKind::Conv;
+  }
+  if (!conv) return;
+  split_ = end;
+  parts_.resize(kMaxParts);
+  for (size_t p = 0; p < parts_.size(); ++p) {
+    parts_[p].layers.assign(layers_.begin(), layers_.begin() + std::ptrdiff_t(end));
+    for (Layer& L : parts_[p].layers) {
+      L.act = L.grad = L.aux = kNone;  // views, made per batch size
+      if (p > 0 && has_params(L.spec.kind)) {  // part 0 sums into the layer's own
+        L.dw = alloc(DType::F32, tensors_[L.tensor].count);
+        L.db = alloc(DType::F32, tensors_[L.tensor + 1].count);
+      }
+    }
+  }
 }
 
 Net::~Net() = default;

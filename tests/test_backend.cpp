@@ -7,6 +7,7 @@
 #include "backend.h"
 #include "backend_contract.h"
 
+#include <algorithm>
 #include <vector>
 
 using namespace nnlab;
@@ -63,4 +64,52 @@ TEST_CASE("backend (cpu): activations and deltas below 2^-63 are stored as 0, so
   CHECK(d[0] == 0.0f);
   CHECK(d[1] == doctest::Approx(-0.05f));
   for (Buf b : {z, a, oz, oa, dz, loss, label}) be->release(b);
+}
+
+TEST_CASE("backend (cpu): views share their buffer's memory, and run_parts runs each part once") {
+  // What Net's batch parts stand on (engine/backend.h, "batch parts").
+  for (int threads : {1, 2, 3}) {
+    CAPTURE(threads);
+    std::unique_ptr<Backend> be = make_cpu_backend(threads);
+    REQUIRE(be->runs_parts());
+    std::vector<float> v(1000);
+    for (size_t i = 0; i < v.size(); ++i) v[i] = float(i);
+    const Buf whole = be->alloc(DType::F32, v.size());
+    be->write(whole, v.data(), v.size() * sizeof(float));
+    // 7 parts of 1000 values, each a view of its range: part p adds 1000 * (p + 1) to every value.
+    constexpr int kParts = 7;
+    std::vector<Buf> views, ones;
+    std::vector<float> add(1000);
+    for (int p = 0; p < kParts; ++p) {
+      const size_t b0 = size_t(p) * v.size() / kParts, b1 = size_t(p + 1) * v.size() / kParts;
+      views.push_back(be->view(whole, b0, b1 - b0));
+      std::fill(add.begin(), add.end(), 1000.0f * float(p + 1));
+      ones.push_back(be->alloc(DType::F32, b1 - b0));
+      be->write(ones.back(), add.data(), (b1 - b0) * sizeof(float));
+    }
+    std::vector<int> runs(kParts, 0);
+    be->run_parts(kParts, [&](int p) {
+      ++runs[size_t(p)];
+      const size_t b0 = size_t(p) * v.size() / kParts, b1 = size_t(p + 1) * v.size() / kParts;
+      be->add(views[size_t(p)], ones[size_t(p)], b1 - b0);
+    });
+    CHECK(runs == std::vector<int>(kParts, 1));
+    for (Buf b : views) be->release(b);  // frees the handles only: whole keeps its memory
+    std::vector<float> got(v.size());
+    be->read(whole, got.data(), got.size() * sizeof(float));
+    for (int p = 0; p < kParts; ++p)
+      for (size_t i = size_t(p) * v.size() / kParts; i < size_t(p + 1) * v.size() / kParts; ++i) {
+        CAPTURE(i);
+        REQUIRE(got[i] == float(i) + 1000.0f * float(p + 1));
+      }
+    // A whole-buffer add past the elementwise split size, on the pool: every value once.
+    const size_t n = size_t(1) << 18;
+    const Buf a = be->alloc(DType::F32, n), b = be->alloc(DType::F32, n);
+    std::vector<float> x(n, 2.0f);
+    be->write(a, x.data(), n * sizeof(float));
+    be->write(b, x.data(), n * sizeof(float));
+    be->add(a, b, n);
+    be->read(a, x.data(), n * sizeof(float));
+    CHECK(std::count(x.begin(), x.end(), 4.0f) == std::ptrdiff_t(n));
+  }
 }

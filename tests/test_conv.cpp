@@ -145,6 +145,13 @@ TEST_CASE("conv: gradients of dropout (a fixed mask) and a mixed conv/pool/dropo
   check_gradients("784-conv2x5-sigmoid-pool2-conv3x5-relu-pool2-dropout0.5-fc6-relu-fc10-softmax", 2, 11);
 }
 
+TEST_CASE("conv: gradients made in parts of the batch (Net::kPartRows) match central differences") {
+  // 9 rows: parts of 4 and 5, each with its own patches and conv gradients, summed in part order.
+  check_gradients("1x6x6-conv2x3-sigmoid-pool2-fc3-softmax", 2 * Net::kPartRows + 1, 16);
+  // Two convs and a pool in parts of 4, 4 and 5; the tail (dropout, dense) on the whole batch.
+  check_gradients("1x8x8-conv2x3-relu-pool2-conv3x3same-tanh-dropout0.3-fc3-softmax", 3 * Net::kPartRows + 1, 17);
+}
+
 TEST_CASE("conv: awkward shapes: a 1x1 image, a filter the image's size, 1x1 filters") {
   check_gradients("1x1x1-conv3x1-relu-fc2-softmax", 2, 12);
   check_gradients("1x4x4-conv3x4-sigmoid-fc2-softmax", 2, 13);           // k = the image: one position
@@ -204,37 +211,37 @@ TEST_CASE("conv: a conv net overfits 20 random-labelled images to 100%") {
 }
 
 TEST_CASE("conv: 1, 2 and 3 threads give bit-identical weights and losses (conv, pool, dropout)") {
-  TrainConfig c;
-  // At batch 64 both convs pass the 16M multiply-adds that split an op (64 x 20 x 25 x 576 = 18M;
-  // 64 x 16 x 180 x 144 = 27M, with its input gradient), and so do the 256-row evaluations.
-  c.net = net_of("784-conv20x5-relu-pool2-conv16x3same-sigmoid-dropout0.5-fc20-relu-fc10-softmax");
-  c.init = Init::Scaled;
-  c.batch = 64;
-  c.eta = 0.1f;
-  c.momentum = 0.5f;
-  c.epochs = 1;
-  const Dataset train = testing::synthetic(256, 784, 10, 11), test = testing::synthetic(300, 784, 10, 12);
-  std::vector<Model> models;
-  std::vector<std::vector<float>> losses;
-  for (int threads : {1, 2, 3}) {
-    CAPTURE(threads);
-    Net net(c.net, make_cpu_backend(threads), c.batch);
-    if (threads > 1 && net.device().find(" threads,") == std::string::npos) {
-      MESSAGE("skipped: " << net.device() << " keeps the math on one thread");
-      return;
+  // The conv layers run in parts of the batch (Net::kPartRows), the threads taking them in
+  // runs: at batch 10, 2 parts (one thread idle at 3); at 64, 16 (6, 5, 5 at 3 threads);
+  // the 256-row evaluations, 16 parts of 16 rows; the last batch of an epoch, fewer rows.
+  for (int batch : {10, 64}) {
+    CAPTURE(batch);
+    TrainConfig c;
+    c.net = net_of("784-conv20x5-relu-pool2-conv16x3same-sigmoid-dropout0.5-fc20-relu-fc10-softmax");
+    c.init = Init::Scaled;
+    c.batch = batch;
+    c.eta = 0.1f;
+    c.momentum = 0.5f;
+    c.epochs = 1;
+    const Dataset train = testing::synthetic(250, 784, 10, 11), test = testing::synthetic(300, 784, 10, 12);
+    std::vector<Model> models;
+    std::vector<std::vector<float>> losses;
+    for (int threads : {1, 2, 3}) {
+      CAPTURE(threads);
+      Net net(c.net, make_cpu_backend(threads), c.batch);
+      Trainer t(c, net, train, test, Dataset{});
+      REQUIRE(t.status().ok());
+      while (t.state() == State::Training) t.step(1 << 30);
+      models.push_back(net.parameters());
+      losses.push_back(t.metrics().batch_loss);
     }
-    Trainer t(c, net, train, test, Dataset{});
-    REQUIRE(t.status().ok());
-    while (t.state() == State::Training) t.step(1 << 30);
-    models.push_back(net.parameters());
-    losses.push_back(t.metrics().batch_loss);
-  }
-  CHECK(models[0].weights != init_model(c.net, c.init, *std::make_unique<Rng>(c.seed)).weights);
-  for (size_t i = 1; i < models.size(); ++i) {
-    CAPTURE(i);
-    CHECK(models[i].weights == models[0].weights);
-    CHECK(models[i].biases == models[0].biases);
-    CHECK(losses[i] == losses[0]);
+    CHECK(models[0].weights != init_model(c.net, c.init, *std::make_unique<Rng>(c.seed)).weights);
+    for (size_t i = 1; i < models.size(); ++i) {
+      CAPTURE(i);
+      CHECK(models[i].weights == models[0].weights);
+      CHECK(models[i].biases == models[0].biases);
+      CHECK(losses[i] == losses[0]);
+    }
   }
 }
 
