@@ -129,6 +129,10 @@ class CpuBackend final : public Backend {
   void matmul_forward(Buf out, Buf inp, Buf weight, Buf bias, int B, int C, int OC) override {
     float *o = f(out);
     const float *x = f(inp), *w = f(weight), *b = bias == kNone ? nullptr : f(bias);
+    if (halves(B, C, OC))
+      return by_halves(OC, [&](int, int j0, int j1) {
+        gemm_nt(o + j0, x, w + size_t(j0) * C, b ? b + j0 : nullptr, B, j1 - j0, C, OC);
+      });
     // By W's rows (out's columns) where each thread gets 64 or more: then each streams
     // only its share of W. Split by the batch's rows, every thread streamed all of W, and
     // a 1024x1024 layer's forward GEMM was slower on 16 threads than on 8.
@@ -396,14 +400,8 @@ class CpuBackend final : public Backend {
     const float* d = f(dout);  // (B,OC)
     const float* x = f(inp);
     float* w = f(weight);
-    if (dinp != kNone) {  // from the weights before any step
-      float* di = f(dinp);
-      rows(B, double(B) * C * OC, [&](int i0, int i1) {
-        gemm_nn(di + size_t(i0) * C, d + size_t(i0) * OC, w, i1 - i0, C, OC);
-      });
-    }
     float* db = f(dbias);  // (OC)
-    rows(OC, double(B) * C * OC, [&](int o0, int o1) {
+    auto weights = [&](int o0, int o1) {  // dweight's rows [o0, o1) (or their step) and dbias's
       if (step)
         gemm_tn_sgd(w + size_t(o0) * C, d + o0, x, o1 - o0, C, B, OC, step->scale, step->l2);
       else
@@ -411,7 +409,55 @@ class CpuBackend final : public Backend {
       for (int o = o0; o < o1; ++o) db[o] = 0;
       for (int b = 0; b < B; ++b)
         for (int o = o0; o < o1; ++o) db[o] += d[size_t(b) * OC + o];
-    });
+    };
+    if (halves(B, C, OC)) {
+      if (dinp != kNone) {  // the sum over W's first rows, plus the sum over the rest
+        float* di = f(dinp);
+        half_sum_.resize(size_t(B) * C);
+        by_halves(OC, [&](int h, int o0, int o1) {
+          gemm_nn(h == 0 ? di : half_sum_.data(), d + o0, w + size_t(o0) * C, B, C, o1 - o0, OC);
+        });
+        by_halves(B * C, [&](int, int e0, int e1) {
+          for (int e = e0; e < e1; ++e) di[e] += half_sum_[size_t(e)];
+        });
+      }
+      return by_halves(OC, [&](int, int o0, int o1) { weights(o0, o1); });
+    }
+    if (dinp != kNone) {  // from the weights before any step
+      float* di = f(dinp);
+      rows(B, double(B) * C * OC, [&](int i0, int i1) {
+        gemm_nn(di + size_t(i0) * C, d + size_t(i0) * OC, w, i1 - i0, C, OC);
+      });
+    }
+    rows(OC, double(B) * C * OC, weights);
+  }
+
+  // A dense layer whose W dwarfs its batch's rows (OC >= 4B; the book's first conv net's
+  // fc 2880->100 at batch 10) is bound by W's trips through the caches, not by its
+  // multiply-adds. Split by the batch's rows, both threads read all of W and then each
+  // wrote half of it, so W's lines moved between the cores every step: that layer's
+  // backward pass went from 100 to 143 us on 2 threads. So all three of its GEMMs split
+  // W's rows at one place (the 16-aligned middle), and each of two threads keeps its half
+  // of W in its own cache; its forward pass, input gradient and step went from 190 to
+  // 117 us (scratch timing). The input gradient sums over W's rows, so it is always made
+  // as the two halves' sums added, on one thread too: the same bits for any thread count.
+  // Only below the size that splits across every thread (kMinRowWork): [784,1024,1024,10]
+  // at batch 256 keeps its split by all threads.
+  bool halves(int B, int C, int OC) const {
+    const double work = double(B) * C * OC;
+    return kernels_split_rows() && OC >= 4 * B && work >= kMinHalfWork && work < kMinRowWork;
+  }
+  // fn(h, i0, i1) for the two halves h of [0, n), at once where there are two threads.
+  template <class F>
+  void by_halves(int n, F&& fn) {
+    auto half = [&](int h) {
+      size_t i0, i1;
+      split_range(size_t(n), 2, h, 16, i0, i1);
+      fn(h, int(i0), int(i1));
+    };
+    if (pool_.size() >= 2 && !in_part) return pool_.run(2, half);
+    half(0);
+    half(1);
   }
 
   // Work below these sizes stays on one thread: waking the others costs more.
@@ -420,6 +466,7 @@ class CpuBackend final : public Backend {
 #endif
   static constexpr double kMinRowWork = NNLAB_MIN_ROW_WORK;   // multiply-adds of one GEMM (16M)
   static constexpr size_t kMinElements = 1 << 17;  // floats of one elementwise op
+  static constexpr double kMinHalfWork = 1 << 21;  // multiply-adds of a GEMM split in halves (2M)
 
   // Output rows [0, M) in contiguous parts across the pool, each boundary a multiple of
   // `align`. A row's values do not depend on the split (kernels_split_rows), so any thread
@@ -479,6 +526,7 @@ class CpuBackend final : public Backend {
   }
 
   Pool pool_;
+  std::vector<float> half_sum_;  // the input gradient's second half-sum (halves)
   std::vector<Storage> bufs_;  // indexed by Buf; a released slot has data == nullptr
   std::vector<Buf> free_;      // released handles, reused by alloc
 };

@@ -15,7 +15,9 @@ const char* kernels_name();
 // gemm_nt(C + j0, A, B + j0*K, bias + j0, M, j1 - j0, K, N).
 void gemm_nt(float* C, const float* A, const float* B, const float* bias, int M, int N, int K, int ldc = 0);
 // C (M,N) = A (M,K) . B (K,N)                                     dinp = dout . W
-void gemm_nn(float* C, const float* A, const float* B, int M, int N, int K);
+// A's rows are lda floats apart (0: K), so a sum over rows [k0, k1) of B is
+// gemm_nn(C, A + k0, B + k0*N, M, N, k1 - k0, K).
+void gemm_nn(float* C, const float* A, const float* B, int M, int N, int K, int lda = 0);
 // C (M,N) = A (K,M)^T . B (K,N)                                   dW = dout^T . inp
 // A's rows are lda floats apart (0: M), so C's rows [i0, i1) are
 // gemm_tn(C + i0*N, A + i0, B, i1 - i0, N, K, M).
@@ -39,7 +41,7 @@ bool kernels_split_rows();
 // The reference (Eigen), same contracts: what tests and --check compare against.
 namespace ref {
 void gemm_nt(float* C, const float* A, const float* B, const float* bias, int M, int N, int K, int ldc = 0);
-void gemm_nn(float* C, const float* A, const float* B, int M, int N, int K);
+void gemm_nn(float* C, const float* A, const float* B, int M, int N, int K, int lda = 0);
 void gemm_tn(float* C, const float* A, const float* B, int M, int N, int K, int lda = 0);
 void sgd_step(float* p, const float* g, size_t n, float scale, float l2);
 void gemm_tn_sgd(float* W, const float* A, const float* B, int M, int N, int K, int lda, float scale, float l2);

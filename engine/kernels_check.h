@@ -43,7 +43,7 @@ inline std::vector<Shape> shapes() {
 
 struct Gemms {
   void (*nt)(float*, const float*, const float*, const float*, int, int, int, int);
-  void (*nn)(float*, const float*, const float*, int, int, int);
+  void (*nn)(float*, const float*, const float*, int, int, int, int);
   void (*tn)(float*, const float*, const float*, int, int, int, int);
   void (*tn_sgd)(float*, const float*, const float*, int, int, int, int, float, float);
 };
@@ -102,7 +102,7 @@ inline Errors compare(const Gemms& g, Shape sh, uint32_t seed = 12345) {
   g.nt(C.data(), A.data(), B.data(), nullptr, M, N, K, 0);
   out.nt = std::max(out.nt, err(false));
   std::fill(C.begin(), C.end(), NAN);
-  g.nn(C.data(), A.data(), Bt.data(), M, N, K);
+  g.nn(C.data(), A.data(), Bt.data(), M, N, K, 0);
   out.nn = err(false);
   std::fill(C.begin(), C.end(), NAN);
   g.tn(C.data(), At.data(), Bt.data(), M, N, K, 0);

@@ -21,8 +21,9 @@ void gemm_nt(float* C, const float* A, const float* B, const float* bias, int M,
   if (bias) c.rowwise() += Eigen::Map<const Eigen::RowVectorXf>(bias, N);
 }
 
-void gemm_nn(float* C, const float* A, const float* B, int M, int N, int K) {
-  MapR(C, M, N).noalias() = CMapR(A, M, K) * CMapR(B, K, N);
+void gemm_nn(float* C, const float* A, const float* B, int M, int N, int K, int lda) {
+  using Strided = Eigen::Map<const RowMat, Eigen::Unaligned, Eigen::OuterStride<>>;
+  MapR(C, M, N).noalias() = Strided(A, M, K, Eigen::OuterStride<>(lda ? lda : K)) * CMapR(B, K, N);
 }
 
 void gemm_tn(float* C, const float* A, const float* B, int M, int N, int K, int lda) {
@@ -52,8 +53,8 @@ void gemm_tn_sgd(float* W, const float* A, const float* B, int M, int N, int K, 
 void gemm_nt(float* C, const float* A, const float* B, const float* bias, int M, int N, int K, int ldc) {
   ref::gemm_nt(C, A, B, bias, M, N, K, ldc);
 }
-void gemm_nn(float* C, const float* A, const float* B, int M, int N, int K) {
-  ref::gemm_nn(C, A, B, M, N, K);
+void gemm_nn(float* C, const float* A, const float* B, int M, int N, int K, int lda) {
+  ref::gemm_nn(C, A, B, M, N, K, lda);
 }
 void gemm_tn(float* C, const float* A, const float* B, int M, int N, int K, int lda) {
   ref::gemm_tn(C, A, B, M, N, K, lda);

@@ -254,9 +254,9 @@ void gemm_nt(float* C, const float* A, const float* B, const float* bias, int M,
               std::min(rows, M - i0), std::min(cols, N - j0), K);
 }
 
-void gemm_nn(float* C, const float* A, const float* B, int M, int N, int K) {
+void gemm_nn(float* C, const float* A, const float* B, int M, int N, int K, int lda) {
   const FlushDenormals flush;
-  outer_gemm(C, A, /*sai=*/K, /*sak=*/1, B, M, N, K);
+  outer_gemm(C, A, /*sai=*/lda ? lda : K, /*sak=*/1, B, M, N, K);
 }
 
 void gemm_tn(float* C, const float* A, const float* B, int M, int N, int K, int lda) {

@@ -8,6 +8,9 @@
 #include "backend_contract.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <memory>
 #include <vector>
 
 using namespace nnlab;
@@ -111,5 +114,69 @@ TEST_CASE("backend (cpu): views share their buffer's memory, and run_parts runs 
     be->add(a, b, n);
     be->read(a, x.data(), n * sizeof(float));
     CHECK(std::count(x.begin(), x.end(), 4.0f) == std::ptrdiff_t(n));
+  }
+}
+
+TEST_CASE("backend (cpu): a dense layer split in halves of W matches naive sums, on 1, 2 and 3 threads") {
+  // B = 10, C = 300, OC = 800: W far larger than the batch, 2.4M multiply-adds, so the CPU
+  // backend splits W's rows in halves and makes the input gradient as two half-sums added.
+  const int B = 10, C = 300, OC = 800;
+  uint32_t seed = 3;
+  auto rnd = [&]() {
+    seed = seed * 1664525u + 1013904223u;
+    return float(seed >> 8) / float(1 << 24) * 2.0f - 1.0f;
+  };
+  std::vector<float> x(size_t(B) * C), w(size_t(OC) * C), bias(OC), dout(size_t(B) * OC);
+  for (auto* v : {&x, &w, &bias, &dout})
+    for (float& e : *v) e = rnd();
+  // Naive sums in double.
+  std::vector<double> out(size_t(B) * OC), dinp(size_t(B) * C, 0.0), dw(size_t(OC) * C, 0.0), db(OC, 0.0);
+  for (int b = 0; b < B; ++b)
+    for (int o = 0; o < OC; ++o) {
+      double s = bias[size_t(o)];
+      for (int i = 0; i < C; ++i) s += double(x[size_t(b) * C + i]) * w[size_t(o) * C + i];
+      out[size_t(b) * OC + o] = s;
+      const double g = dout[size_t(b) * OC + o];
+      db[size_t(o)] += g;
+      for (int i = 0; i < C; ++i) {
+        dinp[size_t(b) * C + i] += g * w[size_t(o) * C + i];
+        dw[size_t(o) * C + i] += g * x[size_t(b) * C + i];
+      }
+    }
+  auto close = [](const std::vector<float>& got, const std::vector<double>& want) {
+    double worst = 0;
+    for (size_t i = 0; i < got.size(); ++i) worst = std::max(worst, std::fabs(got[i] - want[i]) / (1 + std::fabs(want[i])));
+    return worst;
+  };
+  std::vector<std::vector<float>> first;
+  for (int threads : {1, 2, 3}) {
+    CAPTURE(threads);
+    std::unique_ptr<Backend> be = make_cpu_backend(threads);
+    auto buf = [&](const std::vector<float>& v) {
+      Buf h = be->alloc(DType::F32, v.size());
+      be->write(h, v.data(), v.size() * sizeof(float));
+      return h;
+    };
+    auto get = [&](Buf h, size_t n) {
+      std::vector<float> v(n);
+      be->read(h, v.data(), n * sizeof(float));
+      return v;
+    };
+    const Buf X = buf(x), W = buf(w), Bias = buf(bias), D = buf(dout), O = be->alloc(DType::F32, out.size()),
+              DI = be->alloc(DType::F32, dinp.size()), DW = be->alloc(DType::F32, dw.size()),
+              DB = be->alloc(DType::F32, db.size());
+    be->matmul_forward(O, X, W, Bias, B, C, OC);
+    be->matmul_backward(DI, DW, DB, D, X, W, B, C, OC);
+    std::vector<std::vector<float>> got = {get(O, out.size()), get(DI, dinp.size()), get(DW, dw.size()),
+                                           get(DB, db.size())};
+    CHECK(close(got[0], out) < 1e-5);
+    CHECK(close(got[1], dinp) < 1e-5);
+    CHECK(close(got[2], dw) < 1e-5);
+    CHECK(close(got[3], db) < 1e-5);
+    if (first.empty()) first = got;
+    for (size_t t = 0; t < got.size(); ++t) {
+      CAPTURE(t);
+      CHECK(got[t] == first[t]);
+    }
   }
 }

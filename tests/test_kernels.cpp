@@ -135,6 +135,17 @@ TEST_CASE("kernels: rows (and gemm_nt's columns) computed in parts give the same
         gemm_nn(parts.data() + size_t(i0) * N, A.data() + size_t(i0) * K, Bk.data(), i1 - i0, N, K);
       });
       CHECK(parts == whole);
+      // gemm_nn over a range [k0, k1) of K (A's rows lda = K apart) is the same call on a copy
+      // of those columns of A: the CPU backend's halves of W.
+      {
+        const int k0 = K / 3, k1 = K - K / 4;
+        std::vector<float> Ak(size_t(M) * size_t(k1 - k0));
+        for (int i = 0; i < M; ++i)
+          for (int k = k0; k < k1; ++k) Ak[size_t(i) * (k1 - k0) + size_t(k - k0)] = A[size_t(i) * K + size_t(k)];
+        gemm_nn(whole.data(), Ak.data(), Bk.data() + size_t(k0) * N, M, N, k1 - k0);
+        gemm_nn(parts.data(), A.data() + k0, Bk.data() + size_t(k0) * N, M, N, k1 - k0, K);
+        CHECK(parts == whole);
+      }
       gemm_tn(whole.data(), At.data(), Bk.data(), M, N, K);
       each_part([&](int i0, int i1) {
         gemm_tn(parts.data() + size_t(i0) * N, At.data() + i0, Bk.data(), i1 - i0, N, K, M);
