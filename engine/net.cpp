@@ -237,14 +237,18 @@ Net::Net(const NetConfig& net, std::unique_ptr<Backend> backend, int max_batch)
   if (tmp_row_ > 0) tmp_ = alloc(DType::F32, size_t(cap_) * tmp_row_);
   x_ = alloc(DType::F32, size_t(cap_) * cfg_.inputs);
   y_ = alloc(DType::I32, size_t(cap_));
-  // The layers that run in parts: from the first up to a dense or dropout layer (its
-  // mask is drawn by element of the whole batch) or the output layer, if a conv is among them.
+  // The layers that run in parts: from the first, those of a kind that computes each sample
+  // alone and has only conv-sized gradients to sum (conv, pool, activations; not a dense
+  // layer, whose step is fused into its backward pass, nor dropout, whose mask is drawn by
+  // element of the whole batch), short of the output layer; and only if a conv is among them.
   if (!be_->runs_parts() || !status_.ok()) return;
   size_t end = 0;
   bool conv = false;
   for (; end + 1 < layers_.size(); ++end) {
     const LayerKind k = layers_[end].spec.kind;
-    if (k == LayerKind::Dense || k == LayerKind::Dropout) break;
+    if (k != LayerKind::Conv && k != LayerKind::MaxPool && k != LayerKind::Sigmoid && k != LayerKind::Tanh &&
+        k != LayerKind::Relu)
+      break;
     conv = conv || k == LayerKind::Conv;
   }
   if (!conv) return;
