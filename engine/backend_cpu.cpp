@@ -432,20 +432,19 @@ class CpuBackend final : public Backend {
     rows(OC, double(B) * C * OC, weights);
   }
 
-  // A dense layer whose W dwarfs its batch's rows (OC >= 4B; the book's first conv net's
-  // fc 2880->100 at batch 10) is bound by W's trips through the caches, not by its
-  // multiply-adds. Split by the batch's rows, both threads read all of W and then each
-  // wrote half of it, so W's lines moved between the cores every step: that layer's
-  // backward pass went from 100 to 143 us on 2 threads. So all three of its GEMMs split
-  // W's rows at one place (the 16-aligned middle), and each of two threads keeps its half
-  // of W in its own cache; its forward pass, input gradient and step went from 190 to
-  // 117 us (scratch timing). The input gradient sums over W's rows, so it is always made
-  // as the two halves' sums added, on one thread too: the same bits for any thread count.
-  // Only below the size that splits across every thread (kMinRowWork): [784,1024,1024,10]
-  // at batch 256 keeps its split by all threads.
+  // A mid-size dense layer (2M-16M multiply-adds: a step of tens of microseconds) splits
+  // W's rows in two halves, one per thread (the pool gives part p to thread p), in all
+  // three of its GEMMs, so each thread keeps its half of W in its own cache. Split by the
+  // batch's rows, both threads read all of W and then each wrote half of it, and W's
+  // lines moved between the cores every step: the book's first conv net's fc 2880->100
+  // at batch 10 went from 100 to 143 us backward on 2 threads; in halves its forward
+  // pass, input gradient and step went from 190 to 117 us (scratch timing). The input
+  // gradient sums over W's rows, so it is always made as the two halves' sums added, on
+  // one thread too: the same bits for any thread count. Larger layers split across every
+  // thread (rows(), kMinRowWork).
   bool halves(int B, int C, int OC) const {
     const double work = double(B) * C * OC;
-    return kernels_split_rows() && OC >= 4 * B && work >= kMinHalfWork && work < kMinRowWork;
+    return kernels_split_rows() && work >= kMinHalfWork && work < kMinRowWork;
   }
   // fn(h, i0, i1) for the two halves h of [0, n), at once where there are two threads.
   template <class F>

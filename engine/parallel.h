@@ -1,9 +1,10 @@
 // A small fixed pool of worker threads that one backend owns: run(parts, fn)
-// calls fn(0) .. fn(parts - 1) at once, the calling thread taking part 0, and
-// returns when all are done. Work is split by the caller into fixed ranges, so
-// every sum keeps one order whatever the thread count (bit-identical runs).
-// parallel_threads.cpp uses std::thread; parallel_serial.cpp (WASM without
-// pthreads) runs the parts one after another on the caller.
+// calls fn(0) .. fn(parts - 1) at once and returns when all are done. Part p is
+// thread p's (the caller is thread 0) unless that thread is late: then whichever
+// thread is free runs it. Work is split by the caller into fixed ranges, so every
+// sum keeps one order whatever the thread count and whichever thread runs a part
+// (bit-identical runs). parallel_threads.cpp uses std::thread; parallel_serial.cpp
+// (WASM without pthreads) runs the parts one after another on the caller.
 #pragma once
 #include <algorithm>
 #include <cstddef>

@@ -118,8 +118,8 @@ TEST_CASE("backend (cpu): views share their buffer's memory, and run_parts runs 
 }
 
 TEST_CASE("backend (cpu): a dense layer split in halves of W matches naive sums, on 1, 2 and 3 threads") {
-  // B = 10, C = 300, OC = 800: W far larger than the batch, 2.4M multiply-adds, so the CPU
-  // backend splits W's rows in halves and makes the input gradient as two half-sums added.
+  // B = 10, C = 300, OC = 800: 2.4M multiply-adds, a mid-size layer, so the CPU backend
+  // splits W's rows in halves and makes the input gradient as two half-sums added.
   const int B = 10, C = 300, OC = 800;
   uint32_t seed = 3;
   auto rnd = [&]() {

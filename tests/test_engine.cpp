@@ -3,15 +3,18 @@
 #include <doctest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <numeric>
 #include <string>
+#include <thread>
 
 #include <zlib.h>
 
 #include "config.h"
 #include "model.h"
+#include "parallel.h"
 #include "params.h"
 #include "rng.h"
 #include "synthetic.h"
@@ -460,10 +463,11 @@ TEST_CASE("threads: 1, 2 and 3 threads give bit-identical weights and losses") {
     float momentum;
   };
   // Big enough that every op splits: GEMMs of 256 x 784 x 512, 131k activations, 401k weights.
-  // Then batch 10, where both hidden layers' GEMMs split W's rows in halves (the CPU backend's
-  // halves(): W far larger than the batch), with the fused step and without it.
+  // Then mid-size layers (2M-16M multiply-adds), whose GEMMs split W's rows in halves (the CPU
+  // backend's halves()), their input gradients as two half-sums: at batch 10, with the fused step
+  // and without it, and at batch 100 (300 -> 100).
   for (const Case& k : {Case{{784, 512, 10}, 256, 0.5f}, Case{{784, 512, 512, 10}, 10, 0.0f},
-                        Case{{784, 512, 512, 10}, 10, 0.5f}}) {
+                        Case{{784, 512, 512, 10}, 10, 0.5f}, Case{{784, 300, 100, 10}, 100, 0.0f}}) {
     CAPTURE(k.batch);
     CAPTURE(k.momentum);
     TrainConfig c;
@@ -473,7 +477,7 @@ TEST_CASE("threads: 1, 2 and 3 threads give bit-identical weights and losses") {
     c.lambda = 5;
     c.momentum = k.momentum;
     c.epochs = 1;
-    const Dataset train = synthetic(k.batch == 10 ? 305 : 1024, 784, 10, 11), test = synthetic(256, 784, 10, 12);
+    const Dataset train = synthetic(k.batch == 256 ? 1024 : 305, 784, 10, 11), test = synthetic(256, 784, 10, 12);
     std::vector<Model> models;
     std::vector<std::vector<float>> losses;
     for (int threads : {1, 2, 3}) {
@@ -491,5 +495,26 @@ TEST_CASE("threads: 1, 2 and 3 threads give bit-identical weights and losses") {
       CHECK(models[i].biases == models[0].biases);
       CHECK(losses[i] == losses[0]);
     }
+  }
+}
+
+TEST_CASE("pool: every part runs exactly once per call, whichever thread claims it") {
+  // engine/parallel_threads.cpp: the caller and the workers claim parts from one ticket,
+  // so a call's parts run once each however the threads race (run under ThreadSanitizer).
+  for (int threads : {1, 2, 3, 5}) {
+    CAPTURE(threads);
+    Pool pool(threads);
+    REQUIRE(pool.size() == threads);
+    std::vector<std::atomic<int>> runs(static_cast<size_t>(threads));
+    std::atomic<int> on_caller{0};
+    const std::thread::id caller = std::this_thread::get_id();
+    const int calls = 20000;
+    for (int c = 0; c < calls; ++c)
+      pool.run(threads, [&](int p) {
+        runs[size_t(p)].fetch_add(1, std::memory_order_relaxed);
+        if (std::this_thread::get_id() == caller) on_caller.fetch_add(1, std::memory_order_relaxed);
+      });
+    for (int p = 0; p < threads; ++p) CHECK(runs[size_t(p)].load() == calls);
+    CHECK(on_caller.load() >= calls);  // the caller claims at least one part of each call
   }
 }
