@@ -271,7 +271,10 @@ int main(int argc, char** argv) {
   const int test_total = data.test.count, train_total = data.train.count, validation_total = validation.count;
   Trainer trainer(cfg, net, std::move(data.train), std::move(data.test), std::move(validation),
                   flags.count("load") ? Trainer::Start::Continue : Trainer::Start::Fresh);
-  if (!trainer.status().ok()) return usage_error(trainer.status().message);
+  if (!trainer.status().ok()) {  // sizes or a batch that do not fit the data are the flags' fault; memory is not
+    const std::string& m = trainer.status().message;
+    return m.rfind("sizes: ", 0) == 0 || m.rfind("batch: ", 0) == 0 ? usage_error(m) : data_error(m);
+  }
   // A run file there is continued (it holds the weights: a --load is only the start of a new run).
   struct stat run_stat;
   const bool resuming = flags.count("resume") && stat(flags["resume"].c_str(), &run_stat) == 0;

@@ -267,6 +267,14 @@ expect "a conv model evaluated on the gpu scores what the cpu scored" 0 "^accura
 
 expect "gpu device names itself or says why not" 0 "^device: (OpenGL [0-9]|gpu unavailable \(.+\); falling back to the cpu)" -- \
   "$nnlab" train --data "$small" --epochs 1 --device gpu
+# Images over the GPU's largest buffer (llvmpipe's 128 MiB; --expand 1 makes 196 MB) are a
+# resource error, not a usage error: exit 1, both sizes and a way out, no usage text.
+if grep -q "^device: OpenGL.*llvmpipe" "$tmp/out"; then
+  expect "images over the gpu's largest buffer: exit 1, a way out, no usage" 1 \
+    "^nnlab: 196000000 bytes of images are more than one buffer of OpenGL.* can hold \(134217728 bytes\): train on the CPU \(--device cpu\)" -- \
+    "$nnlab" train --data "$data" --expand 1 --device gpu --epochs 1
+  if grep -q "usage:" "$tmp/out"; then failed=$((failed + 1)); echo "FAILED - a resource error printed the usage"; fi
+fi
 
 expect "a broken shader is named and the cpu takes over" 0 "shaders/gemm.comp: compile failed.*" -- \
   env NNLAB_GL_BREAK_SHADER=gemm "$nnlab" train --data "$small" --epochs 1 --device gpu
