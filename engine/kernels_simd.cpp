@@ -121,14 +121,18 @@ void op_tile(float* C, int ldc, const float* A, int sai, int sak, const float* B
   V acc[MR][NR];
   for (int r = 0; r < MR; ++r)
     for (int c = 0; c < NR; ++c) acc[r][c] = zero();
-  for (int k = 0; k < K; ++k) {
-    const float* brow = B + size_t(k) * ldb;
+  // Pointers stepped once per k, not k * stride each time: clang leaves those multiplies
+  // in the wasm loop, and V8 does not take them out.
+  const float* ar[MR];
+  for (int r = 0; r < MR; ++r) ar[r] = A + size_t(r) * sai;
+  const float* brow = B;
+  for (int k = 0; k < K; ++k, brow += ldb) {
     V b[NR];
     for (int c = 0; c < NR; ++c)
       b[c] = (c == NR - 1 && last_n < kW) ? loadn(brow + c * kW, last_n) : load(brow + c * kW);
-    const float* ak = A + size_t(k) * sak;
     for (int r = 0; r < MR; ++r) {
-      V a = set1(ak[size_t(r) * sai]);
+      V a = set1(*ar[r]);
+      ar[r] += sak;
       for (int c = 0; c < NR; ++c) acc[r][c] = madd(a, b[c], acc[r][c]);
     }
   }
