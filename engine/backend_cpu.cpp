@@ -108,9 +108,7 @@ class CpuBackend final : public Backend {
     const int32_t* order = idx == kNone ? nullptr : i32(idx);
     for (int b = 0; b < B; ++b) {
       size_t row = size_t(order ? order[offset + b] : offset + b);
-      const uint8_t* src = im + row * size_t(C);
-      float* dst = xs + size_t(b) * C;
-      for (int c = 0; c < C; ++c) dst[c] = float(src[c]) / 255.0f;
+      bytes_to_unit(xs + size_t(b) * C, im + row * size_t(C), size_t(C));
       ys[b] = lb[row];
     }
     // Shuffled rows are random lines of a 47 MB array, each a cache miss: ask for the

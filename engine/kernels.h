@@ -31,6 +31,10 @@ void sgd_step(float* p, const float* g, size_t n, float scale, float l2);
 // gemm_tn into G, then sgd_step(W, G); rows [i0, i1) as gemm_tn's.
 void gemm_tn_sgd(float* W, const float* A, const float* B, int M, int N, int K, int lda, float scale, float l2);
 
+// Pixels to [0, 1]: dst[i] = src[i] / 255.0f, the division rounded once, so the
+// same bits in every build (the batch's gather: 78,400 bytes at batch 100).
+void bytes_to_unit(float* dst, const unsigned char* src, size_t n);
+
 // True when an output's value does not depend on how many rows one call computes
 // (nor, for gemm_nt, which columns), so the CPU backend may split the rows (or
 // gemm_nt's columns) across threads and still give bit-identical results for any
@@ -45,6 +49,7 @@ void gemm_nn(float* C, const float* A, const float* B, int M, int N, int K, int 
 void gemm_tn(float* C, const float* A, const float* B, int M, int N, int K, int lda = 0);
 void sgd_step(float* p, const float* g, size_t n, float scale, float l2);
 void gemm_tn_sgd(float* W, const float* A, const float* B, int M, int N, int K, int lda, float scale, float l2);
+void bytes_to_unit(float* dst, const unsigned char* src, size_t n);
 }  // namespace ref
 
 }  // namespace nnlab

@@ -47,6 +47,10 @@ void gemm_tn_sgd(float* W, const float* A, const float* B, int M, int N, int K, 
   sgd_step(W, g.data(), g.size(), scale, l2);
 }
 
+void bytes_to_unit(float* dst, const unsigned char* src, size_t n) {
+  for (size_t i = 0; i < n; ++i) dst[i] = float(src[i]) / 255.0f;
+}
+
 }  // namespace ref
 
 #ifndef NNLAB_SIMD_KERNELS
@@ -63,6 +67,7 @@ void sgd_step(float* p, const float* g, size_t n, float scale, float l2) { ref::
 void gemm_tn_sgd(float* W, const float* A, const float* B, int M, int N, int K, int lda, float scale, float l2) {
   ref::gemm_tn_sgd(W, A, B, M, N, K, lda, scale, l2);
 }
+void bytes_to_unit(float* dst, const unsigned char* src, size_t n) { ref::bytes_to_unit(dst, src, n); }
 const char* kernels_name() { return "Eigen kernels"; }
 bool kernels_split_rows() { return false; }
 #endif

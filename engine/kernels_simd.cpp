@@ -286,6 +286,13 @@ void gemm_tn_sgd(float* W, const float* A, const float* B, int M, int N, int K, 
   outer_gemm(W, A, /*sai=*/1, /*sak=*/lda ? lda : M, B, M, N, K, &step);
 }
 
+void bytes_to_unit(float* dst, const unsigned char* src, size_t n) {
+  const V k255 = set1(255.0f);
+  size_t i = 0;
+  for (; i + kW <= n; i += kW) store(dst + i, div(bytes(src + i), k255));
+  for (; i < n; ++i) dst[i] = float(src[i]) / 255.0f;
+}
+
 const char* kernels_name() { return kName; }
 // Each element's sum runs over K in one order whatever the tile rows: a row's
 // values depend on its columns' tiling only, which a row split does not change.

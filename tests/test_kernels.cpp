@@ -196,3 +196,20 @@ TEST_CASE("kernels: gemm_tn_sgd gives the bits of gemm_tn then sgd_step, whole a
         CHECK(parts == want);
       }
 }
+
+TEST_CASE("kernels: bytes_to_unit gives every byte / 255.0f bit for bit, at any length") {
+  // The batch's gather (engine/backend_cpu.cpp): the SIMD paths convert exactly (wasm through
+  // the float bits of 2^23) and divide once, as the scalar expression does.
+  std::vector<unsigned char> src(800);
+  for (size_t i = 0; i < src.size(); ++i) src[i] = static_cast<unsigned char>((i * 37 + 11) % 256);
+  for (int v = 0; v < 256; ++v) src[size_t(v)] = static_cast<unsigned char>(v);  // every value
+  for (size_t n : {size_t(0), size_t(1), size_t(3), size_t(15), size_t(16), size_t(17), size_t(784), src.size()}) {
+    if (n > src.size()) continue;
+    CAPTURE(n);
+    std::vector<float> got(n + 1, -1.0f), want(n + 1, -1.0f);
+    bytes_to_unit(got.data(), src.data(), n);
+    ref::bytes_to_unit(want.data(), src.data(), n);
+    for (size_t i = 0; i < n; ++i) REQUIRE(want[i] == float(src[i]) / 255.0f);
+    CHECK(got == want);  // and nothing past n written
+  }
+}
