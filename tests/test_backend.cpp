@@ -15,6 +15,21 @@
 
 using namespace nnlab;
 
+namespace {
+
+Buf upload(Backend& be, const std::vector<float>& v) {  // a new buffer holding v
+  const Buf b = be.alloc(DType::F32, v.size());
+  be.write(b, v.data(), v.size() * sizeof(float));
+  return b;
+}
+std::vector<float> download(Backend& be, Buf b, size_t n) {
+  std::vector<float> v(n);
+  be.read(b, v.data(), n * sizeof(float));
+  return v;
+}
+
+}  // namespace
+
 TEST_CASE("backend (cpu): released handles are reused, so a loop's handle count stays bounded") {
   std::unique_ptr<Backend> be = make_cpu_backend();
   nnlab::testing::check_handles_reused(*be);
@@ -29,16 +44,8 @@ TEST_CASE("backend (cpu): activations and deltas below 2^-63 are stored as 0, so
   // engine/backend_cpu.cpp, kTiny: a saturated sigmoid net's products fell below FLT_MIN
   // and ran a third slower on x86, in the browser too (no flush-to-zero in WebAssembly).
   std::unique_ptr<Backend> be = make_cpu_backend();
-  auto buf = [&](std::vector<float> v) {
-    Buf b = be->alloc(DType::F32, v.size());
-    be->write(b, v.data(), v.size() * sizeof(float));
-    return b;
-  };
-  auto get = [&](Buf b, size_t n) {
-    std::vector<float> v(n);
-    be->read(b, v.data(), n * sizeof(float));
-    return v;
-  };
+  auto buf = [&](const std::vector<float>& v) { return upload(*be, v); };
+  auto get = [&](Buf b, size_t n) { return download(*be, b, n); };
   // sigmoid(-50) = 2e-22 is stored as 0; sigmoid(-40) = 4e-18 is kept.
   Buf z = buf({-50.0f, -40.0f, 0.0f}), a = buf({0, 0, 0});
   be->activation_forward(a, z, 1, 3, Act::Sigmoid);
@@ -77,8 +84,7 @@ TEST_CASE("backend (cpu): views share their buffer's memory, and run_parts runs 
     REQUIRE(be->runs_parts());
     std::vector<float> v(1000);
     for (size_t i = 0; i < v.size(); ++i) v[i] = float(i);
-    const Buf whole = be->alloc(DType::F32, v.size());
-    be->write(whole, v.data(), v.size() * sizeof(float));
+    const Buf whole = upload(*be, v);
     // 7 parts of 1000 values, each a view of its range: part p adds 1000 * (p + 1) to every value.
     constexpr int kParts = 7;
     std::vector<Buf> views, ones;
@@ -87,8 +93,7 @@ TEST_CASE("backend (cpu): views share their buffer's memory, and run_parts runs 
       const size_t b0 = size_t(p) * v.size() / kParts, b1 = size_t(p + 1) * v.size() / kParts;
       views.push_back(be->view(whole, b0, b1 - b0));
       std::fill(add.begin(), add.end(), 1000.0f * float(p + 1));
-      ones.push_back(be->alloc(DType::F32, b1 - b0));
-      be->write(ones.back(), add.data(), (b1 - b0) * sizeof(float));
+      ones.push_back(upload(*be, std::vector<float>(add.begin(), add.begin() + std::ptrdiff_t(b1 - b0))));
     }
     std::vector<int> runs(kParts, 0);
     be->run_parts(kParts, [&](int p) {
@@ -98,8 +103,7 @@ TEST_CASE("backend (cpu): views share their buffer's memory, and run_parts runs 
     });
     CHECK(runs == std::vector<int>(kParts, 1));
     for (Buf b : views) be->release(b);  // frees the handles only: whole keeps its memory
-    std::vector<float> got(v.size());
-    be->read(whole, got.data(), got.size() * sizeof(float));
+    const std::vector<float> got = download(*be, whole, v.size());
     for (int p = 0; p < kParts; ++p)
       for (size_t i = size_t(p) * v.size() / kParts; i < size_t(p + 1) * v.size() / kParts; ++i) {
         CAPTURE(i);
@@ -107,12 +111,9 @@ TEST_CASE("backend (cpu): views share their buffer's memory, and run_parts runs 
       }
     // A whole-buffer add past the elementwise split size, on the pool: every value once.
     const size_t n = size_t(1) << 18;
-    const Buf a = be->alloc(DType::F32, n), b = be->alloc(DType::F32, n);
-    std::vector<float> x(n, 2.0f);
-    be->write(a, x.data(), n * sizeof(float));
-    be->write(b, x.data(), n * sizeof(float));
+    const Buf a = upload(*be, std::vector<float>(n, 2.0f)), b = upload(*be, std::vector<float>(n, 2.0f));
     be->add(a, b, n);
-    be->read(a, x.data(), n * sizeof(float));
+    const std::vector<float> x = download(*be, a, n);
     CHECK(std::count(x.begin(), x.end(), 4.0f) == std::ptrdiff_t(n));
   }
 }
@@ -152,16 +153,8 @@ TEST_CASE("backend (cpu): a dense layer split in halves of W matches naive sums,
   for (int threads : {1, 2, 3}) {
     CAPTURE(threads);
     std::unique_ptr<Backend> be = make_cpu_backend(threads);
-    auto buf = [&](const std::vector<float>& v) {
-      Buf h = be->alloc(DType::F32, v.size());
-      be->write(h, v.data(), v.size() * sizeof(float));
-      return h;
-    };
-    auto get = [&](Buf h, size_t n) {
-      std::vector<float> v(n);
-      be->read(h, v.data(), n * sizeof(float));
-      return v;
-    };
+    auto buf = [&](const std::vector<float>& v) { return upload(*be, v); };
+    auto get = [&](Buf h, size_t n) { return download(*be, h, n); };
     const Buf X = buf(x), W = buf(w), Bias = buf(bias), D = buf(dout), O = be->alloc(DType::F32, out.size()),
               DI = be->alloc(DType::F32, dinp.size()), DW = be->alloc(DType::F32, dw.size()),
               DB = be->alloc(DType::F32, db.size());

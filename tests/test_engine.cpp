@@ -477,24 +477,7 @@ TEST_CASE("threads: 1, 2 and 3 threads give bit-identical weights and losses") {
     c.lambda = 5;
     c.momentum = k.momentum;
     c.epochs = 1;
-    const Dataset train = synthetic(k.batch == 256 ? 1024 : 305, 784, 10, 11), test = synthetic(256, 784, 10, 12);
-    std::vector<Model> models;
-    std::vector<std::vector<float>> losses;
-    for (int threads : {1, 2, 3}) {
-      CAPTURE(threads);
-      Net net(c.net, make_cpu_backend(threads), c.batch);
-      Trainer t(c, net, train, test, Dataset{});
-      REQUIRE(t.status().ok());
-      while (t.state() == State::Training) t.step(1 << 30);
-      models.push_back(net.parameters());
-      losses.push_back(t.metrics().batch_loss);
-    }
-    for (size_t i = 1; i < models.size(); ++i) {
-      CAPTURE(i);
-      CHECK(models[i].weights == models[0].weights);
-      CHECK(models[i].biases == models[0].biases);
-      CHECK(losses[i] == losses[0]);
-    }
+    check_threads_identical(c, synthetic(k.batch == 256 ? 1024 : 305, 784, 10, 11), synthetic(256, 784, 10, 12));
   }
 }
 
