@@ -290,7 +290,7 @@ void bytes_to_unit(float* dst, const unsigned char* src, size_t n) {
   const V k255 = set1(255.0f);
   size_t i = 0;
   for (; i + kW <= n; i += kW) store(dst + i, div(bytes(src + i), k255));
-  for (; i < n; ++i) dst[i] = float(src[i]) / 255.0f;
+  ref::bytes_to_unit(dst + i, src + i, n - i);  // the last n % kW
 }
 
 const char* kernels_name() { return kName; }

@@ -162,7 +162,7 @@ int Net::split(int B) {
     Part& P = parts_[size_t(p)];
     size_t b0, b1;
     split_range(size_t(B), parts, p, 1, b0, b1);
-    P.b0 = int(b0), P.rows = int(b1 - b0);
+    P.rows = int(b1 - b0);
     auto rows_of = [&](Buf b, size_t per_row) { return b == kNone ? kNone : be.view(b, b0 * per_row, (b1 - b0) * per_row); };
     P.x = rows_of(x_, size_t(cfg_.inputs));
     P.cols = rows_of(cols_, cols_row_);

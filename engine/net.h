@@ -94,10 +94,10 @@ class Net {
 
  private:
   struct Layer;
-  // Rows [b0, b0 + rows) of the batch: views of the split layers' buffers, x and the
+  // A run of `rows` rows of the batch: views of the split layers' buffers, x and the
   // conv scratch; part 0 makes its conv gradients in the layers' own, the others apart.
   struct Part {
-    int b0 = 0, rows = 0;
+    int rows = 0;
     Buf x = kNone, cols = kNone, tmp = kNone;
     std::vector<Layer> layers;  // layers [0, split_)
   };
