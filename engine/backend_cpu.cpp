@@ -23,12 +23,11 @@ size_t elem_size(DType t) { return t == DType::U8 ? 1 : 4; }
 // A saturated sigmoid unit's output and delta shrink toward 0 until their products in
 // the next GEMM fall below FLT_MIN: denormals, each multiply-add with one a microcode
 // assist of ~100 cycles on x86 unless flush-to-zero is on (the native kernels turn it
-// on, simd.h; WebAssembly cannot). So activations and deltas below 2^-63 are stored as
-// 0, and a product of two is 0 or at least 2^-126 = FLT_MIN. What is dropped moves a
+// on, simd.h; WebAssembly cannot). So activations and deltas below kTiny = 2^-63
+// (kernels.h) are stored as 0, and a product of two is 0 or at least 2^-126 = FLT_MIN. What is dropped moves a
 // weight by at most eta * 2^-63 per batch: less than half a bit of any weight of
 // magnitude 1e-9 or more, for eta up to 100.
 // [784,1024,1024,10] b256 with flush-to-zero off: 8,115 -> 12,425 samples/s (AVX-512).
-constexpr float kTiny = 0x1p-63f;
 inline float flush_tiny(float v) { return std::fabs(v) < kTiny ? 0.0f : v; }
 void flush_tiny(ArrayMap& v) { v = (v.abs() < kTiny).select(0.0f, v); }
 
@@ -175,10 +174,7 @@ class CpuBackend final : public Backend {
       ArrayMap out(f(a) + e0, Eigen::Index(e1 - e0));
       CArrayMap in(f(z) + e0, Eigen::Index(e1 - e0));
       switch (act) {
-        case Act::Sigmoid:
-          out = 1.0f / (1.0f + (-in).exp());
-          flush_tiny(out);
-          break;
+        case Act::Sigmoid: sigmoid(f(a) + e0, f(z) + e0, e1 - e0); break;  // kernels.h: flushed as below
         case Act::Tanh: out = in.tanh(); break;
         case Act::Relu: out = in.max(0.0f); break;
         case Act::Softmax: break;
@@ -193,7 +189,7 @@ class CpuBackend final : public Backend {
       ArrayMap out(f(dz) + e0, n);
       CArrayMap g(f(da) + e0, n), y(f(a) + e0, n);
       switch (act) {
-        case Act::Sigmoid: out = g * y * (1.0f - y); break;
+        case Act::Sigmoid: return sigmoid_backward(f(dz) + e0, f(da) + e0, f(a) + e0, e1 - e0);  // flushed alike
         case Act::Tanh: out = g * (1.0f - y * y); break;
         case Act::Relu: out = (y > 0.0f).select(g, 0.0f); break;
         case Act::Softmax: break;

@@ -21,7 +21,11 @@ namespace nnlab::simd {
 // The interface, per target:
 //   V, kW                 a register of kW floats
 //   zero, set1, load, store, madd(a, b, c) = a*b + c
-//   mul, sub, div, nmadd(a, b, c) = c - a*b (one rounding where the target has FMA)
+//   add, mul, sub, div, nmadd(a, b, c) = c - a*b (one rounding where the target has FMA)
+//   clamp(v, lo, hi)      v limited to [lo, hi]; a NaN stays NaN
+//   zero_tiny(v, t)       0 where |v| < t, else v (NaN kept)
+//   pow2_magic(t)         2^n where t = n + 1.5 * 2^23 exactly, n an integer in [-126, 127]:
+//                         t's low bits hold n, so (bits(t) + 127) << 23 are 2^n's bits
 //   bytes(p)              kW bytes (0..255) as kW floats, exactly
 //   loadn, storen         the first n < kW lanes (the rest read as 0, never touched)
 //   hsum(v)               the sum of v's lanes
@@ -49,6 +53,13 @@ inline V bytes(const uint8_t* p) {
   return _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))));
 }
 inline V nmadd(V a, V b, V c) { return _mm512_fnmadd_ps(a, b, c); }
+inline V add(V a, V b) { return _mm512_add_ps(a, b); }
+inline V clamp(V v, V lo, V hi) { return _mm512_max_ps(lo, _mm512_min_ps(hi, v)); }  // NaN: the second operand
+inline V zero_tiny(V v, V t) { return _mm512_maskz_mov_ps(~_mm512_cmp_ps_mask(_mm512_abs_ps(v), t, _CMP_LT_OQ), v); }
+inline V pow2_magic(V t) {
+  const __m512i b = _mm512_add_epi32(_mm512_castps_si512(t), _mm512_set1_epi32(127));
+  return _mm512_castsi512_ps(_mm512_slli_epi32(b, 23));
+}
 inline float hsum(V v) {
   v = _mm512_add_ps(v, _mm512_shuffle_f32x4(v, v, 0x4E));  // + the other 256-bit half
   v = _mm512_add_ps(v, _mm512_shuffle_f32x4(v, v, 0xB1));  // + the neighbouring 128-bit lane
@@ -95,6 +106,15 @@ inline V bytes(const uint8_t* p) {
   return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))));
 }
 inline V nmadd(V a, V b, V c) { return _mm256_fnmadd_ps(a, b, c); }
+inline V add(V a, V b) { return _mm256_add_ps(a, b); }
+inline V clamp(V v, V lo, V hi) { return _mm256_max_ps(lo, _mm256_min_ps(hi, v)); }  // NaN: the second operand
+inline V zero_tiny(V v, V t) {
+  return _mm256_andnot_ps(_mm256_cmp_ps(_mm256_andnot_ps(_mm256_set1_ps(-0.0f), v), t, _CMP_LT_OQ), v);
+}
+inline V pow2_magic(V t) {
+  const __m256i b = _mm256_add_epi32(_mm256_castps_si256(t), _mm256_set1_epi32(127));
+  return _mm256_castsi256_ps(_mm256_slli_epi32(b, 23));
+}
 inline float hsum(V v) {
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
   s = _mm_add_ps(s, _mm_movehl_ps(s, s));
@@ -141,6 +161,12 @@ inline V nmadd(V a, V b, V c) { return wasm_f32x4_sub(c, wasm_f32x4_mul(a, b)); 
 inline V mul(V a, V b) { return wasm_f32x4_mul(a, b); }
 inline V sub(V a, V b) { return wasm_f32x4_sub(a, b); }
 inline V div(V a, V b) { return wasm_f32x4_div(a, b); }
+inline V add(V a, V b) { return wasm_f32x4_add(a, b); }
+// pmin/pmax are one x86 instruction each (min/max are several, for NaN and -0); with v
+// first, a NaN v is what they return.
+inline V clamp(V v, V lo, V hi) { return wasm_f32x4_pmax(wasm_f32x4_pmin(v, hi), lo); }
+inline V zero_tiny(V v, V t) { return wasm_v128_andnot(v, wasm_f32x4_lt(wasm_f32x4_abs(v), t)); }
+inline V pow2_magic(V t) { return wasm_i32x4_shl(wasm_i32x4_add(t, wasm_i32x4_splat(127)), 23); }
 // Each byte into the low mantissa bits of 2^23, less 2^23: exact. Clang 14 turns the
 // extend + convert intrinsics into lane-by-lane scalar code here, and a batch of 100
 // images took 66-72 us to convert in V8 that way, 16 us so (a node microbenchmark).

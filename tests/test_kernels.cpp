@@ -5,6 +5,7 @@
 #include <doctest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -210,6 +211,61 @@ TEST_CASE("kernels: bytes_to_unit gives every byte / 255.0f bit for bit, at any 
     bytes_to_unit(got.data(), src.data(), n);
     ref::bytes_to_unit(want.data(), src.data(), n);
     for (size_t i = 0; i < n; ++i) REQUIRE(want[i] == float(src[i]) / 255.0f);
+    CHECK(got == want);  // and nothing past n written
+  }
+}
+
+TEST_CASE("kernels: sigmoid is within a few ulp of the exact value, flushed below 2^-63, NaN kept") {
+  // The SIMD path computes exp as a polynomial (wasm has no vector exp); the reference is
+  // Eigen's. Both against double precision, over every range the nets meet and the edges.
+  std::vector<float> z;
+  for (float v = -100.0f; v <= 100.0f; v += 0.0137f) z.push_back(v);
+  for (float v : {0.0f, -0.0f, 1e-30f, -1e-30f, 43.6f, -43.6f, 43.7f, -43.7f, 86.9f, -86.9f, 87.0f, -87.0f, 88.8f,
+                  -88.8f, 1e30f, -1e30f, std::numeric_limits<float>::infinity(),
+                  -std::numeric_limits<float>::infinity(), std::numeric_limits<float>::denorm_min()})
+    z.push_back(v);
+  const size_t finite = z.size();
+  z.push_back(std::numeric_limits<float>::quiet_NaN());
+  for (auto fn : {&sigmoid, &ref::sigmoid}) {
+    for (size_t n : {z.size(), size_t(3), size_t(17)}) {  // the tails of every vector width
+      std::vector<float> out(n + 1, -1.0f);
+      fn(out.data(), z.data(), n);
+      CHECK(out[n] == -1.0f);
+      for (size_t i = 0; i < std::min(n, finite); ++i) {
+        CAPTURE(z[i]);
+        const double want = 1.0 / (1.0 + std::exp(-double(z[i])));
+        if (want < double(kTiny) * (1 - 1e-6)) {
+          CHECK(out[i] == 0.0f);
+        } else if (want > double(kTiny) * (1 + 1e-6)) {
+          CHECK(std::fabs(out[i] - want) <= 4 * 0x1p-24 * want);  // 4 ulp at most (6e-8 relative each)
+        }
+      }
+      if (n > finite) CHECK(std::isnan(out[finite]));
+    }
+  }
+  std::vector<float> inplace(z.begin(), z.begin() + 100), want(100);
+  ref::sigmoid(want.data(), inplace.data(), 100);
+  sigmoid(inplace.data(), inplace.data(), 100);
+  for (size_t i = 0; i < 100; ++i) CHECK(inplace[i] == doctest::Approx(want[i]).epsilon(1e-6));
+}
+
+TEST_CASE("kernels: sigmoid_backward gives the reference's bits, flushed below 2^-63, at any length") {
+  uint32_t seed = 7;
+  std::vector<float> da(301), a(301);
+  for (size_t i = 0; i < da.size(); ++i) {
+    da[i] = kernels_check::next_uniform(seed) * 4.0f - 2.0f;
+    a[i] = kernels_check::next_uniform(seed);
+  }
+  a[0] = 1.0f, a[1] = 0.0f, a[2] = 1e-20f, da[3] = -1e-20f, a[3] = 0.5f, da[4] = 1e-18f, a[4] = 0.5f;
+  for (size_t n : {size_t(0), size_t(1), size_t(7), size_t(16), size_t(17), da.size()}) {
+    CAPTURE(n);
+    std::vector<float> got(n + 1, -1.0f), want(n + 1, -1.0f);
+    sigmoid_backward(got.data(), da.data(), a.data(), n);
+    ref::sigmoid_backward(want.data(), da.data(), a.data(), n);
+    for (size_t i = 0; i < n; ++i) {
+      const float d = da[i] * a[i] * (1.0f - a[i]);
+      REQUIRE(want[i] == (std::fabs(d) < kTiny ? 0.0f : d));
+    }
     CHECK(got == want);  // and nothing past n written
   }
 }
