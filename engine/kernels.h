@@ -42,9 +42,6 @@ inline constexpr float kTiny = 0x1p-63f;
 // same array. The SIMD path's exp is Cephes' expf
 // (a polynomial and a power of two): a few ulp from the reference, any in-range value.
 void sigmoid(float* out, const float* in, size_t n);
-// Its backward pass: dz[i] = da[i] * a[i] * (1 - a[i]) where a is the sigmoid's output,
-// rounded as written (so the same bits in every build), 0 where |dz| < kTiny.
-void sigmoid_backward(float* dz, const float* da, const float* a, size_t n);
 
 // True when an output's value does not depend on how many rows one call computes
 // (nor, for gemm_nt, which columns), so the CPU backend may split the rows (or
@@ -62,7 +59,6 @@ void sgd_step(float* p, const float* g, size_t n, float scale, float l2);
 void gemm_tn_sgd(float* W, const float* A, const float* B, int M, int N, int K, int lda, float scale, float l2);
 void bytes_to_unit(float* dst, const unsigned char* src, size_t n);
 void sigmoid(float* out, const float* in, size_t n);
-void sigmoid_backward(float* dz, const float* da, const float* a, size_t n);
 }  // namespace ref
 
 }  // namespace nnlab

@@ -57,13 +57,6 @@ void sigmoid(float* out, const float* in, size_t n) {
   o = (o.abs() < kTiny).select(0.0f, o);
 }
 
-void sigmoid_backward(float* dz, const float* da, const float* a, size_t n) {
-  for (size_t i = 0; i < n; ++i) {
-    const float d = da[i] * a[i] * (1.0f - a[i]);
-    dz[i] = std::fabs(d) < kTiny ? 0.0f : d;
-  }
-}
-
 }  // namespace ref
 
 #ifndef NNLAB_SIMD_KERNELS
@@ -82,7 +75,6 @@ void gemm_tn_sgd(float* W, const float* A, const float* B, int M, int N, int K, 
 }
 void bytes_to_unit(float* dst, const unsigned char* src, size_t n) { ref::bytes_to_unit(dst, src, n); }
 void sigmoid(float* out, const float* in, size_t n) { ref::sigmoid(out, in, n); }
-void sigmoid_backward(float* dz, const float* da, const float* a, size_t n) { ref::sigmoid_backward(dz, da, a, n); }
 const char* kernels_name() { return "Eigen kernels"; }
 bool kernels_split_rows() { return false; }
 #endif

@@ -317,14 +317,6 @@ void sigmoid(float* out, const float* in, size_t n) {
   if (i < n) storen(out + i, f(loadn(in + i, int(n - i))), int(n - i));
 }
 
-void sigmoid_backward(float* dz, const float* da, const float* a, size_t n) {
-  const V one = set1(1.0f), tiny = set1(kTiny);
-  auto f = [&](V g, V y) { return zero_tiny(mul(mul(g, y), sub(one, y)), tiny); };
-  size_t i = 0;
-  for (; i + kW <= n; i += kW) store(dz + i, f(load(da + i), load(a + i)));
-  if (i < n) storen(dz + i, f(loadn(da + i, int(n - i)), loadn(a + i, int(n - i))), int(n - i));
-}
-
 const char* kernels_name() { return kName; }
 // Each element's sum runs over K in one order whatever the tile rows: a row's
 // values depend on its columns' tiling only, which a row split does not change.

@@ -248,24 +248,3 @@ TEST_CASE("kernels: sigmoid is within a few ulp of the exact value, flushed belo
   sigmoid(inplace.data(), inplace.data(), 100);
   for (size_t i = 0; i < 100; ++i) CHECK(inplace[i] == doctest::Approx(want[i]).epsilon(1e-6));
 }
-
-TEST_CASE("kernels: sigmoid_backward gives the reference's bits, flushed below 2^-63, at any length") {
-  uint32_t seed = 7;
-  std::vector<float> da(301), a(301);
-  for (size_t i = 0; i < da.size(); ++i) {
-    da[i] = kernels_check::next_uniform(seed) * 4.0f - 2.0f;
-    a[i] = kernels_check::next_uniform(seed);
-  }
-  a[0] = 1.0f, a[1] = 0.0f, a[2] = 1e-20f, da[3] = -1e-20f, a[3] = 0.5f, da[4] = 1e-18f, a[4] = 0.5f;
-  for (size_t n : {size_t(0), size_t(1), size_t(7), size_t(16), size_t(17), da.size()}) {
-    CAPTURE(n);
-    std::vector<float> got(n + 1, -1.0f), want(n + 1, -1.0f);
-    sigmoid_backward(got.data(), da.data(), a.data(), n);
-    ref::sigmoid_backward(want.data(), da.data(), a.data(), n);
-    for (size_t i = 0; i < n; ++i) {
-      const float d = da[i] * a[i] * (1.0f - a[i]);
-      REQUIRE(want[i] == (std::fabs(d) < kTiny ? 0.0f : d));
-    }
-    CHECK(got == want);  // and nothing past n written
-  }
-}
