@@ -9,6 +9,7 @@
 
 #include "backend.h"
 #include "conv_ops.h"
+#include "handles.h"
 #include "kernels.h"
 #include "parallel.h"
 
@@ -78,18 +79,17 @@ class CpuBackend final : public Backend {
     void* p = std::aligned_alloc(64, rounded);
     if (!p) return kNone;
     std::memset(p, 0, rounded);
-    return keep({type, bytes, p});
+    return bufs_.add({type, bytes, p});
   }
   Buf view(Buf b, size_t offset, size_t count) override {
-    const Storage& s = bufs_[size_t(b)];
-    return keep({s.type, count * elem_size(s.type), static_cast<uint8_t*>(s.data) + offset * elem_size(s.type), false});
+    const Storage& s = bufs_[b];
+    return bufs_.add({s.type, count * elem_size(s.type), static_cast<uint8_t*>(s.data) + offset * elem_size(s.type), false});
   }
   size_t max_buffer_bytes() const override { return max_bytes(); }
   void release(Buf b) override {
-    if (b < 0 || size_t(b) >= bufs_.size() || !bufs_[size_t(b)].data) return;  // kNone, or released
-    if (bufs_[size_t(b)].owned) std::free(bufs_[size_t(b)].data);
-    bufs_[size_t(b)] = Storage{};
-    free_.push_back(b);
+    if (!bufs_.in_range(b) || !bufs_[b].data) return;  // kNone, or released
+    if (bufs_[b].owned) std::free(bufs_[b].data);
+    bufs_.remove(b);
   }
   void write(Buf b, const void* src, size_t bytes, size_t offset) override {
     std::memcpy(static_cast<uint8_t*>(bufs_[b].data) + offset, src, bytes);
@@ -505,16 +505,6 @@ class CpuBackend final : public Backend {
     });
   }
 
-  Buf keep(const Storage& s) {  // a handle for s: a released one if any, so handles stay few
-    if (free_.empty()) {
-      bufs_.push_back(s);
-      return Buf(bufs_.size() - 1);
-    }
-    const Buf b = free_.back();
-    free_.pop_back();
-    bufs_[size_t(b)] = s;
-    return b;
-  }
   float* f(Buf b) { return static_cast<float*>(bufs_[b].data); }
   int32_t* i32(Buf b) { return static_cast<int32_t*>(bufs_[b].data); }
   uint8_t* u8(Buf b) { return static_cast<uint8_t*>(bufs_[b].data); }
@@ -530,8 +520,7 @@ class CpuBackend final : public Backend {
 
   Pool pool_;
   std::vector<float> half_sum_;  // the input gradient's second half-sum (halves)
-  std::vector<Storage> bufs_;  // indexed by Buf; a released slot has data == nullptr
-  std::vector<Buf> free_;      // released handles, reused by alloc
+  Handles<Storage> bufs_;  // a released slot has data == nullptr
 };
 
 }  // namespace

@@ -65,23 +65,14 @@ Buf Buffers::alloc(size_t bytes) {
     drain_errors(nullptr);
     return kNone;
   }
-  if (free_.empty()) {
-    bufs_.push_back(b);
-    return Buf(bufs_.size() - 1);
-  }
-  // Reuse a released handle, so that handles stay as few as the live buffers.
-  const Buf h = free_.back();
-  free_.pop_back();
-  bufs_[size_t(h)] = b;
-  return h;
+  return bufs_.add(b);
 }
 
 void Buffers::release(Buf b) {
   if (b == kNone) return;
   glDeleteBuffers(1, &buffer(b).id);
-  bufs_[size_t(b)] = Buffer{};
+  bufs_.remove(b);
   touched_.erase(std::remove(touched_.begin(), touched_.end(), b), touched_.end());
-  free_.push_back(b);
 }
 
 void Buffers::write(Buf b, const void* src, size_t bytes, size_t offset) {
@@ -117,7 +108,7 @@ void Buffers::bind(std::initializer_list<Buf> list, int written) {
   }
   if (hazard) {
     glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
-    for (Buf b : touched_) bufs_[size_t(b)].state = 0;
+    for (Buf b : touched_) bufs_[b].state = 0;
     touched_.clear();
   }
   i = 0;
@@ -145,8 +136,8 @@ void Buffers::dispatch(const Program& p, GLuint gx, GLuint gy, GLuint gz) {
 }
 
 Buffers::Buffer& Buffers::buffer(Buf b) {
-  if (b < 0 || size_t(b) >= bufs_.size() || bufs_[size_t(b)].id == 0) contract("no such buffer");
-  return bufs_[size_t(b)];
+  if (!bufs_.in_range(b) || bufs_[b].id == 0) contract("no such buffer");
+  return bufs_[b];
 }
 
 // Clears GL's error flags; `when` names the place for NNLAB_GL_DEBUG (null: silently).

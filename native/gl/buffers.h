@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "backend.h"
+#include "handles.h"
 #include "program.h"
 
 namespace nnlab::gl {
@@ -44,8 +45,7 @@ class Buffers {
   void drain_errors(const char* when);
   void update_barrier();
 
-  std::vector<Buffer> bufs_;  // indexed by Buf; a released slot has id == 0
-  std::vector<Buf> free_;     // released handles, reused by alloc
+  Handles<Buffer> bufs_;      // a released slot has id == 0
   std::vector<Buf> touched_;  // buffers with a nonzero state
   GLuint dummy_ = 0;          // bound where an optional buffer is kNone
   bool need_update_barrier_ = false;
