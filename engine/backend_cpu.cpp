@@ -25,9 +25,9 @@ size_t elem_size(DType t) { return t == DType::U8 ? 1 : 4; }
 // the next GEMM fall below FLT_MIN: denormals, each multiply-add with one a microcode
 // assist of ~100 cycles on x86 unless flush-to-zero is on (the native kernels turn it
 // on, simd.h; WebAssembly cannot). So activations and deltas below kTiny = 2^-63
-// (kernels.h) are stored as 0, and a product of two is 0 or at least 2^-126 = FLT_MIN. What is dropped moves a
-// weight by at most eta * 2^-63 per batch: less than half a bit of any weight of
-// magnitude 1e-9 or more, for eta up to 100.
+// (kernels.h) are stored as 0, and a product of two is 0 or at least 2^-126 = FLT_MIN.
+// What is dropped moves a weight by at most eta * 2^-63 per batch: less than half a bit
+// of any weight of magnitude 1e-9 or more, for eta up to 100.
 // [784,1024,1024,10] b256 with flush-to-zero off: 8,115 -> 12,425 samples/s (AVX-512).
 inline float flush_tiny(float v) { return std::fabs(v) < kTiny ? 0.0f : v; }
 
@@ -83,7 +83,8 @@ class CpuBackend final : public Backend {
   }
   Buf view(Buf b, size_t offset, size_t count) override {
     const Storage& s = bufs_[b];
-    return bufs_.add({s.type, count * elem_size(s.type), static_cast<uint8_t*>(s.data) + offset * elem_size(s.type), false});
+    const size_t e = elem_size(s.type);
+    return bufs_.add({s.type, count * e, static_cast<uint8_t*>(s.data) + offset * e, false});
   }
   size_t max_buffer_bytes() const override { return max_bytes(); }
   void release(Buf b) override {
@@ -179,7 +180,7 @@ class CpuBackend final : public Backend {
         case Act::Tanh:
           ArrayMap(out + e0, Eigen::Index(e1 - e0)) = CArrayMap(in + e0, Eigen::Index(e1 - e0)).tanh();
           break;
-        case Act::Relu: for (size_t e = e0; e < e1; ++e) out[e] = in[e] > 0.0f ? in[e] : 0.0f; break;
+        case Act::Relu: for (size_t e = e0; e < e1; ++e) out[e] = in[e] < 0.0f ? 0.0f : in[e]; break;  // NaN kept
         case Act::Softmax: break;
       }
     });

@@ -76,6 +76,24 @@ TEST_CASE("backend (cpu): activations and deltas below 2^-63 are stored as 0, so
   for (Buf b : {z, a, oz, oa, dz, loss, label}) be->release(b);
 }
 
+TEST_CASE("backend (cpu): a NaN pre-activation stays NaN through every activation") {
+  // A diverged run must show in its loss: an activation that turned NaN into a number (ReLU
+  // as "z > 0 ? z : 0") would leave a dead NaN filter and a finite loss.
+  std::unique_ptr<Backend> be = make_cpu_backend();
+  const std::vector<float> zs = {NAN, 1.0f, -1.0f, NAN, 0.5f, NAN, -2.0f, 3.0f, NAN, 0.0f,
+                                 -0.5f, NAN, 2.0f, -3.0f, 4.0f, NAN, 1.5f};  // 17: a SIMD body and tail
+  for (Act act : {Act::Sigmoid, Act::Tanh, Act::Relu, Act::Softmax}) {
+    CAPTURE(int(act));
+    const Buf z = upload(*be, zs), a = upload(*be, std::vector<float>(zs.size(), 7.0f));
+    be->activation_forward(a, z, 1, int(zs.size()), act);
+    const std::vector<float> av = download(*be, a, zs.size());
+    for (size_t i = 0; i < zs.size(); ++i)
+      if (std::isnan(zs[i]) || act == Act::Softmax) CHECK(std::isnan(av[i]));  // softmax: the whole row
+    be->release(z);
+    be->release(a);
+  }
+}
+
 TEST_CASE("backend (cpu): views share their buffer's memory, and run_parts runs each part once") {
   // What Net's batch parts stand on (engine/backend.h, "batch parts").
   for (int threads : {1, 2, 3}) {
