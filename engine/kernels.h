@@ -39,8 +39,8 @@ void bytes_to_unit(float* dst, const unsigned char* src, size_t n);
 inline constexpr float kTiny = 0x1p-63f;
 
 // out[i] = 1 / (1 + exp(-in[i])), 0 where that is below kTiny; in and out may be the
-// same array. The SIMD path's exp is Cephes' expf
-// (a polynomial and a power of two): a few ulp from the reference, any in-range value.
+// same array. The SIMD path's exp is Cephes' expf (a polynomial and a power of two):
+// within 4 ulp of the exact sigmoid, as the reference (Eigen's exp) is.
 void sigmoid(float* out, const float* in, size_t n);
 
 // True when an output's value does not depend on how many rows one call computes
