@@ -294,7 +294,7 @@ void bytes_to_unit(float* dst, const unsigned char* src, size_t n) {
 }
 
 // Eigen 3.4 has no wasm packets: its exp was a scalar expf call per value, and the book's
-// first conv net spent 28% of its step in the browser on the sigmoid of its conv layer.
+// first conv net spent 28% of its step in V8 (node --cpu-prof) on its conv layer's sigmoid.
 void sigmoid(float* out, const float* in, size_t n) {
   // Cephes' expf: exp(x) = 2^k e^r, k = round(x log2 e) (by adding 1.5 * 2^23), r = x - k ln 2
   // in two parts, e^r a degree-7 polynomial. |x| <= 87 keeps 2^k normal; the sigmoid
